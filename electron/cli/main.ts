@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { RowbotError } from '../../shared/errors.ts';
+import { Engine } from '../engine/engine.ts';
+import { defaultDbFile } from '../engine/paths.ts';
+import { runCommand } from './run.ts';
+import { startServe } from './serve.ts';
+
+const USAGE = `Rowbot: run an LLM over every row of a spreadsheet.
+
+Usage:
+  rowbot run <file.csv> --template "Summarize: {{text}}" [options]
+  rowbot serve [--port N] [--db FILE]
+  rowbot help
+
+rowbot run options:
+  --template TEXT        the prompt, with {{column}} placeholders
+  --template-file FILE   read the template from a file instead
+  --system TEXT          an optional system prompt
+  --provider demo|openai demo (offline, default) or an OpenAI-compatible API
+  --base-url URL         the API address, e.g. https://api.openai.com/v1
+  --model NAME           the model name
+  --api-key-env VAR      environment variable holding the key (default OPENAI_API_KEY)
+  --concurrency N        requests at once (default 4)
+  --db FILE              the database (default: $ROWBOT_DB, or the app's own)
+  --out FILE             write the results as CSV
+  --json                 print a JSON summary on stdout
+
+rowbot serve starts the Rowbot UI for a browser on 127.0.0.1 and prints its link,
+which carries the access token.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'run':
+      return runCommand(rest);
+    case 'serve':
+      return serveCommand(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return 0;
+    default:
+      console.error(`rowbot: unknown command "${command}".\n\n${USAGE}`);
+      return 1;
+  }
+}
+
+async function serveCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { port: { type: 'string', default: '0' }, db: { type: 'string' } },
+    strict: true,
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new RowbotError('BAD_REQUEST', `--port must be a port number, not "${values.port}".`);
+  const staticDir = fileURLToPath(new URL('../../out/renderer', import.meta.url));
+  if (!existsSync(staticDir)) {
+    throw new RowbotError(
+      'NOT_FOUND',
+      'The UI has not been built yet. Run `npm run build` (or use `npm run serve`, which builds first).',
+    );
+  }
+  const engine = new Engine({ dbFile: values.db ?? defaultDbFile(), resolveApiKey: () => process.env.OPENAI_API_KEY });
+  const server = await startServe({ engine, staticDir, port });
+  console.log(`Rowbot is ready. Open this link in your browser (it contains your access token):\n\n  ${server.url}\n`);
+  console.log('Press Ctrl+C to stop.');
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  await engine.close();
+  return 0;
+}
+
+export async function cli(argv: string[]): Promise<void> {
+  try {
+    process.exitCode = await main(argv);
+  } catch (error) {
+    if (error instanceof RowbotError) {
+      console.error(`rowbot: ${error.message}`);
+    } else if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      console.error(`rowbot: ${error.message}. Run "rowbot help" for the options.`);
+    } else {
+      console.error('rowbot: unexpected error:', error);
+    }
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,305 @@
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { MAX_UPLOAD_BASE64_CHARS } from '../../shared/api.ts';
+import { CONTENT_SECURITY_POLICY } from '../../shared/csp.ts';
+import type { Engine } from '../engine/engine.ts';
+import { createHandlers, dispatch, type ShellHooks } from '../engine/handlers.ts';
+
+export interface ServeOptions {
+  engine: Engine;
+  /** The built renderer (out/renderer). */
+  staticDir: string;
+  port?: number;
+  /** Fixed token for scripted use; a random one otherwise. */
+  token?: string;
+}
+
+export interface RunningServer {
+  /** Open this in a browser: it carries the access token. */
+  url: string;
+  origin: string;
+  token: string;
+  close(): Promise<void>;
+}
+
+const COOKIE = 'rowbot_token';
+const MAX_BODY_BYTES = MAX_UPLOAD_BASE64_CHARS + 64 * 1024;
+const HOST = '127.0.0.1';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+};
+
+/**
+ * The Rowbot UI over HTTP for a browser: loopback only, and every request must carry
+ * the access token (as a cookie set from the printed link, or a Bearer header).
+ */
+export async function startServe(options: ServeOptions): Promise<RunningServer> {
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const staticDir = resolve(options.staticDir);
+  const downloads = new Map<string, { path: string; fileName: string }>();
+  const exportDir = join(tmpdir(), `rowbot-exports-${process.pid}`);
+  const clients = new Set<ServerResponse>();
+
+  const hooks: ShellHooks = {
+    importDialog: async () => ({ kind: 'cancelled' }),
+    exportJob: async ({ jobId }) => {
+      await mkdir(exportDir, { recursive: true });
+      const id = randomUUID();
+      const path = join(exportDir, `${id}.csv`);
+      await options.engine.exportCsvTo(jobId, path);
+      const fileName = `${safeFileName(options.engine.getJob(jobId).name)}-results.csv`;
+      downloads.set(id, { path, fileName });
+      return { kind: 'download', url: `/api/downloads/${id}`, fileName };
+    },
+    logError: (command, error) => console.error(`rowbot serve: ${command} failed:`, error),
+  };
+  const handlers = createHandlers(options.engine, hooks);
+  const unsubscribe = options.engine.on((message) => {
+    const frame = `data: ${JSON.stringify(message)}\n\n`;
+    for (const client of clients) client.write(frame);
+  });
+
+  let origin = '';
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      console.error('rowbot serve: request failed:', error);
+      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'Internal error');
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    securityHeaders(res);
+    const host = req.headers.host ?? '';
+    const port = new URL(origin).port;
+    // Refuse other Host names: a DNS-rebinding page must not reach the API.
+    if (host !== `${HOST}:${port}` && host !== `localhost:${port}`) {
+      send(res, 421, 'text/plain; charset=utf-8', 'Wrong host');
+      return;
+    }
+    const url = new URL(req.url ?? '/', `http://${host}`);
+    const offered = url.searchParams.get('token');
+    if (req.method === 'GET' && url.pathname === '/' && offered !== null) {
+      if (!sameToken(offered, token)) {
+        send(
+          res,
+          401,
+          'text/plain; charset=utf-8',
+          'This link has an old or wrong access token. Use the link rowbot serve printed.',
+        );
+        return;
+      }
+      res.writeHead(303, {
+        location: '/',
+        'set-cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        'cache-control': 'no-store',
+      });
+      res.end();
+      return;
+    }
+    if (!authorized(req)) {
+      send(
+        res,
+        401,
+        'text/plain; charset=utf-8',
+        'Rowbot needs its access token. Open the full link that `rowbot serve` printed (it ends with ?token=…).',
+      );
+      return;
+    }
+    const requestOrigin = req.headers.origin;
+    if (req.method !== 'GET' && requestOrigin !== undefined && requestOrigin !== `http://${host}`) {
+      send(res, 403, 'text/plain; charset=utf-8', 'Cross-origin requests are refused.');
+      return;
+    }
+
+    if (req.method === 'POST' && url.pathname.startsWith('/api/call/')) {
+      const name = decodeURIComponent(url.pathname.slice('/api/call/'.length));
+      let input: unknown;
+      try {
+        input = JSON.parse(await readBody(req));
+      } catch (error) {
+        const tooBig = error instanceof Error && error.message === 'too large';
+        sendJson(res, tooBig ? 413 : 400, {
+          ok: false,
+          error: tooBig
+            ? {
+                code: 'FILE_TOO_LARGE',
+                message:
+                  'That upload is too large for the browser version. Use the desktop app or the CLI for files this size.',
+              }
+            : { code: 'BAD_REQUEST', message: 'The request body is not valid JSON.' },
+        });
+        return;
+      }
+      sendJson(res, 200, await dispatch(handlers, name, input, hooks));
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/api/events') {
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      });
+      res.write('retry: 1000\n\n');
+      clients.add(res);
+      const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+      req.on('close', () => {
+        clearInterval(heartbeat);
+        clients.delete(res);
+      });
+      return;
+    }
+    if (req.method === 'GET' && url.pathname.startsWith('/api/downloads/')) {
+      const download = downloads.get(url.pathname.slice('/api/downloads/'.length));
+      if (!download) {
+        send(
+          res,
+          404,
+          'text/plain; charset=utf-8',
+          'That export has already been downloaded or has expired. Export again.',
+        );
+        return;
+      }
+      const { size } = await stat(download.path);
+      res.writeHead(200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-length': size,
+        'content-disposition': `attachment; filename="${download.fileName}"`,
+        'cache-control': 'no-store',
+      });
+      createReadStream(download.path).pipe(res);
+      return;
+    }
+    if (req.method === 'GET' && !url.pathname.startsWith('/api/')) {
+      await serveStatic(url.pathname, res);
+      return;
+    }
+    send(res, 404, 'text/plain; charset=utf-8', 'Not found');
+  }
+
+  function authorized(req: IncomingMessage): boolean {
+    const bearer = req.headers.authorization?.match(/^Bearer (.+)$/)?.[1];
+    if (bearer !== undefined) return sameToken(bearer, token);
+    const cookie = (req.headers.cookie ?? '')
+      .split(';')
+      .map((part) => part.trim().split('='))
+      .find(([key]) => key === COOKIE)?.[1];
+    return cookie !== undefined && sameToken(cookie, token);
+  }
+
+  async function serveStatic(pathname: string, res: ServerResponse): Promise<void> {
+    const relative = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
+    let file = resolve(staticDir, relative || 'index.html');
+    if (file !== staticDir && !file.startsWith(staticDir + sep)) {
+      send(res, 404, 'text/plain; charset=utf-8', 'Not found');
+      return;
+    }
+    let body: Buffer;
+    try {
+      body = await readFile(file);
+    } catch {
+      // Unknown paths are screens of the single-page app.
+      file = join(staticDir, 'index.html');
+      try {
+        body = await readFile(file);
+      } catch {
+        send(
+          res,
+          500,
+          'text/plain; charset=utf-8',
+          'The UI has not been built. Run `npm run build`, then start rowbot serve again.',
+        );
+        return;
+      }
+    }
+    const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
+    res.writeHead(200, {
+      'content-type': type,
+      'cache-control': file.endsWith('.html') ? 'no-store' : 'private, max-age=3600',
+    });
+    res.end(body);
+  }
+
+  await new Promise<void>((resolveListen, rejectListen) => {
+    server.once('error', rejectListen);
+    server.listen(options.port ?? 0, HOST, () => resolveListen());
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('server has no port');
+  origin = `http://${HOST}:${address.port}`;
+
+  return {
+    url: `${origin}/?token=${token}`,
+    origin,
+    token,
+    async close() {
+      unsubscribe();
+      for (const client of clients) client.end();
+      await new Promise<void>((done) => server.close(() => done()));
+      server.closeAllConnections();
+      await rm(exportDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function securityHeaders(res: ServerResponse): void {
+  res.setHeader('content-security-policy', `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`);
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('referrer-policy', 'no-referrer');
+  res.setHeader('x-frame-options', 'DENY');
+  res.setHeader('cross-origin-opener-policy', 'same-origin');
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
+}
+
+function sameToken(offered: string, expected: string): boolean {
+  const a = Buffer.from(offered);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolveBody, rejectBody) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        rejectBody(new Error('too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', rejectBody);
+  });
+}
+
+function safeFileName(name: string): string {
+  return (
+    name
+      .replace(/[^\p{L}\p{N} ._-]+/gu, '_')
+      .trim()
+      .slice(0, 80) || 'rowbot'
+  );
+}

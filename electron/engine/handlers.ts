@@ -1,0 +1,80 @@
+import {
+  COMMAND_NAMES,
+  commandInputs,
+  type CommandName,
+  type CommandOutputs,
+  type ExportOutcome,
+  type ImportOutcome,
+  type ParsedCommandInput,
+} from '../../shared/api.ts';
+import { RowbotError, toErrorPayload, type Result } from '../../shared/errors.ts';
+import type { Engine } from './engine.ts';
+
+/** What differs between shells: how files are picked and where exports go. */
+export interface ShellHooks {
+  importDialog(): Promise<ImportOutcome>;
+  exportJob(input: ParsedCommandInput<'exportJob'>): Promise<ExportOutcome>;
+  /** Called with every unexpected error, for the shell's log. Never given user data. */
+  logError?(command: CommandName, error: unknown): void;
+}
+
+type Handlers = {
+  [K in CommandName]: (input: ParsedCommandInput<K>) => Promise<CommandOutputs[K]> | CommandOutputs[K];
+};
+
+export function createHandlers(engine: Engine, hooks: ShellHooks): Handlers {
+  return {
+    listJobs: () => engine.listJobs(),
+    importUpload: ({ fileName, dataBase64 }) => ({
+      kind: 'imported',
+      preview: engine.importBytes(fileName, Buffer.from(dataBase64, 'base64')),
+    }),
+    importDialog: () => hooks.importDialog(),
+    createJob: (input) => engine.createJob(input),
+    startJob: ({ jobId }) => engine.startJob(jobId),
+    getJob: ({ jobId }) => engine.getJob(jobId),
+    getRows: ({ jobId }) => engine.getRows(jobId),
+    exportJob: (input) => hooks.exportJob(input),
+  };
+}
+
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === 'string' && (COMMAND_NAMES as string[]).includes(name);
+}
+
+/**
+ * Validates a call from outside (IPC or HTTP) and runs it. Never throws: every failure
+ * becomes a coded error with a message that quotes what was wrong.
+ */
+export async function dispatch(
+  handlers: Handlers,
+  name: unknown,
+  rawInput: unknown,
+  hooks?: ShellHooks,
+): Promise<Result<unknown>> {
+  if (!isCommandName(name)) {
+    return {
+      ok: false,
+      error: {
+        code: 'UNKNOWN_COMMAND',
+        message: `There is no command called ${JSON.stringify(String(name)).slice(0, 80)}.`,
+      },
+    };
+  }
+  const parsed = commandInputs[name].safeParse(rawInput ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? issue.path.join('.') : 'input';
+    return {
+      ok: false,
+      error: { code: 'BAD_REQUEST', message: `Bad ${name} request: ${where} ${issue?.message ?? 'is invalid'}.` },
+    };
+  }
+  try {
+    const handler = handlers[name] as (input: unknown) => unknown;
+    return { ok: true, value: await handler(parsed.data) };
+  } catch (error) {
+    if (!(error instanceof RowbotError)) hooks?.logError?.(name, error);
+    return { ok: false, error: toErrorPayload(error) };
+  }
+}

@@ -1,0 +1,89 @@
+import { Pool } from 'undici';
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface PostOptions {
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  /** Applies to the whole request: connect, headers and body. */
+  timeoutMs: number;
+}
+
+export class HttpTimeoutError extends Error {
+  readonly code = 'HTTP_TIMEOUT';
+  constructor(timeoutMs: number) {
+    super(`no complete answer within ${Math.round(timeoutMs / 1000)} s`);
+    this.name = 'HttpTimeoutError';
+  }
+}
+
+/**
+ * One keep-alive connection pool per origin, shared by every request to it, so a job
+ * reuses a handful of TCP connections instead of opening one per row.
+ */
+export class HttpClient {
+  readonly #pools = new Map<string, { pool: Pool; connections: number }>();
+  #connections: number;
+
+  constructor(options: { connections: number }) {
+    this.#connections = options.connections;
+  }
+
+  /**
+   * Makes room for at least `value` requests at once. A pool that is too small is
+   * replaced; the old one finishes its requests in flight and then closes.
+   */
+  ensureConnections(value: number): void {
+    if (value <= this.#connections) return;
+    this.#connections = value;
+    for (const [origin, entry] of this.#pools) {
+      if (entry.connections >= value) continue;
+      this.#pools.delete(origin);
+      void entry.pool.close().catch(() => undefined);
+    }
+  }
+
+  async postJson(url: string, payload: unknown, options: PostOptions): Promise<HttpResponse> {
+    const target = new URL(url);
+    const pool = this.#pool(target.origin);
+    const timeout = AbortSignal.timeout(options.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    try {
+      const response = await pool.request({
+        method: 'POST',
+        path: `${target.pathname}${target.search}`,
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...options.headers },
+        body: JSON.stringify(payload),
+        signal,
+      });
+      const body = await response.body.text();
+      return { status: response.statusCode, headers: response.headers, body };
+    } catch (error) {
+      if (timeout.aborted && !options.signal?.aborted) throw new HttpTimeoutError(options.timeoutMs);
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    const entries = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.all(entries.map(({ pool }) => pool.close()));
+  }
+
+  #pool(origin: string): Pool {
+    const existing = this.#pools.get(origin);
+    if (existing) return existing.pool;
+    const pool = new Pool(origin, {
+      connections: this.#connections,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      connect: { timeout: 10_000 },
+    });
+    this.#pools.set(origin, { pool, connections: this.#connections });
+    return pool;
+  }
+}

@@ -1,0 +1,42 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { RowbotError } from '../../../shared/errors.ts';
+import { LATEST_VERSION, migrations, type Migration } from './migrations.ts';
+
+export type Db = Database.Database;
+
+/** Opens (or creates) the Rowbot database: WAL, foreign keys, busy timeout, migrated. */
+export function openDatabase(file: string, list: readonly Migration[] = migrations): Db {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db, list);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+export function migrate(db: Db, list: readonly Migration[] = migrations): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = list.at(-1)?.version ?? LATEST_VERSION;
+  if (current > latest) {
+    throw new RowbotError(
+      'DB_TOO_NEW',
+      `This database was written by a newer version of Rowbot (schema ${current}, this version knows up to ${latest}). Update Rowbot to open it; the file has not been changed.`,
+    );
+  }
+  for (const migration of list) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    })();
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Numbered migrations, applied in order inside one transaction each; the database's
+ * `user_version` records the last one applied. Never edit a migration that has shipped.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 10,
+    name: 'initial',
+    sql: `
+      CREATE TABLE sheets (
+        id TEXT PRIMARY KEY,
+        file_name TEXT NOT NULL,
+        columns_json TEXT NOT NULL,
+        row_count INTEGER NOT NULL,
+        notes_json TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE sheet_rows (
+        sheet_id TEXT NOT NULL REFERENCES sheets(id) ON DELETE CASCADE,
+        row_index INTEGER NOT NULL,
+        values_json TEXT NOT NULL,
+        PRIMARY KEY (sheet_id, row_index)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        sheet_id TEXT NOT NULL REFERENCES sheets(id),
+        name TEXT NOT NULL,
+        template TEXT NOT NULL,
+        system_prompt TEXT NOT NULL,
+        provider_json TEXT NOT NULL,
+        concurrency INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('ready', 'running', 'paused', 'completed')),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE job_rows (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        row_index INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed')),
+        prompt TEXT NOT NULL,
+        output TEXT,
+        error TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        http_status INTEGER,
+        latency_ms INTEGER,
+        prompt_tokens INTEGER,
+        completion_tokens INTEGER,
+        started_at TEXT,
+        finished_at TEXT,
+        PRIMARY KEY (job_id, row_index)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE INDEX job_rows_by_status ON job_rows (job_id, status);
+    `,
+  },
+];
+
+export const LATEST_VERSION = migrations.at(-1)?.version ?? 0;
