@@ -79,6 +79,8 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: {
       ...reactHooks.configs.recommended.rules,
+      // We do not use the React Compiler; TanStack Virtual is fine without it.
+      'react-hooks/incompatible-library': 'off',
       'no-restricted-imports': restrict([electronPkg], [nodeBuiltins, electronDir]),
       'no-restricted-globals': [
         'error',

@@ -2,7 +2,6 @@
  * The one API contract between the UI and the backend. Every command and event is
  * declared here once; Electron IPC and the `rowbot serve` HTTP transport both carry it.
  */
-import { z } from 'zod';
 import type { ErrorPayload } from './errors.ts';
 
 export const ROW_STATUSES = ['queued', 'running', 'done', 'failed'] as const;
@@ -15,25 +14,19 @@ export const MAX_CONCURRENCY = 64;
 /** Uploads cross the boundary base64-encoded; this caps one upload at ~150 MB of file. */
 export const MAX_UPLOAD_BASE64_CHARS = 200 * 1024 * 1024;
 
-const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id');
+export interface DemoProviderConfig {
+  kind: 'demo';
+  model: string;
+}
 
-export const providerConfigSchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('demo'),
-    model: z.string().min(1).max(200).default('demo'),
-  }),
-  z.object({
-    kind: z.literal('openai'),
-    baseUrl: z
-      .string()
-      .max(2000)
-      .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
-        message: 'must be an http:// or https:// address',
-      }),
-    model: z.string().min(1).max(200),
-  }),
-]);
-export type ProviderConfig = z.infer<typeof providerConfigSchema>;
+export interface OpenAiProviderConfig {
+  kind: 'openai';
+  /** e.g. https://api.openai.com/v1; requests go to {baseUrl}/chat/completions. */
+  baseUrl: string;
+  model: string;
+}
+
+export type ProviderConfig = DemoProviderConfig | OpenAiProviderConfig;
 
 export interface SheetPreview {
   sheetId: string;
@@ -99,39 +92,41 @@ export type ExportOutcome =
 
 export type ImportOutcome = { kind: 'imported'; preview: SheetPreview } | { kind: 'cancelled' };
 
-const jobRef = z.object({ jobId: id }).strict();
+/** Every command of the contract. The preload's allow-list and the handlers come from this list. */
+export const COMMAND_NAMES = [
+  'listJobs',
+  'importUpload',
+  'importDialog',
+  'createJob',
+  'startJob',
+  'getJob',
+  'getRows',
+  'exportJob',
+] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
 
-/** Runtime schemas for every command's input: the backend validates before it acts. */
-export const commandInputs = {
-  listJobs: z.object({}).strict(),
-  importUpload: z
-    .object({
-      fileName: z.string().min(1).max(260),
-      dataBase64: z.string().max(MAX_UPLOAD_BASE64_CHARS),
-    })
-    .strict(),
-  importDialog: z.object({}).strict(),
-  createJob: z
-    .object({
-      sheetId: id,
-      name: z.string().max(200).optional(),
-      template: z.string().max(100_000),
-      systemPrompt: z.string().max(100_000).default(''),
-      provider: providerConfigSchema,
-      concurrency: z.number().int().min(1).max(MAX_CONCURRENCY),
-    })
-    .strict(),
-  startJob: jobRef,
-  getJob: jobRef,
-  getRows: jobRef,
-  exportJob: z.object({ jobId: id, format: z.literal('csv') }).strict(),
-} as const;
+export interface CreateJobInput {
+  sheetId: string;
+  name?: string;
+  template: string;
+  systemPrompt?: string;
+  provider: ProviderConfig;
+  concurrency: number;
+}
 
-export type CommandName = keyof typeof commandInputs;
-export const COMMAND_NAMES = Object.keys(commandInputs) as CommandName[];
+/** What each command takes. The runtime schemas in schemas.ts are checked against these. */
+export interface CommandInputs {
+  listJobs: Record<string, never>;
+  importUpload: { fileName: string; dataBase64: string };
+  importDialog: Record<string, never>;
+  createJob: CreateJobInput;
+  startJob: { jobId: string };
+  getJob: { jobId: string };
+  getRows: { jobId: string };
+  exportJob: { jobId: string; format: 'csv' };
+}
 
-export type CommandInput<K extends CommandName> = z.input<(typeof commandInputs)[K]>;
-export type ParsedCommandInput<K extends CommandName> = z.output<(typeof commandInputs)[K]>;
+export type CommandInput<K extends CommandName> = CommandInputs[K];
 
 export interface CommandOutputs {
   listJobs: JobSummary[];

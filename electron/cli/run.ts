@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { ProviderConfig } from '../../shared/api.ts';
-import { providerConfigSchema } from '../../shared/api.ts';
+import { providerConfigSchema } from '../../shared/schemas.ts';
 import { RowbotError } from '../../shared/errors.ts';
 import { Engine } from '../engine/engine.ts';
 import { defaultDbFile } from '../engine/paths.ts';

@@ -7,12 +7,12 @@ import type {
   EventPayloads,
   JobDetail,
   JobSummary,
-  ParsedCommandInput,
   ProviderConfig,
   RowsSnapshot,
   SheetPreview,
 } from '../../shared/api.ts';
 import { RowbotError } from '../../shared/errors.ts';
+import type { ParsedCommandInput } from '../../shared/schemas.ts';
 import { checkTemplate, describeTemplateProblem, renderTemplate } from '../../shared/template.ts';
 import { HttpClient } from './http/client.ts';
 import { DemoProvider } from './providers/demo.ts';

@@ -1,12 +1,11 @@
 import {
   COMMAND_NAMES,
-  commandInputs,
   type CommandName,
   type CommandOutputs,
   type ExportOutcome,
   type ImportOutcome,
-  type ParsedCommandInput,
 } from '../../shared/api.ts';
+import { commandInputs, type ParsedCommandInput } from '../../shared/schemas.ts';
 import { RowbotError, toErrorPayload, type Result } from '../../shared/errors.ts';
 import type { Engine } from './engine.ts';
 
@@ -39,7 +38,7 @@ export function createHandlers(engine: Engine, hooks: ShellHooks): Handlers {
 }
 
 export function isCommandName(name: unknown): name is CommandName {
-  return typeof name === 'string' && (COMMAND_NAMES as string[]).includes(name);
+  return typeof name === 'string' && (COMMAND_NAMES as readonly string[]).includes(name);
 }
 
 /**

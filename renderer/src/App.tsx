@@ -1,0 +1,33 @@
+import { JobScreen } from './screens/JobScreen.tsx';
+import { JobsScreen } from './screens/JobsScreen.tsx';
+import { NewJobScreen } from './screens/NewJobScreen.tsx';
+import { navigate, useRoute } from './router.ts';
+
+export function App() {
+  const route = useRoute();
+  return (
+    <div className="app">
+      <header className="topbar">
+        <a className="brand" href="#/jobs" aria-label="Rowbot: all jobs">
+          <span className="brand-mark" aria-hidden="true">
+            ▦
+          </span>
+          Rowbot
+        </a>
+        <nav aria-label="Main">
+          <a href="#/jobs" aria-current={route.screen === 'jobs' ? 'page' : undefined}>
+            Jobs
+          </a>
+        </nav>
+        <button type="button" className="primary" onClick={() => navigate({ screen: 'new' })}>
+          New job
+        </button>
+      </header>
+      <main className="content">
+        {route.screen === 'jobs' && <JobsScreen />}
+        {route.screen === 'new' && <NewJobScreen />}
+        {route.screen === 'job' && <JobScreen key={route.jobId} jobId={route.jobId} />}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,16 @@
+import type { JobStatus, RowStatus } from '../../../shared/api.ts';
+
+const LABELS: Record<RowStatus | JobStatus, string> = {
+  queued: 'Queued',
+  running: 'Running',
+  done: 'Done',
+  failed: 'Failed',
+  ready: 'Ready',
+  paused: 'Paused',
+  completed: 'Completed',
+};
+
+/** Colour plus a word: never colour alone. */
+export function StatusBadge({ status }: { status: RowStatus | JobStatus }) {
+  return <span className={`badge badge-${status}`}>{LABELS[status]}</span>;
+}

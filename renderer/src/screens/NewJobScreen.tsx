@@ -1,0 +1,186 @@
+import { useState } from 'react';
+import { MAX_CONCURRENCY, type ProviderConfig, type SheetPreview } from '../../../shared/api.ts';
+import { checkTemplate, describeTemplateProblem } from '../../../shared/template.ts';
+import { FilePicker } from '../components/FilePicker.tsx';
+import { SheetPreviewTable } from '../components/SheetPreviewTable.tsx';
+import { TemplateEditor } from '../components/TemplateEditor.tsx';
+import { useApi } from '../api.ts';
+import { errorMessage, plural } from '../format.ts';
+import { navigate } from '../router.ts';
+
+type ProviderKind = ProviderConfig['kind'];
+
+export function NewJobScreen() {
+  const api = useApi();
+  const [preview, setPreview] = useState<SheetPreview | null>(null);
+  const [template, setTemplate] = useState('');
+  const [systemPrompt, setSystemPrompt] = useState('');
+  const [providerKind, setProviderKind] = useState<ProviderKind>('demo');
+  const [baseUrl, setBaseUrl] = useState('https://api.openai.com/v1');
+  const [model, setModel] = useState('gpt-4o-mini');
+  const [concurrency, setConcurrency] = useState(4);
+  const [starting, setStarting] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const templateProblem = preview
+    ? describeTemplateProblem(checkTemplate(template, preview.columns), preview.columns)
+    : 'Import a file first.';
+  const providerProblem =
+    providerKind === 'openai' && (!URL.canParse(baseUrl) || model.trim() === '')
+      ? 'Enter the API address (starting with https://) and a model name.'
+      : null;
+
+  async function start(): Promise<void> {
+    if (!preview) return;
+    setStarting(true);
+    setError(null);
+    try {
+      const provider: ProviderConfig =
+        providerKind === 'demo'
+          ? { kind: 'demo', model: 'demo' }
+          : { kind: 'openai', baseUrl: baseUrl.trim(), model: model.trim() };
+      const job = await api.createJob({ sheetId: preview.sheetId, template, systemPrompt, provider, concurrency });
+      await api.startJob({ jobId: job.id });
+      navigate({ screen: 'job', jobId: job.id });
+    } catch (e) {
+      setError(errorMessage(e));
+      setStarting(false);
+    }
+  }
+
+  return (
+    <div className="wizard">
+      <h1>New job</h1>
+
+      <section className="step" aria-labelledby="step-file">
+        <h2 id="step-file">
+          <span className="step-number">1</span> Choose your spreadsheet
+        </h2>
+        {preview ? (
+          <>
+            <SheetPreviewTable preview={preview} />
+            <button type="button" className="link" onClick={() => setPreview(null)}>
+              Choose a different file
+            </button>
+          </>
+        ) : (
+          <FilePicker onImported={setPreview} />
+        )}
+      </section>
+
+      <section className="step" aria-labelledby="step-prompt" aria-disabled={!preview}>
+        <h2 id="step-prompt">
+          <span className="step-number">2</span> Write the prompt
+        </h2>
+        {preview ? (
+          <>
+            <TemplateEditor
+              columns={preview.columns}
+              sampleRows={preview.sampleRows}
+              template={template}
+              onChange={setTemplate}
+            />
+            <details className="system-prompt">
+              <summary>System prompt (optional)</summary>
+              <label className="field">
+                <span>System prompt</span>
+                <textarea
+                  value={systemPrompt}
+                  rows={3}
+                  placeholder="e.g. You are a concise copywriter. Answer in one sentence."
+                  onChange={(event) => setSystemPrompt(event.target.value)}
+                />
+              </label>
+            </details>
+          </>
+        ) : (
+          <p className="muted">Once a file is imported, write the instruction to send for each row here.</p>
+        )}
+      </section>
+
+      <section className="step" aria-labelledby="step-model">
+        <h2 id="step-model">
+          <span className="step-number">3</span> Choose the model
+        </h2>
+        <fieldset className="provider-choice">
+          <legend className="visually-hidden">Provider</legend>
+          <label className={`option${providerKind === 'demo' ? ' selected' : ''}`}>
+            <input
+              type="radio"
+              name="provider"
+              checked={providerKind === 'demo'}
+              onChange={() => setProviderKind('demo')}
+            />
+            <span>
+              <strong>Demo (offline)</strong>
+              <span className="muted small">Sample answers, free, no account. Good for trying Rowbot.</span>
+            </span>
+          </label>
+          <label className={`option${providerKind === 'openai' ? ' selected' : ''}`}>
+            <input
+              type="radio"
+              name="provider"
+              checked={providerKind === 'openai'}
+              onChange={() => setProviderKind('openai')}
+            />
+            <span>
+              <strong>OpenAI-compatible API</strong>
+              <span className="muted small">OpenAI, or any server that speaks its chat completions API.</span>
+            </span>
+          </label>
+        </fieldset>
+        {providerKind === 'openai' && (
+          <div className="field-row">
+            <label className="field">
+              <span>API address</span>
+              <input
+                type="url"
+                value={baseUrl}
+                onChange={(event) => setBaseUrl(event.target.value)}
+                spellCheck={false}
+              />
+            </label>
+            <label className="field">
+              <span>Model</span>
+              <input type="text" value={model} onChange={(event) => setModel(event.target.value)} spellCheck={false} />
+            </label>
+          </div>
+        )}
+        <label className="field narrow">
+          <span>Rows at once</span>
+          <input
+            type="number"
+            min={1}
+            max={MAX_CONCURRENCY}
+            value={concurrency}
+            onChange={(event) =>
+              setConcurrency(Math.min(MAX_CONCURRENCY, Math.max(1, Number(event.target.value) || 1)))
+            }
+          />
+        </label>
+      </section>
+
+      <section className="step" aria-labelledby="step-run">
+        <h2 id="step-run">
+          <span className="step-number">4</span> Run
+        </h2>
+        {error && (
+          <p role="alert" className="error-box">
+            {error}
+          </p>
+        )}
+        <button
+          type="button"
+          className="primary large"
+          disabled={!preview || templateProblem !== null || providerProblem !== null || starting}
+          onClick={() => void start()}
+        >
+          {starting ? 'Starting…' : preview ? `Run ${plural(preview.rowCount, 'row')}` : 'Run'}
+        </button>
+        {preview && (templateProblem ?? providerProblem) && (
+          <p className="muted small">{templateProblem ?? providerProblem}</p>
+        )}
+      </section>
+    </div>
+  );
+}
