@@ -1,0 +1,108 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Papa from 'papaparse';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mockReply, startMockLlmServer, type MockLlmServer } from '../fixtures/mock-llm-server.ts';
+
+const BIN = resolve(import.meta.dirname, '../../bin/rowbot.js');
+
+describe('the rowbot CLI', () => {
+  let dir: string;
+  let mock: MockLlmServer;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rowbot-cli-'));
+    mock = await startMockLlmServer({ latencyMs: 5 });
+    writeFileSync(join(dir, 'in.csv'), 'city,country\nParis,France\nLima,Peru\nOslo,Norway\n');
+  });
+
+  afterAll(async () => {
+    await mock.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // The mock server runs in this process, so the CLI must run asynchronously beside it.
+  async function rowbot(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    const { spawn } = await import('node:child_process');
+    return new Promise((done) => {
+      const child = spawn(process.execPath, [BIN, ...args], {
+        env: { ...process.env, ROWBOT_DB: join(dir, 'cli.db') },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('close', (status) => done({ status, stdout, stderr }));
+    });
+  }
+
+  it('runs a file against an OpenAI-compatible server and writes the CSV', async () => {
+    const out = join(dir, 'out.csv');
+    const result = await rowbot(
+      'run',
+      join(dir, 'in.csv'),
+      '--template',
+      'Capital of {{country}}? Hint: {{city}}',
+      '--provider',
+      'openai',
+      '--base-url',
+      mock.baseUrl,
+      '--model',
+      'mock-1',
+      '--concurrency',
+      '2',
+      '--out',
+      out,
+      '--json',
+    );
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'completed', counts: { done: 3, failed: 0, total: 3 } });
+    const [header, ...rows] = Papa.parse<string[]>(readFileSync(out, 'utf8').slice(1), { skipEmptyLines: true }).data;
+    expect(header?.slice(0, 4)).toEqual(['city', 'country', 'output', 'status']);
+    expect(rows.map((r) => r[2])).toEqual([
+      mockReply('Capital of France? Hint: Paris'),
+      mockReply('Capital of Peru? Hint: Lima'),
+      mockReply('Capital of Norway? Hint: Oslo'),
+    ]);
+  });
+
+  it('refuses a template with an unknown column before sending anything', async () => {
+    mock.resetCounters();
+    const result = await rowbot(
+      'run',
+      join(dir, 'in.csv'),
+      '--template',
+      'About {{contry}}',
+      '--provider',
+      'openai',
+      '--base-url',
+      mock.baseUrl,
+      '--model',
+      'm',
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('{{contry}} is not a column of this file. Did you mean {{country}}?');
+    expect(mock.totalRequests).toBe(0);
+  });
+
+  it('explains a file that cannot be read', async () => {
+    writeFileSync(join(dir, 'empty.csv'), '');
+    const result = await rowbot('run', join(dir, 'empty.csv'), '--template', 'x');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('"empty.csv" is empty');
+    const missing = await rowbot('run', join(dir, 'nope.csv'), '--template', 'x');
+    expect(missing.stderr).toContain('cannot open');
+  });
+
+  it('prints usage for help and for an unknown option', () => {
+    const help = spawnSync(process.execPath, [BIN, 'help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('rowbot run <file.csv>');
+    const bad = spawnSync(process.execPath, [BIN, 'run', 'x.csv', '--nope'], { encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('Run "rowbot help"');
+  });
+});

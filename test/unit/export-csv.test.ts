@@ -1,0 +1,53 @@
+import Papa from 'papaparse';
+import { describe, expect, it } from 'vitest';
+import { neutralizeFormula, resultsToCsv } from '../../electron/engine/sheets/export-csv.ts';
+import type { RowView } from '../../shared/api.ts';
+
+function row(index: number, values: string[], output: string | null): RowView {
+  return {
+    index,
+    values,
+    output,
+    status: output ? 'done' : 'failed',
+    error: output ? null : 'boom',
+    attempts: 1,
+    latencyMs: 12,
+    promptTokens: 3,
+    completionTokens: 4,
+  };
+}
+
+describe('neutralizeFormula (OWASP CSV injection)', () => {
+  it.each(['=1+1', '+1', '-1', '@SUM(A1)', '\tx', '\rx', '=HYPERLINK("http://evil")'])('prefixes %j', (cell) => {
+    expect(neutralizeFormula(cell)).toBe(`'${cell}`);
+  });
+
+  it.each(['plain', '1', '', ' =not first'])('leaves %j alone', (cell) => {
+    expect(neutralizeFormula(cell)).toBe(cell);
+  });
+});
+
+describe('resultsToCsv', () => {
+  it('writes input columns then results, in input order, neutralizing inputs and outputs alike', () => {
+    const csv = resultsToCsv(['name', 'note'], [row(1, ['B', '=cmd'], '@evil'), row(0, ['A', 'x, "y"\nz'], null)]);
+    expect(csv.startsWith('\uFEFF')).toBe(true);
+    const [header, first, second] = Papa.parse<string[]>(csv.slice(1), { skipEmptyLines: true }).data;
+    expect(header).toEqual([
+      'name',
+      'note',
+      'output',
+      'status',
+      'error',
+      'attempts',
+      'latency_ms',
+      'prompt_tokens',
+      'completion_tokens',
+    ]);
+    expect(first).toEqual(['A', 'x, "y"\nz', '', 'failed', 'boom', '1', '12', '3', '4']);
+    expect(second?.slice(0, 4)).toEqual(['B', "'=cmd", "'@evil", 'done']);
+  });
+
+  it('can leave the BOM out', () => {
+    expect(resultsToCsv(['a'], [row(0, ['1'], 'x')], false).startsWith('a,')).toBe(true);
+  });
+});
