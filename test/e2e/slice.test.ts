@@ -1,3 +1,4 @@
+import { EXPECTED_RESULT_COLUMNS } from '../fixtures/expected.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Papa from 'papaparse';
@@ -101,18 +102,7 @@ describe('rowbot serve in Chromium: the whole slice', () => {
     expect(download.suggestedFilename()).toBe('lamps-results.csv');
     expect(text.startsWith('\uFEFF')).toBe(true);
     const [header, ...records] = Papa.parse<string[]>(text.slice(1), { skipEmptyLines: true }).data;
-    expect(header).toEqual([
-      'product',
-      'color',
-      'notes',
-      'output',
-      'status',
-      'error',
-      'attempts',
-      'latency_ms',
-      'prompt_tokens',
-      'completion_tokens',
-    ]);
+    expect(header).toEqual(['product', 'color', 'notes', ...EXPECTED_RESULT_COLUMNS]);
     expect(records).toHaveLength(ROWS);
     records.forEach((record, i) => {
       const colors = ['red', 'green', 'blue'];

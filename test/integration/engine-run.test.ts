@@ -1,3 +1,4 @@
+import { EXPECTED_RESULT_COLUMNS } from '../fixtures/expected.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,16 +106,7 @@ describe('Engine.startJob against the mock LLM server', () => {
     const text = readFileSync(out, 'utf8');
     expect(text.startsWith('\uFEFF')).toBe(true);
     const parsed = Papa.parse<string[]>(text.slice(1), { skipEmptyLines: true }).data;
-    expect(parsed[0]).toEqual([
-      'n',
-      'output',
-      'status',
-      'error',
-      'attempts',
-      'latency_ms',
-      'prompt_tokens',
-      'completion_tokens',
-    ]);
+    expect(parsed[0]).toEqual(['n', ...EXPECTED_RESULT_COLUMNS]);
     expect(parsed.slice(1).map((r) => r[0])).toEqual(['1', '2', '3', '4', '5', '6']);
     expect(parsed.slice(1).map((r) => r[1])).toEqual([1, 2, 3, 4, 5, 6].map((n) => mockReply(`Say hi (row ${n})`)));
   });

@@ -1,3 +1,4 @@
+import { EXPECTED_RESULT_COLUMNS } from '../fixtures/expected.ts';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { neutralizeFormula, resultsToCsv } from '../../electron/engine/sheets/export-csv.ts';
@@ -32,17 +33,7 @@ describe('resultsToCsv', () => {
     const csv = resultsToCsv(['name', 'note'], [row(1, ['B', '=cmd'], '@evil'), row(0, ['A', 'x, "y"\nz'], null)]);
     expect(csv.startsWith('\uFEFF')).toBe(true);
     const [header, first, second] = Papa.parse<string[]>(csv.slice(1), { skipEmptyLines: true }).data;
-    expect(header).toEqual([
-      'name',
-      'note',
-      'output',
-      'status',
-      'error',
-      'attempts',
-      'latency_ms',
-      'prompt_tokens',
-      'completion_tokens',
-    ]);
+    expect(header).toEqual(['name', 'note', ...EXPECTED_RESULT_COLUMNS]);
     expect(first).toEqual(['A', 'x, "y"\nz', '', 'failed', 'boom', '1', '12', '3', '4']);
     expect(second?.slice(0, 4)).toEqual(['B', "'=cmd", "'@evil", 'done']);
   });

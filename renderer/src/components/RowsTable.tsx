@@ -170,7 +170,9 @@ function VirtualBody({ table, scrollElement }: { table: RowsTableInstance; scrol
           >
             {row.getAllCells().map((cell) => (
               <td key={cell.id} style={{ width: cell.column.getSize() }}>
-                <table.FlexRender cell={cell} />
+                <span className="cell-text">
+                  <table.FlexRender cell={cell} />
+                </span>
               </td>
             ))}
           </tr>
