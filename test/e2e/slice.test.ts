@@ -35,7 +35,11 @@ describe('rowbot serve in Chromium: the whole slice', () => {
   });
 
   async function openApp(): Promise<Page> {
-    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 800 } });
+    const context = await browser.newContext({
+      acceptDownloads: true,
+      viewport: { width: 1280, height: 800 },
+      reducedMotion: 'reduce',
+    });
     const page = await context.newPage();
     await page.goto(serve.url);
     return page;
