@@ -55,7 +55,7 @@ async function benchRun(rows: number, concurrency: number, latencyMs: number): P
     template: 'Row {{n}}',
     systemPrompt: '',
     provider: { kind: 'openai', baseUrl: mock.baseUrl, model: 'mock' },
-    concurrency,
+    settings: { concurrency },
   });
   const start = performance.now();
   engine.startJob(job.id);

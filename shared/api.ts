@@ -7,10 +7,10 @@ import type { ErrorPayload } from './errors.ts';
 export const ROW_STATUSES = ['queued', 'running', 'done', 'failed'] as const;
 export type RowStatus = (typeof ROW_STATUSES)[number];
 
-export const JOB_STATUSES = ['ready', 'running', 'paused', 'completed'] as const;
+export const JOB_STATUSES = ['ready', 'running', 'paused', 'canceled', 'completed'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
-export const MAX_CONCURRENCY = 64;
+export const MAX_CONCURRENCY = 1000;
 /** Uploads cross the boundary base64-encoded; this caps one upload at ~150 MB of file. */
 export const MAX_UPLOAD_BASE64_CHARS = 200 * 1024 * 1024;
 
@@ -26,7 +26,63 @@ export interface OpenAiProviderConfig {
   model: string;
 }
 
-export type ProviderConfig = DemoProviderConfig | OpenAiProviderConfig;
+export interface AnthropicProviderConfig {
+  kind: 'anthropic';
+  /** e.g. https://api.anthropic.com/v1; requests go to {baseUrl}/messages. */
+  baseUrl: string;
+  model: string;
+}
+
+export type ProviderConfig = DemoProviderConfig | OpenAiProviderConfig | AnthropicProviderConfig;
+export type ProviderKind = ProviderConfig['kind'];
+
+/** How a job runs. Every field can change while it runs and applies at once. */
+export interface RunSettings {
+  /** Requests at once; in automatic mode, where the search starts. */
+  concurrency: number;
+  /** Find the highest concurrency that draws no 429s (additive increase, multiplicative decrease). */
+  autoConcurrency: boolean;
+  /** Client-side pacing; null means no limit of our own. */
+  requestsPerMinute: number | null;
+  tokensPerMinute: number | null;
+  /** Tries per row for errors that may pass (network, timeouts, 5xx); 429s are paced, not counted. */
+  maxAttempts: number;
+  timeoutSeconds: number;
+  /** Sent as the request's output limit; also what pacing reserves per request. */
+  maxOutputTokens: number | null;
+}
+
+export const DEFAULT_RUN_SETTINGS: RunSettings = {
+  concurrency: 4,
+  autoConcurrency: false,
+  requestsPerMinute: null,
+  tokensPerMinute: null,
+  maxAttempts: 5,
+  timeoutSeconds: 60,
+  maxOutputTokens: null,
+};
+
+/** What the engine is doing right now, for the job header and the chart. */
+export interface LiveStats {
+  /** The concurrency in use (in automatic mode, the value it settled on). */
+  concurrency: number;
+  inFlight: number;
+  /** 429 answers seen in this run. */
+  rateLimited: number;
+  /** Requests sent again after an error that may pass. */
+  retries: number;
+  rowsPerMinute: number;
+  tokensPerMinute: number;
+  /** While the provider asked us to wait (Retry-After), until when. */
+  waitingUntil: string | null;
+}
+
+export interface JobUsage {
+  promptTokens: number;
+  completionTokens: number;
+  /** In US dollars, from the model's price table; null when the price is unknown. */
+  cost: number | null;
+}
 
 export interface SheetPreview {
   sheetId: string;
@@ -54,8 +110,13 @@ export interface JobSummary {
   status: JobStatus;
   createdAt: string;
   counts: JobCounts;
+  usage: JobUsage;
   provider: ProviderConfig;
-  concurrency: number;
+  settings: RunSettings;
+  /** Why the job is paused, in plain words with the next step; null when it is not. */
+  pauseReason: string | null;
+  /** Present while the job runs. */
+  live: LiveStats | null;
 }
 
 export interface JobDetail extends JobSummary {
@@ -74,6 +135,7 @@ export interface RowResult {
   latencyMs: number | null;
   promptTokens: number | null;
   completionTokens: number | null;
+  cost: number | null;
 }
 
 export interface RowView extends RowResult {
@@ -99,6 +161,10 @@ export const COMMAND_NAMES = [
   'importDialog',
   'createJob',
   'startJob',
+  'pauseJob',
+  'cancelJob',
+  'retryRows',
+  'updateJobSettings',
   'getJob',
   'getRows',
   'exportJob',
@@ -111,7 +177,7 @@ export interface CreateJobInput {
   template: string;
   systemPrompt?: string;
   provider: ProviderConfig;
-  concurrency: number;
+  settings?: Partial<RunSettings>;
 }
 
 /** What each command takes. The runtime schemas in schemas.ts are checked against these. */
@@ -120,7 +186,15 @@ export interface CommandInputs {
   importUpload: { fileName: string; dataBase64: string };
   importDialog: Record<string, never>;
   createJob: CreateJobInput;
+  /** Starts a ready job, or resumes a paused or canceled one. */
   startJob: { jobId: string };
+  /** No new rows start; rows in flight finish. */
+  pauseJob: { jobId: string };
+  /** Rows in flight are aborted and go back to the queue. */
+  cancelJob: { jobId: string };
+  /** Failed rows go back to the queue (all of them, or the listed row indexes); done rows are never touched. */
+  retryRows: { jobId: string; rows: number[] | 'failed' };
+  updateJobSettings: { jobId: string; settings: Partial<RunSettings> };
   getJob: { jobId: string };
   getRows: { jobId: string };
   exportJob: { jobId: string; format: 'csv' };
@@ -134,6 +208,10 @@ export interface CommandOutputs {
   importDialog: ImportOutcome;
   createJob: JobDetail;
   startJob: JobSummary;
+  pauseJob: JobSummary;
+  cancelJob: JobSummary;
+  retryRows: { requeued: number; job: JobSummary };
+  updateJobSettings: JobSummary;
   getJob: JobDetail;
   getRows: RowsSnapshot;
   exportJob: ExportOutcome;

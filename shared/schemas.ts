@@ -9,25 +9,39 @@ import {
   type CommandInputs,
   type CommandName,
   type ProviderConfig,
+  type RunSettings,
 } from './api.ts';
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id');
 
+export const httpUrl = z
+  .string()
+  .max(2000)
+  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
+    message: 'must be an http:// or https:// address',
+  });
+
+const model = z.string().trim().min(1, 'is required').max(200);
+
 export const providerConfigSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('demo'), model: z.string().min(1).max(200) }).strict(),
-  z
-    .object({
-      kind: z.literal('openai'),
-      baseUrl: z
-        .string()
-        .max(2000)
-        .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
-          message: 'must be an http:// or https:// address',
-        }),
-      model: z.string().min(1).max(200),
-    })
-    .strict(),
+  z.object({ kind: z.literal('demo'), model }).strict(),
+  z.object({ kind: z.literal('openai'), baseUrl: httpUrl, model }).strict(),
+  z.object({ kind: z.literal('anthropic'), baseUrl: httpUrl, model }).strict(),
 ]) satisfies z.ZodType<ProviderConfig, unknown>;
+
+const perMinute = z.number().int('must be a whole number').positive('must be above zero').max(100_000_000).nullable();
+
+export const runSettingsSchema = z
+  .object({
+    concurrency: z.number().int('must be a whole number').min(1).max(MAX_CONCURRENCY),
+    autoConcurrency: z.boolean(),
+    requestsPerMinute: perMinute,
+    tokensPerMinute: perMinute,
+    maxAttempts: z.number().int().min(1).max(100),
+    timeoutSeconds: z.number().min(1).max(3600),
+    maxOutputTokens: z.number().int().min(1).max(1_000_000).nullable(),
+  })
+  .strict() satisfies z.ZodType<RunSettings, unknown>;
 
 const jobRef = z.object({ jobId: id }).strict();
 
@@ -47,10 +61,19 @@ export const commandInputs = {
       template: z.string().max(100_000),
       systemPrompt: z.string().max(100_000).default(''),
       provider: providerConfigSchema,
-      concurrency: z.number().int().min(1).max(MAX_CONCURRENCY),
+      settings: runSettingsSchema.partial().default({}),
     })
     .strict(),
   startJob: jobRef,
+  pauseJob: jobRef,
+  cancelJob: jobRef,
+  retryRows: z
+    .object({
+      jobId: id,
+      rows: z.union([z.literal('failed'), z.array(z.number().int().min(0)).min(1).max(1_000_000)]),
+    })
+    .strict(),
+  updateJobSettings: z.object({ jobId: id, settings: runSettingsSchema.partial() }).strict(),
   getJob: jobRef,
   getRows: jobRef,
   exportJob: z.object({ jobId: id, format: z.literal('csv') }).strict(),

@@ -50,7 +50,7 @@ export async function runCommand(args: string[]): Promise<number> {
       template,
       systemPrompt: values.system,
       provider,
-      concurrency,
+      settings: { concurrency },
     });
     const stopProgress = reportProgress(engine, job.id, values.json);
     // Ctrl+C pauses: rows in flight go back to the queue and nothing is lost.

@@ -65,7 +65,7 @@ describe('bad input is refused before anything is sent, and stored data is untou
       template: 'Describe {{product}}',
       systemPrompt: '',
       provider: { kind: 'openai', baseUrl: server.baseUrl, model: 'mock-1' },
-      concurrency: 1,
+      settings: { concurrency: 1 },
     });
     engine.startJob(existing.id);
     await engine.waitForJob(existing.id);
@@ -79,7 +79,7 @@ describe('bad input is refused before anything is sent, and stored data is untou
         template: 'Describe {{prodct}} at {{cost}}',
         systemPrompt: '',
         provider: { kind: 'openai', baseUrl: server.baseUrl, model: 'mock-1' },
-        concurrency: 1,
+        settings: { concurrency: 1 },
       });
     } catch (error) {
       expect((error as RowbotError).code).toBe('TEMPLATE_INVALID');

@@ -51,7 +51,7 @@ describe('Engine.startJob against the mock LLM server', () => {
       template,
       systemPrompt: '',
       provider: { kind: 'openai', baseUrl: server.baseUrl, model: 'mock-1' },
-      concurrency: CONCURRENCY,
+      settings: { concurrency: CONCURRENCY },
     });
     engine.startJob(job.id);
     const summary = await engine.waitForJob(job.id);
@@ -95,7 +95,7 @@ describe('Engine.startJob against the mock LLM server', () => {
       template: 'Say hi (row {{n}})',
       systemPrompt: '',
       provider: { kind: 'openai', baseUrl: server.baseUrl, model: 'mock-1' },
-      concurrency: 6,
+      settings: { concurrency: 6 },
     });
     engine.startJob(job.id);
     await engine.waitForJob(job.id);
@@ -128,7 +128,7 @@ describe('Engine.startJob against the mock LLM server', () => {
       template: 'Row #{{n}}',
       systemPrompt: '',
       provider: { kind: 'openai', baseUrl: server.baseUrl, model: 'mock-1' },
-      concurrency: 2,
+      settings: { concurrency: 2 },
     });
     engine.startJob(job.id);
     const summary = await engine.waitForJob(job.id);
@@ -149,7 +149,7 @@ describe('Engine.startJob against the mock LLM server', () => {
     server.setOptions({ fault: (_prompt, attempt) => (attempt < 3 ? { status: 500 } : undefined) });
     const engine = new Engine({
       dbFile: join(dir, 'rowbot.db'),
-      retry: { maxAttempts: 5, baseDelayMs: 5, maxDelayMs: 20 },
+      backoff: { baseDelayMs: 5, maxDelayMs: 20 },
     });
     const preview = engine.importBytes('rows.csv', Buffer.from('n\n1\n2\n'));
     const job = engine.createJob({
@@ -157,7 +157,7 @@ describe('Engine.startJob against the mock LLM server', () => {
       template: 'Row {{n}}',
       systemPrompt: '',
       provider: { kind: 'openai', baseUrl: server.baseUrl, model: 'mock-1' },
-      concurrency: 2,
+      settings: { concurrency: 2 },
     });
     engine.startJob(job.id);
     const summary = await engine.waitForJob(job.id);

@@ -15,6 +15,7 @@ function row(index: number, values: string[], output: string | null): RowView {
     latencyMs: 12,
     promptTokens: 3,
     completionTokens: 4,
+    cost: null,
   };
 }
 

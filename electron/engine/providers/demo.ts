@@ -1,3 +1,4 @@
+import { estimateTokens } from '../tokens.ts';
 import type { CompletionRequest, CompletionResult, Provider } from './provider.ts';
 
 /**
@@ -21,6 +22,7 @@ export class DemoProvider implements Provider {
       httpStatus: null,
       promptTokens: estimateTokens(systemPrompt) + estimateTokens(prompt),
       completionTokens: estimateTokens(text),
+      limits: null,
     };
   }
 }
@@ -29,11 +31,6 @@ export function demoReply(prompt: string): string {
   const words = prompt.trim().split(/\s+/).filter(Boolean);
   const gist = words.slice(0, 12).join(' ');
   return `Demo answer (${words.length} words in): “${gist}${words.length > 12 ? '…' : ''}”`;
-}
-
-/** About four characters per token: good enough for an offline demo. */
-export function estimateTokens(text: string): number {
-  return text ? Math.ceil(text.length / 4) : 0;
 }
 
 function fnv1a(text: string): number {

@@ -1,6 +1,10 @@
+import type { ServerLimits } from '../http/rate-limit-headers.ts';
+
 export interface CompletionRequest {
   prompt: string;
   systemPrompt: string;
+  maxOutputTokens: number | null;
+  timeoutMs: number;
   signal: AbortSignal;
 }
 
@@ -9,18 +13,44 @@ export interface CompletionResult {
   httpStatus: number | null;
   promptTokens: number | null;
   completionTokens: number | null;
+  limits: ServerLimits | null;
 }
 
-/** A failed call, with the provider's own words and whether trying again could help. */
-export class ProviderError extends Error {
-  readonly httpStatus: number | null;
-  readonly retryable: boolean;
+/**
+ * What a failure means for the run:
+ * - transient: may pass; retry with backoff (network, timeouts, 408, 409, 5xx, unreadable bodies)
+ * - rate_limited: the provider asked us to slow down (429); pace, do not count against attempts
+ * - row: this row's request is wrong (400, 422); fail it with the provider's words
+ * - auth / model / quota: every row would fail the same way; stop the line
+ */
+export type FailureKind = 'transient' | 'rate_limited' | 'row' | 'auth' | 'model' | 'quota';
 
-  constructor(message: string, options: { httpStatus: number | null; retryable: boolean }) {
+export class ProviderError extends Error {
+  readonly kind: FailureKind;
+  readonly httpStatus: number | null;
+  /** From Retry-After / retry-after-ms, when the provider said how long to wait. */
+  readonly retryAfterMs: number | null;
+  readonly limits: ServerLimits | null;
+
+  constructor(
+    message: string,
+    options: {
+      kind: FailureKind;
+      httpStatus: number | null;
+      retryAfterMs?: number | null;
+      limits?: ServerLimits | null;
+    },
+  ) {
     super(message);
     this.name = 'ProviderError';
+    this.kind = options.kind;
     this.httpStatus = options.httpStatus;
-    this.retryable = options.retryable;
+    this.retryAfterMs = options.retryAfterMs ?? null;
+    this.limits = options.limits ?? null;
+  }
+
+  get retryable(): boolean {
+    return this.kind === 'transient' || this.kind === 'rate_limited';
   }
 }
 

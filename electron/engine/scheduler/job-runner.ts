@@ -1,138 +1,373 @@
 import PQueue from 'p-queue';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ProviderError, type Provider } from '../providers/provider.ts';
+import type { LiveStats, RunSettings } from '../../../shared/api.ts';
+import { ProviderError, type FailureKind, type Provider } from '../providers/provider.ts';
 import type { QueuedRow, Repository } from '../store/repository.ts';
-import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
-import type { RowWriter } from './row-writer.ts';
+import { AutoConcurrency } from './auto-concurrency.ts';
+import { Pacer } from './pacer.ts';
+import { backoffDelay } from './retry.ts';
+import type { RowUpdate, RowWriter } from './row-writer.ts';
+import { Throughput } from './throughput.ts';
+
+export type StopReason = Extract<FailureKind, 'auth' | 'model' | 'quota'>;
 
 export interface JobRunnerOptions {
   jobId: string;
   systemPrompt: string;
-  concurrency: number;
+  settings: RunSettings;
   repo: Repository;
   provider: Provider;
   writer: RowWriter;
-  retry?: RetryPolicy;
+  /** Cost of one answer in dollars, or null when the price is unknown. */
+  costOf: (promptTokens: number | null, completionTokens: number | null) => number | null;
+  /** Every row would fail the same way: the job must pause and say why. Called once per stop. */
+  onStopLine: (reason: StopReason, error: ProviderError) => void;
+  /** Live figures changed (concurrency settled, a wait began). */
+  onLiveChange?: () => void;
+  /** The database could not store a result; the run is canceled. */
+  onStorageError?: (error: unknown) => void;
+  /** Estimated tokens of a prompt, for pacing before the real count is known. */
+  estimateTokens: (text: string) => number;
+  random?: () => number;
+  /** Backoff between tries after errors that may pass. */
+  backoff?: { baseDelayMs: number; maxDelayMs: number };
 }
 
-/** How many queued rows are read from the database at a time. */
-const PAGE = 256;
+export type RunOutcome = 'completed' | 'canceled';
+
+/** Output tokens reserved per request for tokens/min pacing when the job sets no limit. */
+const DEFAULT_OUTPUT_RESERVE = 256;
+/** 429s without a Retry-After: wait like this, doubling per consecutive 429, up to a minute. */
+const RATE_LIMIT_BACKOFF = { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: 1000, maxDelayMs: 60_000 };
 
 /**
- * Runs every queued row of one job through the provider with a fixed concurrency.
- * Rows are read page by page, so a million-row job never holds a million closures.
+ * Runs the queued rows of one job. One p-queue holds the concurrency limit (live
+ * adjustable); a Pacer holds requests/min, tokens/min and the provider's Retry-After;
+ * every result is committed before its slot is freed. Rows are read from the database a
+ * page at a time, so a million-row job never holds a million tasks.
  */
 export class JobRunner {
-  readonly #options: JobRunnerOptions;
+  readonly #o: JobRunnerOptions;
   readonly #queue: PQueue;
   readonly #abort = new AbortController();
-  readonly #retry: RetryPolicy;
+  readonly #pacer: Pacer;
+  readonly #throughput = new Throughput();
+  readonly #scheduled = new Set<number>();
+  readonly #retryTimers = new Map<number, { timer: NodeJS.Timeout; row: QueuedRow }>();
+  readonly #failures = new Map<number, number>();
+  readonly #random: () => number;
+  #settings: RunSettings;
+  #auto: AutoConcurrency | null = null;
+  #cursor = -1;
+  /** The table has no queued row that is not scheduled; skip the database until that changes. */
+  #exhausted = false;
+  #paused = false;
+  #stopped: StopReason | null = null;
+  #consecutiveRateLimits = 0;
+  #rateLimited = 0;
+  #retries = 0;
+  #finish!: (outcome: RunOutcome) => void;
+  readonly done: Promise<RunOutcome>;
+  #outcome: RunOutcome | null = null;
 
   constructor(options: JobRunnerOptions) {
-    this.#options = options;
-    this.#queue = new PQueue({ concurrency: options.concurrency });
-    this.#retry = options.retry ?? DEFAULT_RETRY;
+    this.#o = options;
+    this.#settings = options.settings;
+    this.#random = options.random ?? Math.random;
+    this.#queue = new PQueue({ concurrency: options.settings.concurrency });
+    this.#pacer = new Pacer(options.settings);
+    this.#applyAuto();
+    this.done = new Promise((resolve) => (this.#finish = resolve));
   }
 
-  get stopped(): boolean {
-    return this.#abort.signal.aborted;
+  start(): void {
+    this.#pump();
   }
 
-  /** Resolves when every queued row has been tried, or after stop(). */
-  async run(): Promise<void> {
-    const { repo, jobId, concurrency } = this.#options;
-    let after = -1;
-    while (!this.stopped) {
-      const page = repo.queuedRows(jobId, after, PAGE);
-      if (page.length === 0) break;
-      for (const row of page) {
-        after = row.index;
-        void this.#queue.add(() => this.#process(row)).catch(() => undefined);
-      }
-      await this.#queue.onSizeLessThan(concurrency);
-    }
-    await this.#queue.onIdle();
-    this.#options.writer.flush();
+  get paused(): boolean {
+    return this.#paused;
   }
 
-  /** Starts nothing new and aborts requests in flight; their rows go back to the queue. */
-  stop(): void {
+  /** No new starts; requests in flight finish. */
+  pause(): void {
+    this.#paused = true;
+    this.#queue.pause();
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.#stopped = null;
+    this.#exhausted = false;
+    this.#queue.start();
+    this.#pump();
+  }
+
+  /** Resolves when no request is in flight (after a pause). */
+  async settled(): Promise<void> {
+    await this.#queue.onPendingZero();
+  }
+
+  /** Aborts requests in flight; their rows, and rows waiting to retry, go back to the queue. */
+  cancel(): void {
+    if (this.#outcome) return;
+    this.#abort.abort(new Error('canceled'));
     this.#queue.clear();
-    this.#abort.abort(new Error('stopped'));
+    const waiting = [...this.#retryTimers.values()].map(({ timer, row }) => {
+      clearTimeout(timer);
+      return this.#settle(row, this.#requeueUpdate(row));
+    });
+    this.#retryTimers.clear();
+    this.#pacer.dispose();
+    void Promise.all([this.#queue.onIdle(), ...waiting]).then(() => this.#end('canceled'));
+  }
+
+  /** New rows were queued (a retry): look again from the start. */
+  poke(): void {
+    this.#cursor = -1;
+    this.#exhausted = false;
+    this.#pump();
+  }
+
+  updateSettings(settings: RunSettings): void {
+    const autoChanged = settings.autoConcurrency !== this.#settings.autoConcurrency;
+    this.#settings = settings;
+    this.#pacer.setLimits(settings);
+    if (autoChanged || !settings.autoConcurrency) this.#applyAuto();
+    this.#pump();
+  }
+
+  get live(): LiveStats {
+    const gate = this.#pacer.gateUntil;
+    const rate = this.#throughput.perMinute();
+    return {
+      concurrency: this.#queue.concurrency,
+      inFlight: this.#queue.pending,
+      rateLimited: this.#rateLimited,
+      retries: this.#retries,
+      rowsPerMinute: rate.rows,
+      tokensPerMinute: rate.tokens,
+      waitingUntil: gate === null ? null : new Date(Date.now() + (gate - performance.now())).toISOString(),
+    };
+  }
+
+  #applyAuto(): void {
+    const { autoConcurrency, concurrency } = this.#settings;
+    this.#auto = autoConcurrency ? new AutoConcurrency({ start: concurrency, max: 1000 }) : null;
+    this.#queue.concurrency = this.#auto?.value ?? concurrency;
+  }
+
+  /** Keeps the p-queue stocked with about one concurrency's worth of waiting rows. */
+  #pump(): void {
+    if (this.#outcome || this.#abort.signal.aborted || this.#paused) return;
+    const target = Math.max(32, this.#queue.concurrency);
+    if (this.#queue.size >= target / 2) return;
+    let wrapped = false;
+    while (!this.#exhausted && this.#queue.size < target) {
+      const page = this.#o.repo.queuedRows(this.#o.jobId, this.#cursor, target);
+      const fresh = page.filter((row) => !this.#scheduled.has(row.index));
+      for (const row of fresh) this.#schedule(row);
+      if (page.length > 0) this.#cursor = page[page.length - 1]?.index ?? this.#cursor;
+      if (page.length === target) continue;
+      // The end of the table: rows requeued behind the cursor are picked up by one wrap.
+      if (wrapped || this.#cursor === -1) {
+        this.#exhausted = fresh.length === 0;
+        break;
+      }
+      wrapped = true;
+      this.#cursor = -1;
+    }
+    if (this.#scheduled.size === 0) this.#end('completed');
+  }
+
+  #schedule(row: QueuedRow, priority = 0): void {
+    this.#scheduled.add(row.index);
+    void this.#queue.add(() => this.#process(row), { priority }).catch(() => undefined);
+  }
+
+  #end(outcome: RunOutcome): void {
+    if (this.#outcome) return;
+    this.#outcome = outcome;
+    this.#pacer.dispose();
+    this.#finish(outcome);
+  }
+
+  #estimate(row: QueuedRow): number {
+    const output = this.#settings.maxOutputTokens ?? DEFAULT_OUTPUT_RESERVE;
+    return this.#o.estimateTokens(this.#o.systemPrompt) + this.#o.estimateTokens(row.prompt) + output;
   }
 
   async #process(row: QueuedRow): Promise<void> {
-    const { jobId, systemPrompt, provider, writer } = this.#options;
     const signal = this.#abort.signal;
-    let attempts = row.attempts;
-    const startedAt = new Date().toISOString();
-    for (;;) {
-      if (signal.aborted) return;
-      attempts += 1;
-      const began = performance.now();
-      writer.write({ ...EMPTY_RESULT, jobId, index: row.index, status: 'running', attempts, startedAt });
-      try {
-        const result = await provider.complete({ prompt: row.prompt, systemPrompt, signal });
-        writer.write({
-          jobId,
-          index: row.index,
-          status: 'done',
-          output: result.text,
-          error: null,
-          attempts,
-          httpStatus: result.httpStatus,
-          latencyMs: Math.round(performance.now() - began),
-          promptTokens: result.promptTokens,
-          completionTokens: result.completionTokens,
-          finishedAt: new Date().toISOString(),
-        });
-        return;
-      } catch (error) {
-        if (signal.aborted) {
-          writer.write({
-            ...EMPTY_RESULT,
-            jobId,
-            index: row.index,
-            status: 'queued',
-            attempts: attempts - 1,
-            startedAt: null,
-          });
-          return;
-        }
-        const failure = error instanceof ProviderError ? error : null;
-        const retryable = failure?.retryable ?? false;
-        if (retryable && attempts < row.attempts + this.#retry.maxAttempts) {
-          try {
-            await sleep(backoffDelay(this.#retry, attempts - row.attempts), undefined, { signal });
-          } catch {
-            writer.write({ ...EMPTY_RESULT, jobId, index: row.index, status: 'queued', attempts, startedAt: null });
-            return;
-          }
-          continue;
-        }
-        writer.write({
-          ...EMPTY_RESULT,
-          jobId,
-          index: row.index,
-          status: 'failed',
-          attempts,
-          error:
-            failure?.message ??
-            'Rowbot could not send this row (an unexpected error). Retry it; if it fails again, restart Rowbot.',
-          httpStatus: failure?.httpStatus ?? null,
-          latencyMs: Math.round(performance.now() - began),
-          finishedAt: new Date().toISOString(),
-        });
+    const { jobId, writer } = this.#o;
+    const estimate = this.#estimate(row);
+    try {
+      await this.#pacer.acquire(estimate, signal);
+    } catch {
+      await this.#settle(row, this.#requeueUpdate(row));
+      return;
+    }
+    row.attempts += 1;
+    const began = performance.now();
+    writer.write({
+      ...EMPTY,
+      jobId,
+      index: row.index,
+      status: 'running',
+      attempts: row.attempts,
+      startedAt: new Date().toISOString(),
+    });
+    try {
+      const result = await this.#o.provider.complete({
+        prompt: row.prompt,
+        systemPrompt: this.#o.systemPrompt,
+        maxOutputTokens: this.#settings.maxOutputTokens,
+        timeoutMs: this.#settings.timeoutSeconds * 1000,
+        signal,
+      });
+      const used = (result.promptTokens ?? 0) + (result.completionTokens ?? 0);
+      if (result.promptTokens !== null) this.#pacer.adjustTokens(used - estimate);
+      this.#pacer.observe(result.limits, this.#queue.pending, estimate);
+      this.#consecutiveRateLimits = 0;
+      this.#onAutoChange(this.#auto?.onSuccess() ?? null);
+      this.#throughput.record(used);
+      this.#failures.delete(row.index);
+      await this.#settle(row, {
+        jobId,
+        index: row.index,
+        status: 'done',
+        output: result.text,
+        error: null,
+        attempts: row.attempts,
+        httpStatus: result.httpStatus,
+        latencyMs: Math.round(performance.now() - began),
+        promptTokens: result.promptTokens,
+        completionTokens: result.completionTokens,
+        cost: this.#o.costOf(result.promptTokens, result.completionTokens),
+        finishedAt: new Date().toISOString(),
+      });
+    } catch (error) {
+      if (signal.aborted) {
+        await this.#settle(row, this.#requeueUpdate(row));
         return;
       }
+      await this.#onFailure(row, error, began, estimate);
     }
+  }
+
+  async #onFailure(row: QueuedRow, error: unknown, began: number, estimate: number): Promise<void> {
+    const failure = error instanceof ProviderError ? error : null;
+    const kind = failure?.kind ?? 'row';
+    const latencyMs = Math.round(performance.now() - began);
+    if (kind === 'rate_limited') {
+      this.#rateLimited += 1;
+      this.#consecutiveRateLimits += 1;
+      this.#pacer.adjustTokens(-estimate);
+      const wait = failure?.retryAfterMs ?? backoffDelay(RATE_LIMIT_BACKOFF, this.#consecutiveRateLimits, this.#random);
+      // One wait for the whole job, not one per request.
+      this.#pacer.blockUntil(performance.now() + wait);
+      this.#pacer.observe(failure?.limits ?? null, this.#queue.pending, estimate);
+      this.#onAutoChange(this.#auto?.onRateLimited(performance.now()) ?? null);
+      this.#o.onLiveChange?.();
+      this.#retryLater(row, 0);
+      return;
+    }
+    if (kind === 'auth' || kind === 'model' || kind === 'quota') {
+      if (this.#stopped === null) {
+        this.#stopped = kind;
+        this.pause();
+        this.#o.onStopLine(kind, failure as ProviderError);
+      }
+      this.#exhausted = false;
+      await this.#settle(row, this.#requeueUpdate(row));
+      return;
+    }
+    const failures = (this.#failures.get(row.index) ?? 0) + 1;
+    this.#failures.set(row.index, failures);
+    if (kind === 'transient' && failures < this.#settings.maxAttempts) {
+      this.#retries += 1;
+      this.#retryLater(
+        row,
+        backoffDelay(
+          { ...(this.#o.backoff ?? RETRY_SHAPE), maxAttempts: this.#settings.maxAttempts },
+          failures,
+          this.#random,
+        ),
+      );
+      return;
+    }
+    this.#failures.delete(row.index);
+    const message =
+      failure?.message ??
+      'Rowbot could not send this row because of an unexpected error. Retry it; if it fails again, restart Rowbot.';
+    await this.#settle(row, {
+      ...EMPTY,
+      jobId: this.#o.jobId,
+      index: row.index,
+      status: 'failed',
+      attempts: row.attempts,
+      error: kind === 'transient' ? `${message} Gave up after ${failures} tries.` : message,
+      httpStatus: failure?.httpStatus ?? null,
+      latencyMs,
+      finishedAt: new Date().toISOString(),
+    });
+  }
+
+  /** The slot stays taken while the row waits: it goes back to the front of the queue after `delayMs`. */
+  #retryLater(row: QueuedRow, delayMs: number): void {
+    if (delayMs <= 0) {
+      void this.#queue.add(() => this.#process(row), { priority: 1 }).catch(() => undefined);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.#retryTimers.delete(row.index);
+      if (this.#abort.signal.aborted) return;
+      void this.#queue.add(() => this.#process(row), { priority: 1 }).catch(() => undefined);
+    }, delayMs);
+    this.#retryTimers.set(row.index, { timer, row });
+  }
+
+  #requeueUpdate(row: QueuedRow): RowUpdate {
+    return {
+      ...EMPTY,
+      jobId: this.#o.jobId,
+      index: row.index,
+      status: 'queued',
+      attempts: row.attempts,
+      startedAt: null,
+    };
+  }
+
+  /**
+   * Commits the row's final state for this run, then frees it and tops the queue up. The
+   * caller (a queue task) awaits this, so its slot is held until the state is on disk.
+   */
+  async #settle(row: QueuedRow, update: RowUpdate): Promise<void> {
+    try {
+      await this.#o.writer.commit(update);
+    } catch (error) {
+      // The database refused the write (disk full?): stop rather than lose results.
+      this.#o.onStorageError?.(error);
+      this.cancel();
+      return;
+    }
+    this.#scheduled.delete(row.index);
+    if (!this.#abort.signal.aborted && !this.#paused) this.#pump();
+  }
+
+  #onAutoChange(value: number | null): void {
+    if (value === null) return;
+    this.#queue.concurrency = value;
+    this.#o.onLiveChange?.();
+    this.#pump();
   }
 }
 
-const EMPTY_RESULT = {
+const RETRY_SHAPE = { baseDelayMs: 500, maxDelayMs: 30_000 };
+
+const EMPTY: Pick<RowUpdate, 'output' | 'error' | 'latencyMs' | 'promptTokens' | 'completionTokens' | 'cost'> = {
   output: null,
   error: null,
   latencyMs: null,
   promptTokens: null,
   completionTokens: null,
-} as const;
+  cost: null,
+};

@@ -3,51 +3,75 @@ import type { Repository, RowPatch } from '../store/repository.ts';
 
 export type RowUpdate = RowResult & Omit<RowPatch, keyof RowResult>;
 
-export interface RowWriterOptions {
-  /** Longest a change waits before it is written and reported. */
-  intervalMs: number;
-  /** Flush early once this many rows are waiting. */
-  maxPending: number;
-}
-
 /**
- * Merges row changes by row, writes them in one transaction, and only then reports
- * them: a row is never shown done before its result is committed, and the UI gets at
- * most ~10 batches a second instead of one message per row.
+ * Persists row changes in batched transactions: every change made in one turn of the
+ * event loop is written in one transaction on the next. `commit` resolves once the
+ * change is on disk, so a row is never reported done before its result is stored, and a
+ * request's slot is not freed before then (a kill never loses more than is in flight).
  */
 export class RowWriter {
   readonly #repo: Repository;
-  readonly #onFlush: (jobId: string, upserts: RowResult[]) => void;
-  readonly #options: RowWriterOptions;
+  readonly #onCommitted: (updates: RowUpdate[]) => void;
   #pending = new Map<string, RowUpdate>();
-  #timer: NodeJS.Timeout | undefined;
+  #waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  #scheduled: NodeJS.Immediate | undefined;
 
-  constructor(
-    repo: Repository,
-    onFlush: (jobId: string, upserts: RowResult[]) => void,
-    options: Partial<RowWriterOptions> = {},
-  ) {
+  constructor(repo: Repository, onCommitted: (updates: RowUpdate[]) => void) {
     this.#repo = repo;
-    this.#onFlush = onFlush;
-    this.#options = { intervalMs: 100, maxPending: 500, ...options };
+    this.#onCommitted = onCommitted;
   }
 
   write(update: RowUpdate): void {
     const key = `${update.jobId}\u0000${update.index}`;
     const previous = this.#pending.get(key);
     this.#pending.set(key, previous ? { ...previous, ...update } : update);
-    if (this.#pending.size >= this.#options.maxPending) this.flush();
-    else this.#timer ??= setTimeout(() => this.flush(), this.#options.intervalMs);
+    this.#scheduled ??= setImmediate(() => this.flush());
   }
 
+  commit(update: RowUpdate): Promise<void> {
+    this.write(update);
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  /** Writes everything pending now, in one transaction. */
   flush(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    if (this.#pending.size === 0) return;
+    if (this.#scheduled) clearImmediate(this.#scheduled);
+    this.#scheduled = undefined;
     const updates = [...this.#pending.values()];
+    const waiters = this.#waiters;
     this.#pending = new Map();
-    this.#repo.applyRowPatches(updates);
-    const byJob = new Map<string, RowResult[]>();
+    this.#waiters = [];
+    if (updates.length === 0) {
+      for (const waiter of waiters) waiter.resolve();
+      return;
+    }
+    try {
+      this.#repo.applyRowPatches(updates);
+    } catch (error) {
+      for (const waiter of waiters) waiter.reject(error);
+      throw error;
+    }
+    this.#onCommitted(updates);
+    for (const waiter of waiters) waiter.resolve();
+  }
+}
+
+/**
+ * Merges committed row changes by row and hands them out at most every `intervalMs`:
+ * the UI gets about ten batches a second, never one message per row.
+ */
+export class RowEventBatcher {
+  readonly #emit: (jobId: string, upserts: RowResult[]) => void;
+  readonly #intervalMs: number;
+  #pending = new Map<string, Map<number, RowResult>>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(emit: (jobId: string, upserts: RowResult[]) => void, intervalMs = 100) {
+    this.#emit = emit;
+    this.#intervalMs = intervalMs;
+  }
+
+  add(updates: readonly RowUpdate[]): void {
     for (const {
       jobId,
       index,
@@ -58,11 +82,20 @@ export class RowWriter {
       latencyMs,
       promptTokens,
       completionTokens,
+      cost,
     } of updates) {
-      let list = byJob.get(jobId);
-      if (!list) byJob.set(jobId, (list = []));
-      list.push({ index, status, output, error, attempts, latencyMs, promptTokens, completionTokens });
+      let rows = this.#pending.get(jobId);
+      if (!rows) this.#pending.set(jobId, (rows = new Map()));
+      rows.set(index, { index, status, output, error, attempts, latencyMs, promptTokens, completionTokens, cost });
     }
-    for (const [jobId, upserts] of byJob) this.#onFlush(jobId, upserts);
+    this.#timer ??= setTimeout(() => this.flush(), this.#intervalMs);
+  }
+
+  flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const pending = this.#pending;
+    this.#pending = new Map();
+    for (const [jobId, rows] of pending) this.#emit(jobId, [...rows.values()]);
   }
 }

@@ -32,11 +32,20 @@ export function migrate(db: Db, list: readonly Migration[] = migrations): void {
       `This database was written by a newer version of Rowbot (schema ${current}, this version knows up to ${latest}). Update Rowbot to open it; the file has not been changed.`,
     );
   }
-  for (const migration of list) {
-    if (migration.version <= current) continue;
-    db.transaction(() => {
-      db.exec(migration.sql);
-      db.pragma(`user_version = ${migration.version}`);
-    })();
+  const pending = list.filter((migration) => migration.version > current);
+  if (pending.length === 0) return;
+  // Table rebuilds must not cascade: foreign keys are checked once, after every step.
+  db.pragma('foreign_keys = OFF');
+  try {
+    for (const migration of pending) {
+      db.transaction(() => {
+        db.exec(migration.sql);
+        const broken = db.pragma('foreign_key_check') as unknown[];
+        if (broken.length > 0) throw new Error(`migration ${migration.version} broke ${broken.length} foreign keys`);
+        db.pragma(`user_version = ${migration.version}`);
+      })();
+    }
+  } finally {
+    db.pragma('foreign_keys = ON');
   }
 }

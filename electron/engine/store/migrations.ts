@@ -62,6 +62,35 @@ export const migrations: Migration[] = [
       CREATE INDEX job_rows_by_status ON job_rows (job_id, status);
     `,
   },
+  {
+    version: 20,
+    name: 'run settings, pause reasons, canceled jobs, row cost',
+    // SQLite cannot change a CHECK constraint: rebuild the table (foreign keys are off while migrating).
+    sql: `
+      CREATE TABLE jobs_new (
+        id TEXT PRIMARY KEY,
+        sheet_id TEXT NOT NULL REFERENCES sheets(id),
+        name TEXT NOT NULL,
+        template TEXT NOT NULL,
+        system_prompt TEXT NOT NULL,
+        provider_json TEXT NOT NULL,
+        settings_json TEXT NOT NULL DEFAULT '{}',
+        status TEXT NOT NULL CHECK (status IN ('ready', 'running', 'paused', 'canceled', 'completed')),
+        pause_reason TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+
+      INSERT INTO jobs_new (id, sheet_id, name, template, system_prompt, provider_json, settings_json, status, created_at, updated_at)
+        SELECT id, sheet_id, name, template, system_prompt, provider_json, json_object('concurrency', concurrency),
+               status, created_at, updated_at
+        FROM jobs;
+      DROP TABLE jobs;
+      ALTER TABLE jobs_new RENAME TO jobs;
+
+      ALTER TABLE job_rows ADD COLUMN cost REAL;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = migrations.at(-1)?.version ?? 0;

@@ -1,12 +1,15 @@
-import type {
-  JobCounts,
-  JobDetail,
-  JobStatus,
-  JobSummary,
-  ProviderConfig,
-  RowResult,
-  RowStatus,
-  RowView,
+import {
+  DEFAULT_RUN_SETTINGS,
+  type JobCounts,
+  type JobDetail,
+  type JobStatus,
+  type JobSummary,
+  type JobUsage,
+  type ProviderConfig,
+  type RowResult,
+  type RowStatus,
+  type RowView,
+  type RunSettings,
 } from '../../../shared/api.ts';
 import type { Db } from './database.ts';
 
@@ -33,8 +36,12 @@ export interface NewJob {
   template: string;
   systemPrompt: string;
   provider: ProviderConfig;
-  concurrency: number;
+  settings: RunSettings;
   prompts: string[];
+}
+
+export interface JobRecord extends Omit<JobDetail, 'live'> {
+  sheetId: string;
 }
 
 /** A change to one row; only the fields present are written. */
@@ -49,6 +56,7 @@ export interface RowPatch {
   latencyMs?: number | null;
   promptTokens?: number | null;
   completionTokens?: number | null;
+  cost?: number | null;
   startedAt?: string | null;
   finishedAt?: string | null;
 }
@@ -66,8 +74,9 @@ interface JobRow {
   template: string;
   system_prompt: string;
   provider_json: string;
-  concurrency: number;
+  settings_json: string;
   status: JobStatus;
+  pause_reason: string | null;
   created_at: string;
   file_name: string;
   columns_json: string;
@@ -82,6 +91,7 @@ interface ResultRow {
   latency_ms: number | null;
   prompt_tokens: number | null;
   completion_tokens: number | null;
+  cost: number | null;
 }
 
 const INSERT_CHUNK = 1000;
@@ -103,7 +113,7 @@ export class Repository {
       sheetRows: db.prepare('SELECT values_json FROM sheet_rows WHERE sheet_id = ? ORDER BY row_index'),
       sampleRows: db.prepare('SELECT values_json FROM sheet_rows WHERE sheet_id = ? ORDER BY row_index LIMIT ?'),
       insertJob: db.prepare(
-        `INSERT INTO jobs (id, sheet_id, name, template, system_prompt, provider_json, concurrency, status, created_at, updated_at)
+        `INSERT INTO jobs (id, sheet_id, name, template, system_prompt, provider_json, settings_json, status, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'ready', ?, ?)`,
       ),
       insertJobRow: db.prepare("INSERT INTO job_rows (job_id, row_index, status, prompt) VALUES (?, ?, 'queued', ?)"),
@@ -113,20 +123,34 @@ export class Repository {
       jobs: db.prepare(
         `SELECT j.*, s.file_name, s.columns_json FROM jobs j JOIN sheets s ON s.id = j.sheet_id ORDER BY j.created_at DESC, j.id DESC`,
       ),
-      counts: db.prepare('SELECT status, COUNT(*) AS n FROM job_rows WHERE job_id = ? GROUP BY status'),
-      setStatus: db.prepare('UPDATE jobs SET status = ?, updated_at = ? WHERE id = ?'),
+      counts: db.prepare(
+        `SELECT status, COUNT(*) AS n, TOTAL(prompt_tokens) AS prompt, TOTAL(completion_tokens) AS completion,
+                TOTAL(cost) AS cost, COUNT(cost) AS priced
+         FROM job_rows WHERE job_id = ? GROUP BY status`,
+      ),
+      setStatus: db.prepare('UPDATE jobs SET status = ?, pause_reason = ?, updated_at = ? WHERE id = ?'),
+      setSettings: db.prepare('UPDATE jobs SET settings_json = ?, updated_at = ? WHERE id = ?'),
+      requeueAllFailed: db.prepare(
+        "UPDATE job_rows SET status = 'queued', error = NULL WHERE job_id = ? AND status = 'failed'",
+      ),
+      requeueListedFailed: db.prepare(
+        `UPDATE job_rows SET status = 'queued', error = NULL
+         WHERE job_id = ? AND status = 'failed' AND row_index IN (SELECT value FROM json_each(?))`,
+      ),
       queued: db.prepare(
         `SELECT row_index, prompt, attempts FROM job_rows
          WHERE job_id = ? AND status = 'queued' AND row_index > ? ORDER BY row_index LIMIT ?`,
       ),
       results: db.prepare(
-        `SELECT row_index, status, output, error, attempts, latency_ms, prompt_tokens, completion_tokens
+        `SELECT row_index, status, output, error, attempts, latency_ms, prompt_tokens, completion_tokens, cost
          FROM job_rows WHERE job_id = ? ORDER BY row_index`,
       ),
       requeueRunningRows: db.prepare(
         "UPDATE job_rows SET status = 'queued', started_at = NULL WHERE status = 'running'",
       ),
-      pauseRunningJobs: db.prepare("UPDATE jobs SET status = 'paused', updated_at = ? WHERE status = 'running'"),
+      pauseRunningJobs: db.prepare(
+        "UPDATE jobs SET status = 'paused', pause_reason = ?, updated_at = ? WHERE status = 'running'",
+      ),
     };
   }
 
@@ -184,7 +208,7 @@ export class Repository {
         job.template,
         job.systemPrompt,
         JSON.stringify(job.provider),
-        job.concurrency,
+        JSON.stringify(job.settings),
         at,
         at,
       );
@@ -192,29 +216,58 @@ export class Repository {
     })();
   }
 
-  getJob(id: string): JobDetail | undefined {
+  getJob(id: string): JobRecord | undefined {
     const row = this.#statements.job.get(id) as JobRow | undefined;
-    return row ? this.#toDetail(row) : undefined;
+    return row ? this.#toRecord(row) : undefined;
   }
 
-  listJobs(): JobSummary[] {
+  listJobs(): Omit<JobSummary, 'live'>[] {
     return (this.#statements.jobs.all() as JobRow[]).map((row) => {
-      const { columns: _columns, template: _template, systemPrompt: _system, ...summary } = this.#toDetail(row);
+      const { columns: _c, template: _t, systemPrompt: _s, sheetId: _i, ...summary } = this.#toRecord(row);
       return summary;
     });
   }
 
-  counts(jobId: string): JobCounts {
+  countsAndUsage(jobId: string): { counts: JobCounts; usage: JobUsage } {
     const counts: JobCounts = { queued: 0, running: 0, done: 0, failed: 0, total: 0 };
-    for (const { status, n } of this.#statements.counts.all(jobId) as { status: RowStatus; n: number }[]) {
-      counts[status] = n;
-      counts.total += n;
+    const usage: JobUsage = { promptTokens: 0, completionTokens: 0, cost: null };
+    const rows = this.#statements.counts.all(jobId) as {
+      status: RowStatus;
+      n: number;
+      prompt: number;
+      completion: number;
+      cost: number;
+      priced: number;
+    }[];
+    for (const row of rows) {
+      counts[row.status] = row.n;
+      counts.total += row.n;
+      usage.promptTokens += row.prompt;
+      usage.completionTokens += row.completion;
+      if (row.priced > 0) usage.cost = (usage.cost ?? 0) + row.cost;
     }
-    return counts;
+    return { counts, usage };
   }
 
-  setJobStatus(jobId: string, status: JobStatus): void {
-    this.#statements.setStatus.run(status, now(), jobId);
+  counts(jobId: string): JobCounts {
+    return this.countsAndUsage(jobId).counts;
+  }
+
+  setJobStatus(jobId: string, status: JobStatus, pauseReason: string | null = null): void {
+    this.#statements.setStatus.run(status, pauseReason, now(), jobId);
+  }
+
+  setJobSettings(jobId: string, settings: RunSettings): void {
+    this.#statements.setSettings.run(JSON.stringify(settings), now(), jobId);
+  }
+
+  /** Failed rows back to the queue; done rows are never touched. Returns how many moved. */
+  requeueFailed(jobId: string, rows: readonly number[] | 'failed'): number {
+    const result =
+      rows === 'failed'
+        ? this.#statements.requeueAllFailed.run(jobId)
+        : this.#statements.requeueListedFailed.run(jobId, JSON.stringify(rows));
+    return result.changes;
   }
 
   queuedRows(jobId: string, afterIndex: number, limit: number): QueuedRow[] {
@@ -247,15 +300,11 @@ export class Repository {
     return views;
   }
 
-  sheetIdOf(jobId: string): string | undefined {
-    return (this.#statements.job.get(jobId) as JobRow | undefined)?.sheet_id;
-  }
-
-  /** After a crash or a quit: nothing stays 'running'. Returns the ids of jobs that were interrupted. */
-  recoverInterrupted(): void {
+  /** After a crash or a quit: nothing stays 'running'; interrupted jobs wait, paused, for Resume. */
+  recoverInterrupted(reason: string): void {
     this.#db.transaction(() => {
       this.#statements.requeueRunningRows.run();
-      this.#statements.pauseRunningJobs.run(now());
+      this.#statements.pauseRunningJobs.run(reason, now());
     })();
   }
 
@@ -275,16 +324,18 @@ export class Repository {
     return statement;
   }
 
-  #toDetail(row: JobRow): JobDetail {
+  #toRecord(row: JobRow): JobRecord {
     return {
       id: row.id,
+      sheetId: row.sheet_id,
       name: row.name,
       fileName: row.file_name,
       status: row.status,
+      pauseReason: row.pause_reason,
       createdAt: row.created_at,
-      counts: this.counts(row.id),
+      ...this.countsAndUsage(row.id),
       provider: JSON.parse(row.provider_json) as ProviderConfig,
-      concurrency: row.concurrency,
+      settings: { ...DEFAULT_RUN_SETTINGS, ...(JSON.parse(row.settings_json) as Partial<RunSettings>) },
       columns: JSON.parse(row.columns_json) as string[],
       template: row.template,
       systemPrompt: row.system_prompt,
@@ -300,6 +351,7 @@ const PATCH_FIELDS: [Exclude<keyof RowPatch, 'jobId' | 'index' | 'status'>, stri
   ['latencyMs', 'latency_ms'],
   ['promptTokens', 'prompt_tokens'],
   ['completionTokens', 'completion_tokens'],
+  ['cost', 'cost'],
   ['startedAt', 'started_at'],
   ['finishedAt', 'finished_at'],
 ];
@@ -314,5 +366,6 @@ function toResult(row: ResultRow): RowResult {
     latencyMs: row.latency_ms,
     promptTokens: row.prompt_tokens,
     completionTokens: row.completion_tokens,
+    cost: row.cost,
   };
 }

@@ -7,6 +7,7 @@ const LABELS: Record<RowStatus | JobStatus, string> = {
   failed: 'Failed',
   ready: 'Ready',
   paused: 'Paused',
+  canceled: 'Canceled',
   completed: 'Completed',
 };
 

@@ -39,7 +39,13 @@ export function NewJobScreen() {
         providerKind === 'demo'
           ? { kind: 'demo', model: 'demo' }
           : { kind: 'openai', baseUrl: baseUrl.trim(), model: model.trim() };
-      const job = await api.createJob({ sheetId: preview.sheetId, template, systemPrompt, provider, concurrency });
+      const job = await api.createJob({
+        sheetId: preview.sheetId,
+        template,
+        systemPrompt,
+        provider,
+        settings: { concurrency },
+      });
       await api.startJob({ jobId: job.id });
       navigate({ screen: 'job', jobId: job.id });
     } catch (e) {

@@ -1,0 +1,60 @@
+import type { HttpClient } from '../http/client.ts';
+import { serverLimits } from '../http/rate-limit-headers.ts';
+import { asCount, postJson, unreadableAnswer } from './http-failure.ts';
+import type { CompletionRequest, CompletionResult, Provider } from './provider.ts';
+
+export const ANTHROPIC_VERSION = '2023-06-01';
+/** The Messages API requires an output limit; this is used when the job sets none. */
+export const ANTHROPIC_DEFAULT_MAX_TOKENS = 1024;
+
+interface MessagesResponse {
+  content?: { type?: unknown; text?: unknown }[];
+  usage?: { input_tokens?: unknown; output_tokens?: unknown };
+}
+
+/** Anthropic's Messages API: `x-api-key`, `anthropic-version`, `system` apart from the messages. */
+export class AnthropicProvider implements Provider {
+  readonly #http: HttpClient;
+  readonly #url: string;
+  readonly #model: string;
+  readonly #apiKey: string | undefined;
+
+  constructor(options: { http: HttpClient; baseUrl: string; model: string; apiKey?: string }) {
+    this.#http = options.http;
+    this.#url = `${options.baseUrl.replace(/\/+$/, '')}/messages`;
+    this.#model = options.model;
+    this.#apiKey = options.apiKey;
+  }
+
+  async complete({
+    prompt,
+    systemPrompt,
+    maxOutputTokens,
+    timeoutMs,
+    signal,
+  }: CompletionRequest): Promise<CompletionResult> {
+    const headers: Record<string, string> = { 'anthropic-version': ANTHROPIC_VERSION };
+    if (this.#apiKey) headers['x-api-key'] = this.#apiKey;
+    const { response, body } = await postJson(
+      this.#http,
+      this.#url,
+      {
+        model: this.#model,
+        max_tokens: maxOutputTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
+        ...(systemPrompt ? { system: systemPrompt } : {}),
+        messages: [{ role: 'user', content: prompt }],
+      },
+      { headers, signal, timeoutMs },
+    );
+    const message = body as MessagesResponse;
+    const parts = (message.content ?? []).filter((part) => part.type === 'text' && typeof part.text === 'string');
+    if (parts.length === 0) throw unreadableAnswer(response.status, 'no text in the message');
+    return {
+      text: parts.map((part) => part.text as string).join(''),
+      httpStatus: response.status,
+      promptTokens: asCount(message.usage?.input_tokens),
+      completionTokens: asCount(message.usage?.output_tokens),
+      limits: serverLimits(response.headers),
+    };
+  }
+}

@@ -1,0 +1,186 @@
+import type { ServerLimits } from '../http/rate-limit-headers.ts';
+
+/** How much of a minute's allowance may go out at once: half a second's worth. */
+const BURST_MS = 500;
+
+/**
+ * A continuous-refill token bucket. It may go into debt (a request bigger than the
+ * bucket is let through when the bucket is full) so huge prompts never wait forever.
+ */
+export class TokenBucket {
+  #perMs: number;
+  #capacity: number;
+  #level: number;
+  #at: number;
+
+  constructor(perMinute: number, now: number, minCapacity = 1) {
+    this.#perMs = perMinute / 60_000;
+    this.#capacity = Math.max(minCapacity, this.#perMs * BURST_MS);
+    this.#level = this.#capacity;
+    this.#at = now;
+  }
+
+  setRate(perMinute: number, now: number, minCapacity = 1): void {
+    this.#refill(now);
+    this.#perMs = perMinute / 60_000;
+    this.#capacity = Math.max(minCapacity, this.#perMs * BURST_MS);
+    this.#level = Math.min(this.#level, this.#capacity);
+  }
+
+  /** Milliseconds until `amount` may be taken (0: now). */
+  waitFor(amount: number, now: number): number {
+    this.#refill(now);
+    const needed = Math.min(amount, this.#capacity);
+    return this.#level >= needed ? 0 : Math.ceil((needed - this.#level) / this.#perMs);
+  }
+
+  take(amount: number, now: number): void {
+    this.#refill(now);
+    this.#level -= amount;
+  }
+
+  /** Positive: the request cost more than reserved; negative: give back what was not used. */
+  adjust(delta: number): void {
+    this.#level = Math.min(this.#capacity, this.#level - delta);
+  }
+
+  #refill(now: number): void {
+    this.#level = Math.min(this.#capacity, this.#level + (now - this.#at) * this.#perMs);
+    this.#at = now;
+  }
+}
+
+interface Waiter {
+  tokens: number;
+  resolve: () => void;
+  reject: (reason: unknown) => void;
+  signal: AbortSignal;
+  onAbort: () => void;
+}
+
+export interface PacerLimits {
+  requestsPerMinute: number | null;
+  tokensPerMinute: number | null;
+}
+
+/**
+ * Paces the starts of one job: requests/min and tokens/min buckets plus a gate that holds
+ * every start while the provider has asked us to wait. Waiters are served in order.
+ */
+export class Pacer {
+  #requests: TokenBucket | null = null;
+  #tokens: TokenBucket | null = null;
+  #gateUntil = 0;
+  #waiters: Waiter[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  readonly #now: () => number;
+
+  constructor(limits: PacerLimits, now: () => number = () => performance.now()) {
+    this.#now = now;
+    this.setLimits(limits);
+  }
+
+  setLimits({ requestsPerMinute, tokensPerMinute }: PacerLimits): void {
+    const now = this.#now();
+    this.#requests = requestsPerMinute === null ? null : this.#resize(this.#requests, requestsPerMinute, now, 1);
+    this.#tokens = tokensPerMinute === null ? null : this.#resize(this.#tokens, tokensPerMinute, now, 0);
+    this.#drain();
+  }
+
+  /** Holds every start until `until` (a time on this pacer's clock). Never shortens a wait. */
+  blockUntil(until: number): void {
+    if (until <= this.#gateUntil) return;
+    this.#gateUntil = until;
+    this.#drain();
+  }
+
+  /** When the gate opens, on this pacer's clock; null when it is open. */
+  get gateUntil(): number | null {
+    return this.#gateUntil > this.#now() ? this.#gateUntil : null;
+  }
+
+  /** Waits for a request allowance and `tokens` of token allowance. */
+  acquire(tokens: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        tokens,
+        resolve,
+        reject,
+        signal,
+        onAbort: () => {
+          this.#waiters = this.#waiters.filter((w) => w !== waiter);
+          reject(signal.reason);
+          this.#drain();
+        },
+      };
+      signal.addEventListener('abort', waiter.onAbort, { once: true });
+      this.#waiters.push(waiter);
+      this.#drain();
+    });
+  }
+
+  /** Corrects a reservation once the real usage is known (actual − estimated). */
+  adjustTokens(delta: number): void {
+    this.#tokens?.adjust(delta);
+  }
+
+  /**
+   * Slows down before the provider's own limit is hit: when its headers say fewer
+   * requests (or tokens) remain than we have in flight, hold starts until its reset.
+   */
+  observe(limits: ServerLimits | null, inFlight: number, tokensPerRequest: number): void {
+    if (!limits) return;
+    const now = this.#now();
+    if (
+      limits.requestsRemaining !== undefined &&
+      limits.requestsResetMs !== undefined &&
+      limits.requestsRemaining <= inFlight
+    ) {
+      this.blockUntil(now + limits.requestsResetMs);
+    }
+    if (
+      limits.tokensRemaining !== undefined &&
+      limits.tokensResetMs !== undefined &&
+      limits.tokensRemaining < tokensPerRequest * Math.max(1, inFlight)
+    ) {
+      this.blockUntil(now + limits.tokensResetMs);
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.#timer);
+    for (const waiter of this.#waiters) waiter.signal.removeEventListener('abort', waiter.onAbort);
+    this.#waiters = [];
+  }
+
+  #resize(bucket: TokenBucket | null, perMinute: number, now: number, minCapacity: number): TokenBucket {
+    if (!bucket) return new TokenBucket(perMinute, now, minCapacity);
+    bucket.setRate(perMinute, now, minCapacity);
+    return bucket;
+  }
+
+  #drain(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (;;) {
+      const head = this.#waiters[0];
+      if (!head) return;
+      const now = this.#now();
+      const wait = Math.max(
+        this.#gateUntil - now,
+        this.#requests?.waitFor(1, now) ?? 0,
+        this.#tokens?.waitFor(head.tokens, now) ?? 0,
+      );
+      if (wait > 0) {
+        this.#timer = setTimeout(() => this.#drain(), Math.ceil(wait));
+        return;
+      }
+      this.#waiters.shift();
+      this.#requests?.take(1, now);
+      this.#tokens?.take(head.tokens, now);
+      head.signal.removeEventListener('abort', head.onAbort);
+      head.resolve();
+    }
+  }
+}
