@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { RowbotError } from '../../shared/errors.ts';
 import { Engine } from '../engine/engine.ts';
 import { defaultDbFile } from '../engine/paths.ts';
-import { runCommand } from './run.ts';
+import { EXIT, runCommand, UsageError } from './run.ts';
 import { startServe } from './serve.ts';
 
 const USAGE = `Rowbot: run an LLM over every row of a spreadsheet.
@@ -18,14 +18,24 @@ rowbot run options:
   --template TEXT        the prompt, with {{column}} placeholders
   --template-file FILE   read the template from a file instead
   --system TEXT          an optional system prompt
-  --provider demo|openai demo (offline, default) or an OpenAI-compatible API
-  --base-url URL         the API address, e.g. https://api.openai.com/v1
-  --model NAME           the model name
-  --api-key-env VAR      environment variable holding the key (default OPENAI_API_KEY)
-  --concurrency N        requests at once (default 4)
+  --provider NAME        demo (offline, the default), openai (or any compatible API), anthropic
+  --base-url URL         the API address (default: the provider's own)
+  --model NAME           the model name (required for openai and anthropic)
+  --api-key-env VAR      environment variable holding the key
+                         (default OPENAI_API_KEY or ANTHROPIC_API_KEY)
+  --concurrency N        requests at once, 1 to 1000 (default 4)
+  --rpm N                at most N requests per minute
+  --tpm N                at most N tokens per minute
+  --max-attempts N       tries per row for errors that may pass (default 5)
+  --timeout SECONDS      per request (default 60)
   --db FILE              the database (default: $ROWBOT_DB, or the app's own)
-  --out FILE             write the results as CSV
-  --json                 print a JSON summary on stdout
+  --out FILE             write the results: .csv, .xlsx or .jsonl
+  --resume JOB_ID        continue a job that was paused or interrupted
+  --retry-failed         with --resume: send the failed rows again too
+  --json                 print a JSON summary as the last line of stdout
+
+Exit codes: 0 every row done, 1 some rows failed or the job paused,
+2 bad usage or bad input (nothing is sent), 130 interrupted with Ctrl+C.
 
 rowbot serve starts the Rowbot UI for a browser on 127.0.0.1 and prints its link,
 which carries the access token.`;
@@ -45,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     default:
       console.error(`rowbot: unknown command "${command}".\n\n${USAGE}`);
-      return 1;
+      return EXIT.badUsage;
   }
 }
 
@@ -83,13 +93,15 @@ export async function cli(argv: string[]): Promise<void> {
   try {
     process.exitCode = await main(argv);
   } catch (error) {
-    if (error instanceof RowbotError) {
+    if (error instanceof UsageError || error instanceof RowbotError) {
       console.error(`rowbot: ${error.message}`);
+      process.exitCode = EXIT.badUsage;
     } else if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
       console.error(`rowbot: ${error.message}. Run "rowbot help" for the options.`);
+      process.exitCode = EXIT.badUsage;
     } else {
       console.error('rowbot: unexpected error:', error);
+      process.exitCode = 1;
     }
-    process.exitCode = 1;
   }
 }

@@ -1,106 +1,245 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { ProviderConfig } from '../../shared/api.ts';
-import { providerConfigSchema } from '../../shared/schemas.ts';
+import { MAX_CONCURRENCY, type ProviderConfig, type RunSettings } from '../../shared/api.ts';
 import { RowbotError } from '../../shared/errors.ts';
+import { httpUrl } from '../../shared/schemas.ts';
+import { checkTemplate, describeTemplateProblem } from '../../shared/template.ts';
 import { Engine } from '../engine/engine.ts';
 import { defaultDbFile } from '../engine/paths.ts';
+import { formatFromPath } from '../engine/sheets/export.ts';
+import { progressLine } from './progress.ts';
+
+export const EXIT = { allDone: 0, someFailed: 1, badUsage: 2, interrupted: 130 } as const;
+
+/** Bad usage or bad input: exit 2 before any request is sent. */
+export class UsageError extends Error {}
 
 export const RUN_OPTIONS = {
   template: { type: 'string' },
   'template-file': { type: 'string' },
-  system: { type: 'string', default: '' },
+  system: { type: 'string' },
   provider: { type: 'string', default: 'demo' },
   'base-url': { type: 'string' },
   model: { type: 'string' },
-  'api-key-env': { type: 'string', default: 'OPENAI_API_KEY' },
-  concurrency: { type: 'string', default: '4' },
+  'api-key-env': { type: 'string' },
+  concurrency: { type: 'string' },
+  rpm: { type: 'string' },
+  tpm: { type: 'string' },
+  'max-attempts': { type: 'string' },
+  timeout: { type: 'string' },
   db: { type: 'string' },
   out: { type: 'string' },
+  resume: { type: 'string' },
+  'retry-failed': { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
 } as const;
 
-export async function runCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: RUN_OPTIONS, allowPositionals: true, strict: true });
-  const [file] = positionals;
-  if (!file)
-    throw new RowbotError(
-      'BAD_REQUEST',
-      'Name the spreadsheet to run, e.g. rowbot run products.csv --template "…{{name}}…".',
-    );
-  const template = values['template-file'] ? await readFile(values['template-file'], 'utf8') : values.template;
-  if (template === undefined)
-    throw new RowbotError('BAD_REQUEST', 'Give a prompt with --template "…{{column}}…" or --template-file FILE.');
-  const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-    throw new RowbotError(
-      'BAD_REQUEST',
-      `--concurrency must be a whole number from 1 to 64, not "${values.concurrency}".`,
+const PROVIDERS = {
+  demo: { baseUrl: '', keyEnv: '' },
+  openai: { baseUrl: 'https://api.openai.com/v1', keyEnv: 'OPENAI_API_KEY' },
+  anthropic: { baseUrl: 'https://api.anthropic.com/v1', keyEnv: 'ANTHROPIC_API_KEY' },
+} as const;
+
+type Values = ReturnType<typeof parse>['values'];
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({ args, options: RUN_OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}. Run "rowbot help" for the options.`);
+  }
+}
+
+function wholeNumber(flag: string, raw: string | undefined, min: number, max: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(
+      `${flag} must be a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}, not "${raw}".`,
     );
   }
-  const provider = providerFromFlags(values.provider, values['base-url'], values.model);
-  const apiKey = process.env[values['api-key-env']];
+  return n;
+}
 
+function settingsFromFlags(values: Values): Partial<RunSettings> {
+  const settings: Partial<RunSettings> = {};
+  const concurrency = wholeNumber('--concurrency', values.concurrency, 1, MAX_CONCURRENCY);
+  if (concurrency !== undefined) settings.concurrency = concurrency;
+  const rpm = wholeNumber('--rpm', values.rpm, 1, 100_000_000);
+  if (rpm !== undefined) settings.requestsPerMinute = rpm;
+  const tpm = wholeNumber('--tpm', values.tpm, 1, 100_000_000);
+  if (tpm !== undefined) settings.tokensPerMinute = tpm;
+  const attempts = wholeNumber('--max-attempts', values['max-attempts'], 1, 100);
+  if (attempts !== undefined) settings.maxAttempts = attempts;
+  if (values.timeout !== undefined) {
+    const seconds = Number(values.timeout);
+    if (!Number.isFinite(seconds) || seconds < 1 || seconds > 3600) {
+      throw new UsageError(`--timeout must be a number of seconds from 1 to 3600, not "${values.timeout}".`);
+    }
+    settings.timeoutSeconds = seconds;
+  }
+  return settings;
+}
+
+function providerFromFlags(values: Values): { provider: ProviderConfig; keyEnv: string } {
+  const kind = values.provider;
+  if (!(kind in PROVIDERS)) throw new UsageError(`--provider must be demo, openai or anthropic, not "${kind}".`);
+  const preset = PROVIDERS[kind as keyof typeof PROVIDERS];
+  if (kind === 'demo') return { provider: { kind: 'demo', model: values.model ?? 'demo' }, keyEnv: '' };
+  const baseUrl = values['base-url'] ?? preset.baseUrl;
+  if (!httpUrl.safeParse(baseUrl).success) {
+    throw new UsageError(
+      `--base-url must be an http:// or https:// address such as ${preset.baseUrl}, not "${baseUrl}".`,
+    );
+  }
+  if (!values.model)
+    throw new UsageError(
+      `--model is required with --provider ${kind} (for example --model ${kind === 'openai' ? 'gpt-4o-mini' : 'claude-sonnet-4-20250514'}).`,
+    );
+  return {
+    provider: { kind: kind as 'openai' | 'anthropic', baseUrl, model: values.model },
+    keyEnv: values['api-key-env'] ?? preset.keyEnv,
+  };
+}
+
+export async function runCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args);
+  const settings = settingsFromFlags(values);
+  if (values.out) {
+    try {
+      formatFromPath(values.out);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  let apiKey: string | undefined;
   const engine = new Engine({ dbFile: values.db ?? defaultDbFile(), resolveApiKey: () => apiKey });
   try {
-    const preview = await engine.importFile(file);
-    for (const note of preview.notes) console.error(`note: ${note}`);
-    const job = engine.createJob({
-      sheetId: preview.sheetId,
-      template,
-      systemPrompt: values.system,
-      provider,
-      settings: { concurrency },
-    });
-    const stopProgress = reportProgress(engine, job.id, values.json);
-    // Ctrl+C pauses: rows in flight go back to the queue and nothing is lost.
-    const stop = (): void => void engine.pauseJob(job.id);
-    process.once('SIGINT', stop);
-    engine.startJob(job.id);
-    const summary = await engine.waitForJob(job.id);
-    stopProgress();
-    process.off('SIGINT', stop);
-    if (values.out) await engine.exportCsvTo(job.id, values.out);
-    const { done, failed, total } = summary.counts;
-    if (summary.status === 'paused') {
-      console.error(`\nPaused with ${done} of ${total} rows done. Job id: ${job.id}`);
-      return 130;
-    }
-    if (values.json) {
-      console.log(
-        JSON.stringify({ jobId: job.id, status: summary.status, counts: summary.counts, out: values.out ?? null }),
-      );
+    let jobId: string;
+    if (values.resume) {
+      jobId = values.resume;
+      try {
+        engine.getJob(jobId);
+      } catch {
+        throw new UsageError(
+          `There is no job ${jobId} in this database. Check the id, or pass the same --db as before.`,
+        );
+      }
+      if (Object.keys(settings).length > 0) engine.updateJobSettings(jobId, settings);
+      if (values['retry-failed']) engine.retryRows(jobId, 'failed');
+      const { provider } = engine.getJob(jobId);
+      if (provider.kind !== 'demo') apiKey = process.env[values['api-key-env'] ?? PROVIDERS[provider.kind].keyEnv];
     } else {
-      console.error(
-        `\n${done} of ${total} rows done, ${failed} failed.${values.out ? ` Results saved to ${values.out}.` : ''} Job id: ${job.id}`,
-      );
+      jobId = await createFromFlags(engine, values, positionals, settings, (key) => (apiKey = key));
     }
-    return failed > 0 ? 3 : 0;
+    return await runJob(engine, jobId, values);
+  } catch (error) {
+    if (error instanceof RowbotError && error.code !== 'INTERNAL') throw new UsageError(error.message);
+    throw error;
   } finally {
     await engine.close();
   }
 }
 
-function providerFromFlags(kind: string, baseUrl: string | undefined, model: string | undefined): ProviderConfig {
-  if (kind === 'demo') return { kind: 'demo', model: model ?? 'demo' };
-  if (kind !== 'openai') throw new RowbotError('BAD_REQUEST', `--provider must be demo or openai, not "${kind}".`);
-  const parsed = providerConfigSchema.safeParse({ kind, baseUrl: baseUrl ?? 'https://api.openai.com/v1', model });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const flag = issue?.path[0] === 'model' ? '--model' : '--base-url';
-    throw new RowbotError(
-      'BAD_REQUEST',
-      `${flag} ${flag === '--model' ? 'is required for --provider openai' : (issue?.message ?? 'is invalid')}.`,
+async function createFromFlags(
+  engine: Engine,
+  values: Values,
+  positionals: string[],
+  settings: Partial<RunSettings>,
+  setKey: (key: string | undefined) => void,
+): Promise<string> {
+  const [file] = positionals;
+  if (!file) throw new UsageError('Name the spreadsheet to run, e.g. rowbot run products.csv --template "…{{name}}…".');
+  let template = values.template;
+  if (values['template-file']) {
+    try {
+      template = await readFile(values['template-file'], 'utf8');
+    } catch {
+      throw new UsageError(`Cannot read the template file "${values['template-file']}".`);
+    }
+  }
+  if (template === undefined)
+    throw new UsageError('Give a prompt with --template "…{{column}}…" or --template-file FILE.');
+  const { provider, keyEnv } = providerFromFlags(values);
+  const key = keyEnv ? process.env[keyEnv] : undefined;
+  if (provider.kind !== 'demo' && !key && provider.baseUrl === PROVIDERS[provider.kind].baseUrl) {
+    throw new UsageError(
+      `No API key: set the ${keyEnv} environment variable (or name another one with --api-key-env).`,
     );
   }
-  return parsed.data;
+  setKey(key);
+  const preview = await engine.importFile(file);
+  const problem = describeTemplateProblem(checkTemplate(template, preview.columns), preview.columns);
+  if (problem) throw new UsageError(problem);
+  for (const note of preview.notes) console.error(`note: ${note}`);
+  const job = engine.createJob({
+    sheetId: preview.sheetId,
+    template,
+    systemPrompt: values.system ?? '',
+    provider,
+    settings,
+  });
+  return job.id;
 }
 
-function reportProgress(engine: Engine, jobId: string, quiet: boolean): () => void {
+async function runJob(engine: Engine, jobId: string, values: Values): Promise<number> {
+  const began = performance.now();
+  const before = engine.getJob(jobId).counts.done;
+  const stopProgress = showProgress(engine, jobId, began, before, values.json);
+  let interrupted = false;
+  const onSigint = (): void => {
+    if (interrupted) process.exit(EXIT.interrupted);
+    interrupted = true;
+    process.stderr.write('\nPausing: letting the requests in flight finish (press Ctrl+C again to quit at once)…\n');
+    engine.pauseJob(jobId);
+  };
+  process.on('SIGINT', onSigint);
+  engine.startJob(jobId);
+  const summary = await engine.waitForJob(jobId);
+  process.off('SIGINT', onSigint);
+  stopProgress();
+  const wallSeconds = (performance.now() - began) / 1000;
+  if (values.out) await engine.exportTo(jobId, values.out);
+
+  const { done, failed, total } = summary.counts;
+  const resume = `rowbot run --resume ${jobId}${values.db ? ` --db ${values.db}` : ''}`;
+  if (summary.status === 'paused') {
+    console.error(`\n${summary.pauseReason ?? 'Paused.'}\n${done} of ${total} rows done. To continue: ${resume}`);
+  } else {
+    console.error(
+      `\n${done} of ${total} rows done, ${failed} failed.${values.out ? ` Results saved to ${values.out}.` : ''}`,
+    );
+    if (failed > 0) console.error(`To retry the failed rows: ${resume} --retry-failed`);
+  }
+  if (values.json) {
+    console.log(
+      JSON.stringify({
+        jobId,
+        status: summary.status,
+        rows: total,
+        done,
+        failed,
+        wallSeconds: Math.round(wallSeconds * 1000) / 1000,
+        promptTokens: summary.usage.promptTokens,
+        completionTokens: summary.usage.completionTokens,
+        cost: summary.usage.cost,
+        out: values.out ?? null,
+      }),
+    );
+  }
+  if (interrupted) return EXIT.interrupted;
+  return done === total ? EXIT.allDone : EXIT.someFailed;
+}
+
+function showProgress(engine: Engine, jobId: string, began: number, startDone: number, quiet: boolean): () => void {
   if (quiet || !process.stderr.isTTY) return () => undefined;
-  return engine.on((message) => {
+  let last = 0;
+  const unsubscribe = engine.on((message) => {
     if (message.name !== 'job' || message.payload.id !== jobId) return;
-    const { done, failed, total } = message.payload.counts;
-    process.stderr.write(`\r${done + failed} / ${total} rows (${failed} failed)   `);
+    const now = performance.now();
+    if (now - last < 100) return;
+    last = now;
+    process.stderr.write(`\r${progressLine(message.payload, began, startDone, now)}\u001b[K`);
   });
+  return unsubscribe;
 }

@@ -58,7 +58,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
       await mkdir(exportDir, { recursive: true });
       const id = randomUUID();
       const path = join(exportDir, `${id}.csv`);
-      await options.engine.exportCsvTo(jobId, path);
+      await options.engine.exportTo(jobId, path);
       const fileName = `${safeFileName(options.engine.getJob(jobId).name)}-results.csv`;
       downloads.set(id, { path, fileName });
       return { kind: 'download', url: `/api/downloads/${id}`, fileName };

@@ -25,7 +25,7 @@ import { OpenAiCompatibleProvider } from './providers/openai.ts';
 import type { Provider, ProviderError } from './providers/provider.ts';
 import { JobRunner, type RunOutcome, type StopReason } from './scheduler/job-runner.ts';
 import { RowEventBatcher, RowWriter } from './scheduler/row-writer.ts';
-import { resultsToCsv, writeFileAtomic } from './sheets/export-csv.ts';
+import { exportResults } from './sheets/export.ts';
 import { decodeText, parseCsv } from './sheets/import-csv.ts';
 import { openDatabase, type Db } from './store/database.ts';
 import { Repository, type JobRecord } from './store/repository.ts';
@@ -261,14 +261,10 @@ export class Engine {
     return { jobId, seq: this.#seq, rows: this.#repo.rowViews(job.id, job.sheetId) };
   }
 
-  /** Every row in input order with its result, ready to save as CSV. */
-  exportCsv(jobId: string): string {
+  /** Every row in input order with its result, in the format the path's extension names (.csv, .xlsx, .jsonl). */
+  async exportTo(jobId: string, path: string): Promise<void> {
     const job = this.#record(jobId);
-    return resultsToCsv(job.columns, this.getRows(jobId).rows);
-  }
-
-  async exportCsvTo(jobId: string, path: string): Promise<void> {
-    await writeFileAtomic(path, this.exportCsv(jobId));
+    await exportResults(path, job.columns, this.getRows(jobId).rows);
   }
 
   /** Stops every run (rows in flight go back to the queue, jobs pause), then closes pools and the database. */

@@ -85,7 +85,7 @@ async function start(): Promise<void> {
         ? await dialog.showSaveDialog(mainWindow, saveOptions)
         : await dialog.showSaveDialog(saveOptions);
       if (saved.canceled || !saved.filePath) return { kind: 'cancelled' };
-      await running.exportCsvTo(jobId, saved.filePath);
+      await running.exportTo(jobId, saved.filePath);
       return { kind: 'saved', path: saved.filePath };
     },
     logError(command, error) {

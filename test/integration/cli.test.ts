@@ -57,9 +57,16 @@ describe('the rowbot CLI', () => {
       out,
       '--json',
     );
-    expect(result.stderr).toBe('');
+    expect(result.stderr).toContain('3 of 3 rows done, 0 failed.');
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'completed', counts: { done: 3, failed: 0, total: 3 } });
+    expect(JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '')).toMatchObject({
+      status: 'completed',
+      rows: 3,
+      done: 3,
+      failed: 0,
+      promptTokens: expect.any(Number),
+      completionTokens: expect.any(Number),
+    });
     const [header, ...rows] = Papa.parse<string[]>(readFileSync(out, 'utf8').slice(1), { skipEmptyLines: true }).data;
     expect(header?.slice(0, 4)).toEqual(['city', 'country', 'output', 'status']);
     expect(rows.map((r) => r[2])).toEqual([
@@ -83,7 +90,7 @@ describe('the rowbot CLI', () => {
       '--model',
       'm',
     );
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(2);
     expect(result.stderr).toContain('{{contry}} is not a column of this file. Did you mean {{country}}?');
     expect(mock.totalRequests).toBe(0);
   });
@@ -91,7 +98,7 @@ describe('the rowbot CLI', () => {
   it('explains a file that cannot be read', async () => {
     writeFileSync(join(dir, 'empty.csv'), '');
     const result = await rowbot('run', join(dir, 'empty.csv'), '--template', 'x');
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(2);
     expect(result.stderr).toContain('"empty.csv" is empty');
     const missing = await rowbot('run', join(dir, 'nope.csv'), '--template', 'x');
     expect(missing.stderr).toContain('cannot open');
@@ -102,7 +109,7 @@ describe('the rowbot CLI', () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('rowbot run <file.csv>');
     const bad = spawnSync(process.execPath, [BIN, 'run', 'x.csv', '--nope'], { encoding: 'utf8' });
-    expect(bad.status).toBe(1);
+    expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('Run "rowbot help"');
   });
 });

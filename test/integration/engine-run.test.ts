@@ -100,7 +100,7 @@ describe('Engine.startJob against the mock LLM server', () => {
     engine.startJob(job.id);
     await engine.waitForJob(job.id);
     const out = join(dir, 'out.csv');
-    await engine.exportCsvTo(job.id, out);
+    await engine.exportTo(job.id, out);
     await engine.close();
 
     const text = readFileSync(out, 'utf8');

@@ -1,7 +1,8 @@
 /**
  * Finds the highest concurrency the provider takes without 429s, the way TCP finds its
  * window: double every round until the first 429 (slow start), then add one per round;
- * halve on a 429, at most once per cool-down so one burst of 429s counts once.
+ * halve on a 429. A 429 for a request sent before the last decrease is ignored: it
+ * belongs to the burst that already caused that decrease.
  */
 export class AutoConcurrency {
   #value: number;
@@ -9,12 +10,10 @@ export class AutoConcurrency {
   #successes = 0;
   #lastDecrease = Number.NEGATIVE_INFINITY;
   readonly #max: number;
-  readonly #coolDownMs: number;
 
-  constructor(options: { start: number; max: number; coolDownMs?: number }) {
+  constructor(options: { start: number; max: number }) {
     this.#value = Math.max(1, Math.min(options.max, options.start));
     this.#max = options.max;
-    this.#coolDownMs = options.coolDownMs ?? 2000;
   }
 
   get value(): number {
@@ -30,9 +29,9 @@ export class AutoConcurrency {
     return this.#value;
   }
 
-  /** The provider answered 429; returns the new value when it changed. */
-  onRateLimited(now: number): number | null {
-    if (now - this.#lastDecrease < this.#coolDownMs) return null;
+  /** The provider answered 429 to a request sent at `sentAt`; returns the new value when it changed. */
+  onRateLimited(sentAt: number, now: number): number | null {
+    if (sentAt < this.#lastDecrease) return null;
     this.#lastDecrease = now;
     this.#successes = 0;
     this.#threshold = Math.max(1, Math.floor(this.#value / 2));

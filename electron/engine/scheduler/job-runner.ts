@@ -265,7 +265,7 @@ export class JobRunner {
       // One wait for the whole job, not one per request.
       this.#pacer.blockUntil(performance.now() + wait);
       this.#pacer.observe(failure?.limits ?? null, this.#queue.pending, estimate);
-      this.#onAutoChange(this.#auto?.onRateLimited(performance.now()) ?? null);
+      this.#onAutoChange(this.#auto?.onRateLimited(began, performance.now()) ?? null);
       this.#o.onLiveChange?.();
       this.#retryLater(row, 0);
       return;

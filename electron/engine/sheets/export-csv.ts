@@ -13,6 +13,7 @@ export const RESULT_COLUMNS = [
   'latency_ms',
   'prompt_tokens',
   'completion_tokens',
+  'cost',
 ] as const;
 
 const FORMULA_START = /^[=+\-@\t\r]/;
@@ -37,6 +38,7 @@ export function resultsToCsv(columns: readonly string[], rows: readonly RowView[
       row.latencyMs === null ? '' : String(row.latencyMs),
       row.promptTokens === null ? '' : String(row.promptTokens),
       row.completionTokens === null ? '' : String(row.completionTokens),
+      row.cost === null ? '' : String(row.cost),
     ].map(neutralizeFormula),
   );
   const header = [...columns, ...RESULT_COLUMNS].map(neutralizeFormula);

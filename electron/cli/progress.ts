@@ -1,0 +1,25 @@
+import type { JobSummary } from '../../shared/api.ts';
+
+const WIDTH = 28;
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '—';
+  if (seconds < 60) return `${Math.ceil(seconds)} s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
+}
+
+/** One line: bar, counts, rows per second and ETA, redrawn in place on a terminal. */
+export function progressLine(job: JobSummary, startedAt: number, startDone: number, now = performance.now()): string {
+  const { done, failed, total } = job.counts;
+  const finished = done + failed;
+  const filled = total === 0 ? WIDTH : Math.round((finished / total) * WIDTH);
+  const elapsed = (now - startedAt) / 1000;
+  const rate = elapsed > 0.5 ? (finished - startDone) / elapsed : 0;
+  const eta = rate > 0 ? formatDuration((total - finished) / rate) : '—';
+  const waiting = job.live?.waitingUntil ? '  waiting for the provider' : '';
+  return (
+    `[${'█'.repeat(filled)}${'░'.repeat(WIDTH - filled)}] ${finished.toLocaleString('en-US')}/${total.toLocaleString('en-US')}` +
+    `  ✓ ${done.toLocaleString('en-US')}  ✗ ${failed.toLocaleString('en-US')}  ${rate.toFixed(1)} rows/s  ETA ${eta}${waiting}`
+  );
+}

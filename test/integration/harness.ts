@@ -1,0 +1,70 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { JobSummary, RunSettings } from '../../shared/api.ts';
+import { Engine, type EngineOptions } from '../../electron/engine/engine.ts';
+import { startMockLlmServer, type MockLlmServer, type MockOptions } from '../fixtures/mock-llm-server.ts';
+
+export interface Bench {
+  dir: string;
+  dbFile: string;
+  mock: MockLlmServer;
+  engine: Engine;
+  /** Creates a job of `rows` rows whose prompts are `Row <n>` (n from 1), on the mock server. */
+  job(rows: number, settings?: Partial<RunSettings>): string;
+  /** Job summaries as the UI sees them. */
+  jobEvents: JobSummary[];
+  close(): Promise<void>;
+}
+
+export const prompt = (n: number): string => `Row ${n}`;
+
+/** A real engine on a fresh SQLite file, talking to a real mock server on loopback. */
+export async function openBench(
+  mockOptions: MockOptions = {},
+  engineOptions: Partial<EngineOptions> = {},
+): Promise<Bench> {
+  const dir = mkdtempSync(join(tmpdir(), 'rowbot-sched-'));
+  const dbFile = join(dir, 'rowbot.db');
+  const mock = await startMockLlmServer(mockOptions);
+  const engine = new Engine({ dbFile, backoff: { baseDelayMs: 5, maxDelayMs: 40 }, ...engineOptions });
+  const jobEvents: JobSummary[] = [];
+  engine.on((message) => {
+    if (message.name === 'job') jobEvents.push(message.payload);
+  });
+  let closed = false;
+  return {
+    dir,
+    dbFile,
+    mock,
+    engine,
+    jobEvents,
+    job(rows, settings = {}) {
+      const lines = ['n'];
+      for (let i = 1; i <= rows; i += 1) lines.push(String(i));
+      const preview = engine.importBytes('rows.csv', Buffer.from(lines.join('\n')));
+      return engine.createJob({
+        sheetId: preview.sheetId,
+        template: 'Row {{n}}',
+        provider: { kind: 'openai', baseUrl: mock.baseUrl, model: 'mock-1' },
+        settings,
+      }).id;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await engine.close();
+      await mock.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resolves once `predicate` holds, checking every few milliseconds (no fixed sleeps). */
+export async function until(predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const start = performance.now();
+  while (!predicate()) {
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
