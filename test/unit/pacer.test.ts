@@ -77,12 +77,18 @@ describe('Pacer', () => {
     expect(started).toBe(3);
   });
 
-  it('slows down when the provider says fewer requests remain than are in flight', async () => {
+  it('slows down when the provider says almost no requests remain, for as long as it needs to refill', async () => {
     const pacer = new Pacer({ requestsPerMinute: null, tokensPerMinute: null }, now);
-    pacer.observe({ requestsRemaining: 2, requestsResetMs: 800 }, 4, 100);
-    expect(pacer.gateUntil).toBe(800);
-    pacer.observe({ requestsRemaining: 50, requestsResetMs: 5000 }, 4, 100);
-    expect(pacer.gateUntil).toBe(800);
+    pacer.observe({ requestsRemaining: 5, requestsResetMs: 800, requestsLimit: 600 }, 100);
+    expect(pacer.gateUntil).toBeNull();
+    // 600/min is one every 100 ms: two short of the margin is 200 ms.
+    pacer.observe({ requestsRemaining: 0, requestsResetMs: 800, requestsLimit: 600 }, 100);
+    expect(pacer.gateUntil).toBe(200);
+    // Never past the provider's full reset; without a stated limit, at most a second.
+    pacer.observe({ requestsRemaining: 0, requestsResetMs: 5000 }, 100);
+    expect(pacer.gateUntil).toBe(1000);
+    pacer.observe({ tokensRemaining: 50, tokensResetMs: 300, tokensLimit: 60_000 }, 100);
+    expect(pacer.gateUntil).toBe(1000);
   });
 
   it('drops a waiter whose signal aborts', async () => {

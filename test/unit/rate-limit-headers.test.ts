@@ -35,12 +35,20 @@ describe('serverLimits', () => {
   it('reads OpenAI headers', () => {
     expect(
       serverLimits({
+        'x-ratelimit-limit-requests': '500',
         'x-ratelimit-remaining-requests': '3',
         'x-ratelimit-reset-requests': '1.5s',
         'x-ratelimit-remaining-tokens': '900',
         'x-ratelimit-reset-tokens': '250ms',
       }),
-    ).toEqual({ requestsRemaining: 3, requestsResetMs: 1500, tokensRemaining: 900, tokensResetMs: 250 });
+    ).toEqual({
+      requestsLimit: 500,
+      requestsRemaining: 3,
+      requestsResetMs: 1500,
+      tokensLimit: undefined,
+      tokensRemaining: 900,
+      tokensResetMs: 250,
+    });
   });
 
   it('reads Anthropic headers', () => {

@@ -50,21 +50,30 @@ export class HttpClient {
   async postJson(url: string, payload: unknown, options: PostOptions): Promise<HttpResponse> {
     const target = new URL(url);
     const pool = this.#pool(target.origin);
-    const timeout = AbortSignal.timeout(options.timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    // One timer per request, cleared as soon as it ends (AbortSignal.timeout would keep
+    // every timer, and its signal, alive for the whole timeout).
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new HttpTimeoutError(options.timeoutMs)), options.timeoutMs);
+    const outer = options.signal;
+    const onAbort = (): void => controller.abort(outer?.reason);
+    if (outer?.aborted) onAbort();
+    else outer?.addEventListener('abort', onAbort, { once: true });
     try {
       const response = await pool.request({
         method: 'POST',
         path: `${target.pathname}${target.search}`,
         headers: { 'content-type': 'application/json', accept: 'application/json', ...options.headers },
         body: JSON.stringify(payload),
-        signal,
+        signal: controller.signal,
       });
       const body = await response.body.text();
       return { status: response.statusCode, headers: response.headers, body };
     } catch (error) {
-      if (timeout.aborted && !options.signal?.aborted) throw new HttpTimeoutError(options.timeoutMs);
+      if (controller.signal.reason instanceof HttpTimeoutError && !outer?.aborted) throw controller.signal.reason;
       throw error;
+    } finally {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onAbort);
     }
   }
 

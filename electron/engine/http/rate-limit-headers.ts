@@ -5,9 +5,12 @@
 export type Headers = Record<string, string | string[] | undefined>;
 
 export interface ServerLimits {
+  /** The allowance per minute, when the provider says it. */
+  requestsLimit?: number;
   requestsRemaining?: number;
   /** Milliseconds until the request allowance is back to full. */
   requestsResetMs?: number;
+  tokensLimit?: number;
   tokensRemaining?: number;
   tokensResetMs?: number;
 }
@@ -58,12 +61,18 @@ function untilDate(value: string | undefined, now: number): number | undefined {
 
 export function serverLimits(headers: Headers, now = Date.now()): ServerLimits | null {
   const limits: ServerLimits = {
+    requestsLimit:
+      number(header(headers, 'x-ratelimit-limit-requests')) ??
+      number(header(headers, 'anthropic-ratelimit-requests-limit')),
     requestsRemaining:
       number(header(headers, 'x-ratelimit-remaining-requests')) ??
       number(header(headers, 'anthropic-ratelimit-requests-remaining')),
     requestsResetMs:
       parseDuration(header(headers, 'x-ratelimit-reset-requests')) ??
       untilDate(header(headers, 'anthropic-ratelimit-requests-reset'), now),
+    tokensLimit:
+      number(header(headers, 'x-ratelimit-limit-tokens')) ??
+      number(header(headers, 'anthropic-ratelimit-tokens-limit')),
     tokensRemaining:
       number(header(headers, 'x-ratelimit-remaining-tokens')) ??
       number(header(headers, 'anthropic-ratelimit-tokens-remaining')),

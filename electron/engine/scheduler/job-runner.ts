@@ -225,7 +225,7 @@ export class JobRunner {
       });
       const used = (result.promptTokens ?? 0) + (result.completionTokens ?? 0);
       if (result.promptTokens !== null) this.#pacer.adjustTokens(used - estimate);
-      this.#pacer.observe(result.limits, this.#queue.pending, estimate);
+      this.#pacer.observe(result.limits, estimate);
       this.#consecutiveRateLimits = 0;
       this.#onAutoChange(this.#auto?.onSuccess() ?? null);
       this.#throughput.record(used);
@@ -264,7 +264,7 @@ export class JobRunner {
       const wait = failure?.retryAfterMs ?? backoffDelay(RATE_LIMIT_BACKOFF, this.#consecutiveRateLimits, this.#random);
       // One wait for the whole job, not one per request.
       this.#pacer.blockUntil(performance.now() + wait);
-      this.#pacer.observe(failure?.limits ?? null, this.#queue.pending, estimate);
+      this.#pacer.observe(failure?.limits ?? null, estimate);
       this.#onAutoChange(this.#auto?.onRateLimited(began, performance.now()) ?? null);
       this.#o.onLiveChange?.();
       this.#retryLater(row, 0);

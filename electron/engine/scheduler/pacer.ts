@@ -2,6 +2,14 @@ import type { ServerLimits } from '../http/rate-limit-headers.ts';
 
 /** How much of a minute's allowance may go out at once: half a second's worth. */
 const BURST_MS = 500;
+/** Requests that may be on their way to the provider when its headers reach us. */
+const REQUEST_MARGIN = 2;
+
+/** How long until `deficit` is earned back at `perMinute`; the full reset when the rate is unknown. */
+function refillWait(deficit: number, perMinute: number | undefined, resetMs: number): number {
+  if (!perMinute || perMinute <= 0) return Math.min(resetMs, 1000);
+  return Math.min(resetMs, (deficit * 60_000) / perMinute);
+}
 
 /**
  * A continuous-refill token bucket. It may go into debt (a request bigger than the
@@ -126,25 +134,22 @@ export class Pacer {
   }
 
   /**
-   * Slows down before the provider's own limit is hit: when its headers say fewer
-   * requests (or tokens) remain than we have in flight, hold starts until its reset.
+   * Slows down before the provider's own limit is hit. Its headers count what it has
+   * already received; when almost nothing remains, hold starts for as long as the
+   * provider needs to earn back a little (from its per-minute limit), never longer than
+   * its full reset.
    */
-  observe(limits: ServerLimits | null, inFlight: number, tokensPerRequest: number): void {
+  observe(limits: ServerLimits | null, tokensPerRequest: number): void {
     if (!limits) return;
     const now = this.#now();
-    if (
-      limits.requestsRemaining !== undefined &&
-      limits.requestsResetMs !== undefined &&
-      limits.requestsRemaining <= inFlight
-    ) {
-      this.blockUntil(now + limits.requestsResetMs);
+    const { requestsRemaining, requestsResetMs, requestsLimit } = limits;
+    if (requestsRemaining !== undefined && requestsResetMs !== undefined && requestsRemaining < REQUEST_MARGIN) {
+      this.blockUntil(now + refillWait(REQUEST_MARGIN - requestsRemaining, requestsLimit, requestsResetMs));
     }
-    if (
-      limits.tokensRemaining !== undefined &&
-      limits.tokensResetMs !== undefined &&
-      limits.tokensRemaining < tokensPerRequest * Math.max(1, inFlight)
-    ) {
-      this.blockUntil(now + limits.tokensResetMs);
+    const { tokensRemaining, tokensResetMs, tokensLimit } = limits;
+    const tokenMargin = tokensPerRequest * REQUEST_MARGIN;
+    if (tokensRemaining !== undefined && tokensResetMs !== undefined && tokensRemaining < tokenMargin) {
+      this.blockUntil(now + refillWait(tokenMargin - tokensRemaining, tokensLimit, tokensResetMs));
     }
   }
 

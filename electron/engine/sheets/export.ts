@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import ExcelJS from 'exceljs';
 import type { RowView } from '../../../shared/api.ts';
 import { RowbotError } from '../../../shared/errors.ts';
 import { RESULT_COLUMNS, resultsToCsv, writeFileAtomic } from './export-csv.ts';
@@ -42,6 +41,8 @@ export function resultsToJsonl(columns: readonly string[], rows: readonly RowVie
 }
 
 async function writeXlsx(path: string, columns: readonly string[], rows: readonly RowView[]): Promise<void> {
+  // Loaded on first use: most runs never write XLSX.
+  const { default: ExcelJS } = await import('exceljs');
   const workbook = new ExcelJS.Workbook();
   const sheet = workbook.addWorksheet('Results');
   const header = [...columns, ...RESULT_COLUMNS];
