@@ -104,6 +104,65 @@ describe('the rowbot CLI', () => {
     expect(missing.stderr).toContain('cannot open');
   });
 
+  it.each([
+    [['--concurrency', '0'], '--concurrency must be a whole number from 1 to 1,000, not "0"'],
+    [['--concurrency', '2.5'], '--concurrency must be a whole number'],
+    [['--rpm=-5'], '--rpm must be a whole number from 1'],
+    [['--provider', 'foo'], '--provider must be demo, openai or anthropic, not "foo"'],
+    [
+      ['--provider', 'openai', '--base-url', 'ftp://x', '--model', 'm'],
+      '--base-url must be an http:// or https:// address',
+    ],
+    [
+      ['--provider', 'anthropic', '--base-url', 'http://127.0.0.1:9/v1'],
+      '--model is required with --provider anthropic',
+    ],
+    [['--out', 'results.pdf'], 'name the file .csv, .xlsx or .jsonl'],
+  ])('refuses bad usage with exit 2 before sending anything: %j', async (flags, message) => {
+    mock.resetCounters();
+    const result = await rowbot('run', join(dir, 'in.csv'), '--template', 'x {{city}}', ...flags);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(mock.totalRequests).toBe(0);
+  });
+
+  it('writes .jsonl and .xlsx, and resumes a job by id', async () => {
+    const jsonl = join(dir, 'out.jsonl');
+    const first = await rowbot(
+      'run',
+      join(dir, 'in.csv'),
+      '--template',
+      'Hello {{city}}',
+      '--provider',
+      'openai',
+      '--base-url',
+      mock.baseUrl,
+      '--model',
+      'mock-1',
+      '--out',
+      jsonl,
+      '--json',
+    );
+    expect(first.status).toBe(0);
+    const records = readFileSync(jsonl, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.map((r) => [r.city, r.country, r.output, r.status])).toEqual([
+      ['Paris', 'France', mockReply('Hello Paris'), 'done'],
+      ['Lima', 'Peru', mockReply('Hello Lima'), 'done'],
+      ['Oslo', 'Norway', mockReply('Hello Oslo'), 'done'],
+    ]);
+    const { jobId } = JSON.parse(first.stdout.trim().split('\n').at(-1) ?? '{}') as { jobId: string };
+
+    mock.resetCounters();
+    const xlsx = join(dir, 'out.xlsx');
+    const resumed = await rowbot('run', '--resume', jobId, '--out', xlsx, '--json');
+    expect(resumed.status).toBe(0);
+    expect(mock.totalRequests).toBe(0);
+    expect(readFileSync(xlsx).subarray(0, 2).toString()).toBe('PK');
+  });
+
   it('prints usage for help and for an unknown option', () => {
     const help = spawnSync(process.execPath, [BIN, 'help'], { encoding: 'utf8' });
     expect(help.status).toBe(0);

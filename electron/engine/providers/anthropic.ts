@@ -1,7 +1,7 @@
 import type { HttpClient } from '../http/client.ts';
 import { serverLimits } from '../http/rate-limit-headers.ts';
 import { asCount, postJson, unreadableAnswer } from './http-failure.ts';
-import type { CompletionRequest, CompletionResult, Provider } from './provider.ts';
+import { endpoint, type CompletionRequest, type CompletionResult, type Endpoint, type Provider } from './provider.ts';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 /** The Messages API requires an output limit; this is used when the job sets none. */
@@ -14,16 +14,10 @@ interface MessagesResponse {
 
 /** Anthropic's Messages API: `x-api-key`, `anthropic-version`, `system` apart from the messages. */
 export class AnthropicProvider implements Provider {
-  readonly #http: HttpClient;
-  readonly #url: string;
-  readonly #model: string;
-  readonly #apiKey: string | undefined;
+  readonly #endpoint: Endpoint;
 
   constructor(options: { http: HttpClient; baseUrl: string; model: string; apiKey?: string }) {
-    this.#http = options.http;
-    this.#url = `${options.baseUrl.replace(/\/+$/, '')}/messages`;
-    this.#model = options.model;
-    this.#apiKey = options.apiKey;
+    this.#endpoint = endpoint(options, '/messages');
   }
 
   async complete({
@@ -34,12 +28,12 @@ export class AnthropicProvider implements Provider {
     signal,
   }: CompletionRequest): Promise<CompletionResult> {
     const headers: Record<string, string> = { 'anthropic-version': ANTHROPIC_VERSION };
-    if (this.#apiKey) headers['x-api-key'] = this.#apiKey;
+    if (this.#endpoint.apiKey) headers['x-api-key'] = this.#endpoint.apiKey;
     const { response, body } = await postJson(
-      this.#http,
-      this.#url,
+      this.#endpoint.http,
+      this.#endpoint.url,
       {
-        model: this.#model,
+        model: this.#endpoint.model,
         max_tokens: maxOutputTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
         ...(systemPrompt ? { system: systemPrompt } : {}),
         messages: [{ role: 'user', content: prompt }],

@@ -1,7 +1,7 @@
 import type { HttpClient } from '../http/client.ts';
 import { serverLimits } from '../http/rate-limit-headers.ts';
 import { asCount, postJson, unreadableAnswer } from './http-failure.ts';
-import type { CompletionRequest, CompletionResult, Provider } from './provider.ts';
+import { endpoint, type CompletionRequest, type CompletionResult, type Endpoint, type Provider } from './provider.ts';
 
 interface ChatCompletion {
   choices?: { message?: { content?: unknown } }[];
@@ -10,16 +10,10 @@ interface ChatCompletion {
 
 /** The OpenAI chat completions wire format, spoken by OpenAI and most compatible servers. */
 export class OpenAiCompatibleProvider implements Provider {
-  readonly #http: HttpClient;
-  readonly #url: string;
-  readonly #model: string;
-  readonly #apiKey: string | undefined;
+  readonly #endpoint: Endpoint;
 
   constructor(options: { http: HttpClient; baseUrl: string; model: string; apiKey?: string }) {
-    this.#http = options.http;
-    this.#url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
-    this.#model = options.model;
-    this.#apiKey = options.apiKey;
+    this.#endpoint = endpoint(options, '/chat/completions');
   }
 
   async complete({
@@ -34,10 +28,10 @@ export class OpenAiCompatibleProvider implements Provider {
       { role: 'user', content: prompt },
     ];
     const { response, body } = await postJson(
-      this.#http,
-      this.#url,
-      { model: this.#model, messages, ...(maxOutputTokens === null ? {} : { max_tokens: maxOutputTokens }) },
-      { headers: this.#apiKey ? { authorization: `Bearer ${this.#apiKey}` } : {}, signal, timeoutMs },
+      this.#endpoint.http,
+      this.#endpoint.url,
+      { model: this.#endpoint.model, messages, ...(maxOutputTokens === null ? {} : { max_tokens: maxOutputTokens }) },
+      { headers: this.#endpoint.apiKey ? { authorization: `Bearer ${this.#endpoint.apiKey}` } : {}, signal, timeoutMs },
     );
     const completion = body as ChatCompletion;
     const content = completion.choices?.[0]?.message?.content;

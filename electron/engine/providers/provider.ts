@@ -1,3 +1,4 @@
+import type { HttpClient } from '../http/client.ts';
 import type { ServerLimits } from '../http/rate-limit-headers.ts';
 
 export interface CompletionRequest {
@@ -56,4 +57,25 @@ export class ProviderError extends Error {
 
 export interface Provider {
   complete(request: CompletionRequest): Promise<CompletionResult>;
+}
+
+/** Where and as whom an HTTP provider sends its requests. */
+export interface Endpoint {
+  http: HttpClient;
+  /** The full URL requests are POSTed to. */
+  url: string;
+  model: string;
+  apiKey: string | undefined;
+}
+
+export function endpoint(
+  options: { http: Endpoint['http']; baseUrl: string; model: string; apiKey?: string },
+  path: string,
+): Endpoint {
+  return {
+    http: options.http,
+    url: `${options.baseUrl.replace(/\/+$/, '')}${path}`,
+    model: options.model,
+    apiKey: options.apiKey,
+  };
 }
