@@ -26,7 +26,7 @@ const engine = new Engine({ dbFile: join(dir, 'bench.db') });
 try {
   const lines = ['n'];
   for (let i = 1; i <= run.rows; i += 1) lines.push(String(i));
-  const preview = engine.importBytes('rows.csv', Buffer.from(lines.join('\n')));
+  const preview = await engine.importBytes('rows.csv', Buffer.from(lines.join('\n')));
   const job = engine.createJob({
     sheetId: preview.sheetId,
     template: 'Write one line about item {{n}}',

@@ -3,8 +3,10 @@
  * declared here once; Electron IPC and the `rowbot serve` HTTP transport both carry it.
  */
 import type { ErrorPayload } from './errors.ts';
+import type { ExportOptions, ImportOptions, ImportSettings } from './sheets.ts';
 
-export const ROW_STATUSES = ['queued', 'running', 'done', 'failed'] as const;
+/** `skipped`: every placeholder of the row was empty, so nothing was sent (a job setting). */
+export const ROW_STATUSES = ['queued', 'running', 'done', 'failed', 'skipped'] as const;
 export type RowStatus = (typeof ROW_STATUSES)[number];
 
 export const JOB_STATUSES = ['ready', 'running', 'paused', 'canceled', 'completed'] as const;
@@ -86,7 +88,10 @@ export interface JobUsage {
 
 export interface SheetPreview {
   sheetId: string;
+  /** The imported file, kept so the import can run again with other settings. */
+  sourceId: string;
   fileName: string;
+  settings: ImportSettings;
   columns: string[];
   rowCount: number;
   /** The first rows, as cell strings, for the preview table. */
@@ -100,6 +105,7 @@ export interface JobCounts {
   running: number;
   done: number;
   failed: number;
+  skipped: number;
   total: number;
 }
 
@@ -120,6 +126,8 @@ export interface JobSummary {
 }
 
 export interface JobDetail extends JobSummary {
+  /** How the file was read; an Excel import with a header can be written back into its workbook. */
+  importSettings: ImportSettings;
   columns: string[];
   template: string;
   systemPrompt: string;
@@ -159,6 +167,7 @@ export const COMMAND_NAMES = [
   'listJobs',
   'importUpload',
   'importDialog',
+  'reimport',
   'createJob',
   'startJob',
   'pauseJob',
@@ -178,13 +187,17 @@ export interface CreateJobInput {
   systemPrompt?: string;
   provider: ProviderConfig;
   settings?: Partial<RunSettings>;
+  /** Rows whose placeholders are all empty are not sent (default), or sent as they are. */
+  skipEmptyRows?: boolean;
 }
 
 /** What each command takes. The runtime schemas in schemas.ts are checked against these. */
 export interface CommandInputs {
   listJobs: Record<string, never>;
-  importUpload: { fileName: string; dataBase64: string };
-  importDialog: Record<string, never>;
+  importUpload: { fileName: string; dataBase64: string; options?: ImportOptions };
+  importDialog: { options?: ImportOptions };
+  /** The same file again with other settings (encoding, delimiter, header, sheet). */
+  reimport: { sourceId: string; options: ImportOptions };
   createJob: CreateJobInput;
   /** Starts a ready job, or resumes a paused or canceled one. */
   startJob: { jobId: string };
@@ -197,7 +210,7 @@ export interface CommandInputs {
   updateJobSettings: { jobId: string; settings: Partial<RunSettings> };
   getJob: { jobId: string };
   getRows: { jobId: string };
-  exportJob: { jobId: string; format: 'csv' };
+  exportJob: { jobId: string } & ExportOptions;
 }
 
 export type CommandInput<K extends CommandName> = CommandInputs[K];
@@ -206,6 +219,7 @@ export interface CommandOutputs {
   listJobs: JobSummary[];
   importUpload: ImportOutcome;
   importDialog: ImportOutcome;
+  reimport: SheetPreview;
   createJob: JobDetail;
   startJob: JobSummary;
   pauseJob: JobSummary;

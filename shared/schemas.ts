@@ -11,6 +11,14 @@ import {
   type ProviderConfig,
   type RunSettings,
 } from './api.ts';
+import {
+  ENCODINGS,
+  EXPORT_FORMATS,
+  EXPORT_ROWS,
+  IMPORT_FORMATS,
+  type EncodingId,
+  type ImportOptions,
+} from './sheets.ts';
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id');
 
@@ -45,15 +53,27 @@ export const runSettingsSchema = z
 
 const jobRef = z.object({ jobId: id }).strict();
 
+export const importOptionsSchema = z
+  .object({
+    format: z.enum(IMPORT_FORMATS).optional(),
+    encoding: z.enum(ENCODINGS.map((e) => e.id) as [EncodingId, ...EncodingId[]]).optional(),
+    delimiter: z.string().length(1, 'must be one character').optional(),
+    hasHeader: z.boolean().optional(),
+    sheet: z.string().min(1).max(200).optional(),
+  })
+  .strict() satisfies z.ZodType<ImportOptions, unknown>;
+
 export const commandInputs = {
   listJobs: z.object({}).strict(),
   importUpload: z
     .object({
       fileName: z.string().min(1).max(260),
       dataBase64: z.string().max(MAX_UPLOAD_BASE64_CHARS),
+      options: importOptionsSchema.optional(),
     })
     .strict(),
-  importDialog: z.object({}).strict(),
+  importDialog: z.object({ options: importOptionsSchema.optional() }).strict(),
+  reimport: z.object({ sourceId: id, options: importOptionsSchema }).strict(),
   createJob: z
     .object({
       sheetId: id,
@@ -62,6 +82,7 @@ export const commandInputs = {
       systemPrompt: z.string().max(100_000).default(''),
       provider: providerConfigSchema,
       settings: runSettingsSchema.partial().default({}),
+      skipEmptyRows: z.boolean().default(true),
     })
     .strict(),
   startJob: jobRef,
@@ -76,7 +97,15 @@ export const commandInputs = {
   updateJobSettings: z.object({ jobId: id, settings: runSettingsSchema.partial() }).strict(),
   getJob: jobRef,
   getRows: jobRef,
-  exportJob: z.object({ jobId: id, format: z.literal('csv') }).strict(),
+  exportJob: z
+    .object({
+      jobId: id,
+      format: z.enum(EXPORT_FORMATS),
+      rows: z.enum(EXPORT_ROWS),
+      bom: z.boolean().optional(),
+      writeBack: z.boolean().optional(),
+    })
+    .strict(),
 } satisfies { [K in CommandName]: z.ZodType<unknown, CommandInputs[K]> };
 
 /** A command's input after validation and defaults. */

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { RowbotError } from '../../shared/errors.ts';
 import { Engine } from '../engine/engine.ts';
 import { defaultDbFile } from '../engine/paths.ts';
+import { inspectCommand } from './inspect.ts';
 import { EXIT, runCommand, UsageError } from './run.ts';
 import { startServe } from './serve.ts';
 
@@ -11,8 +12,11 @@ const USAGE = `Rowbot: run an LLM over every row of a spreadsheet.
 
 Usage:
   rowbot run <file.csv> --template "Summarize: {{text}}" [options]
+  rowbot inspect <file> [--json] [--sheet NAME] [--delimiter X] [--encoding E] [--no-header]
   rowbot serve [--port N] [--db FILE]
   rowbot help
+
+Files: CSV, TSV and other delimited text, Excel .xlsx, JSON lists and JSON lines.
 
 rowbot run options:
   --template TEXT        the prompt, with {{column}} placeholders
@@ -29,7 +33,16 @@ rowbot run options:
   --max-attempts N       tries per row for errors that may pass (default 5)
   --timeout SECONDS      per request (default 60)
   --db FILE              the database (default: $ROWBOT_DB, or the app's own)
-  --out FILE             write the results: .csv, .xlsx or .jsonl
+  --out FILE             write the results: .csv, .xlsx or .jsonl (input order)
+  --sheet NAME           the worksheet of an .xlsx file (default: the first)
+  --delimiter X          comma, semicolon, tab, pipe or any one character (default: detected)
+  --encoding E           utf-8, utf-16le, windows-1252, … (default: detected)
+  --header, --no-header  whether the first row names the columns (default: detected)
+  --keep-empty           send rows whose placeholders are all empty (default: skip them)
+  --rows all|done|failed which rows --out writes (default all)
+  --no-bom               CSV without the byte-order mark Excel uses to read accents
+  --write-back           with --out FILE.xlsx: your own workbook with output, status and
+                         error columns added to the imported sheet
   --resume JOB_ID        continue a job that was paused or interrupted
   --retry-failed         with --resume: send the failed rows again too
   --json                 print a JSON summary as the last line of stdout
@@ -47,6 +60,8 @@ export async function main(argv: string[]): Promise<number> {
       return runCommand(rest);
     case 'serve':
       return serveCommand(rest);
+    case 'inspect':
+      return inspectCommand(rest);
     case undefined:
     case 'help':
     case '--help':

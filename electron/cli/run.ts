@@ -7,6 +7,8 @@ import { checkTemplate, describeTemplateProblem } from '../../shared/template.ts
 import { Engine } from '../engine/engine.ts';
 import { defaultDbFile } from '../engine/paths.ts';
 import { formatFromPath } from '../engine/sheets/export.ts';
+import { EXPORT_ROWS, type ExportOptions, type ExportRows } from '../../shared/sheets.ts';
+import { importOptionsFromFlags, IMPORT_FLAGS } from './import-flags.ts';
 import { progressLine } from './progress.ts';
 
 export const EXIT = { allDone: 0, someFailed: 1, badUsage: 2, interrupted: 130 } as const;
@@ -30,6 +32,11 @@ export const RUN_OPTIONS = {
   db: { type: 'string' },
   out: { type: 'string' },
   resume: { type: 'string' },
+  ...IMPORT_FLAGS,
+  rows: { type: 'string', default: 'all' },
+  bom: { type: 'boolean', default: true },
+  'write-back': { type: 'boolean', default: false },
+  'keep-empty': { type: 'boolean', default: false },
   'retry-failed': { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
 } as const;
@@ -44,7 +51,7 @@ type Values = ReturnType<typeof parse>['values'];
 
 function parse(args: string[]) {
   try {
-    return parseArgs({ args, options: RUN_OPTIONS, allowPositionals: true, strict: true });
+    return parseArgs({ args, options: RUN_OPTIONS, allowPositionals: true, allowNegative: true, strict: true });
   } catch (error) {
     throw new UsageError(`${(error as Error).message}. Run "rowbot help" for the options.`);
   }
@@ -112,6 +119,12 @@ export async function runCommand(args: string[]): Promise<number> {
       throw new UsageError((error as Error).message);
     }
   }
+  if (!(EXPORT_ROWS as readonly string[]).includes(values.rows)) {
+    throw new UsageError(`--rows must be all, done or failed, not "${values.rows}".`);
+  }
+  if (values['write-back'] && !values.out?.toLowerCase().endsWith('.xlsx')) {
+    throw new UsageError('--write-back needs --out FILE.xlsx: it writes your own workbook with the results added.');
+  }
   let apiKey: string | undefined;
   const engine = new Engine({ dbFile: values.db ?? defaultDbFile(), resolveApiKey: () => apiKey });
   try {
@@ -168,7 +181,10 @@ async function createFromFlags(
     );
   }
   setKey(key);
-  const preview = await engine.importFile(file);
+  const importOptions = importOptionsFromFlags(values, (message) => {
+    throw new UsageError(message);
+  });
+  const preview = await engine.importFile(file, importOptions);
   const problem = describeTemplateProblem(checkTemplate(template, preview.columns), preview.columns);
   if (problem) throw new UsageError(problem);
   for (const note of preview.notes) console.error(`note: ${note}`);
@@ -199,7 +215,14 @@ async function runJob(engine: Engine, jobId: string, values: Values): Promise<nu
   process.off('SIGINT', onSigint);
   stopProgress();
   const wallSeconds = (performance.now() - began) / 1000;
-  if (values.out) await engine.exportTo(jobId, values.out);
+  if (values.out) {
+    const exportOptions: Partial<ExportOptions> = {
+      rows: values.rows as ExportRows,
+      bom: values.bom,
+      writeBack: values['write-back'],
+    };
+    await engine.exportTo(jobId, values.out, exportOptions);
+  }
 
   const { done, failed, total } = summary.counts;
   const resume = `rowbot run --resume ${jobId}${values.db ? ` --db ${values.db}` : ''}`;

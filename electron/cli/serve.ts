@@ -8,6 +8,7 @@ import { MAX_UPLOAD_BASE64_CHARS } from '../../shared/api.ts';
 import { CONTENT_SECURITY_POLICY } from '../../shared/csp.ts';
 import type { Engine } from '../engine/engine.ts';
 import { createHandlers, dispatch, type ShellHooks } from '../engine/handlers.ts';
+import { exportFileName } from '../engine/sheets/export.ts';
 
 export interface ServeOptions {
   engine: Engine;
@@ -27,6 +28,11 @@ export interface RunningServer {
 }
 
 const COOKIE = 'rowbot_token';
+const DOWNLOAD_TYPES: Record<string, string> = {
+  '.csv': 'text/csv; charset=utf-8',
+  '.jsonl': 'application/jsonl; charset=utf-8',
+  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
 const MAX_BODY_BYTES = MAX_UPLOAD_BASE64_CHARS + 64 * 1024;
 const HOST = '127.0.0.1';
 
@@ -54,12 +60,13 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
 
   const hooks: ShellHooks = {
     importDialog: async () => ({ kind: 'cancelled' }),
-    exportJob: async ({ jobId }) => {
+    exportJob: async ({ jobId, ...exportOptions }) => {
       await mkdir(exportDir, { recursive: true });
       const id = randomUUID();
-      const path = join(exportDir, `${id}.csv`);
-      await options.engine.exportTo(jobId, path);
-      const fileName = `${safeFileName(options.engine.getJob(jobId).name)}-results.csv`;
+      const ext = exportOptions.writeBack ? 'xlsx' : exportOptions.format;
+      const path = join(exportDir, `${id}.${ext}`);
+      await options.engine.exportTo(jobId, path, exportOptions);
+      const fileName = exportFileName(options.engine.getJob(jobId).name, exportOptions);
       downloads.set(id, { path, fileName });
       return { kind: 'download', url: `/api/downloads/${id}`, fileName };
     },
@@ -174,7 +181,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
       }
       const { size } = await stat(download.path);
       res.writeHead(200, {
-        'content-type': 'text/csv; charset=utf-8',
+        'content-type': DOWNLOAD_TYPES[extname(download.path)] ?? 'application/octet-stream',
         'content-length': size,
         'content-disposition': `attachment; filename="${download.fileName}"`,
         'cache-control': 'no-store',
@@ -293,13 +300,4 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
     req.on('error', rejectBody);
   });
-}
-
-function safeFileName(name: string): string {
-  return (
-    name
-      .replace(/[^\p{L}\p{N} ._-]+/gu, '_')
-      .trim()
-      .slice(0, 80) || 'rowbot'
-  );
 }

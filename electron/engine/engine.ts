@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import {
   DEFAULT_RUN_SETTINGS,
   MAX_CONCURRENCY,
@@ -16,7 +17,10 @@ import {
   type SheetPreview,
 } from '../../shared/api.ts';
 import { RowbotError } from '../../shared/errors.ts';
+import type { ExportOptions, ImportOptions } from '../../shared/sheets.ts';
 import { checkTemplate, describeTemplateProblem, renderTemplate } from '../../shared/template.ts';
+import { exportIntoWorkbook, exportResults } from './sheets/export.ts';
+import { importTable } from './sheets/import.ts';
 import { HttpClient } from './http/client.ts';
 import { costOf, priceOf } from './pricing.ts';
 import { AnthropicProvider } from './providers/anthropic.ts';
@@ -25,8 +29,6 @@ import { OpenAiCompatibleProvider } from './providers/openai.ts';
 import type { Provider, ProviderError } from './providers/provider.ts';
 import { JobRunner, type RunOutcome, type StopReason } from './scheduler/job-runner.ts';
 import { RowEventBatcher, RowWriter } from './scheduler/row-writer.ts';
-import { exportResults } from './sheets/export.ts';
-import { decodeText, parseCsv } from './sheets/import-csv.ts';
 import { openDatabase, type Db } from './store/database.ts';
 import { Repository, type JobRecord } from './store/repository.ts';
 import { estimateTokens } from './tokens.ts';
@@ -40,6 +42,8 @@ export interface EngineOptions {
   demoLatencyMs?: readonly [number, number];
   /** Largest file accepted for import, in bytes. */
   maxFileBytes?: number;
+  /** Most data rows accepted in one import (default 1,000,000). */
+  maxRows?: number;
   /** How often batched row changes are reported. */
   eventIntervalMs?: number;
   /** Backoff between tries of a row (exponential, full jitter); tests make it short. */
@@ -57,8 +61,17 @@ interface RunningJob {
   closing: boolean;
 }
 
-const PREVIEW_ROWS = 20;
-const DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024;
+const DEFAULT_MAX_FILE_BYTES = 1024 * 1024 * 1024;
+const DEFAULT_MAX_ROWS = 1_000_000;
+
+interface Source {
+  fileName: string;
+  path: string;
+  /** Uploaded bytes Rowbot saved itself: removed on close. */
+  temp: boolean;
+  /** Sheets imported from it, so a re-import can drop the ones nobody used. */
+  sheetIds: string[];
+}
 const INTERRUPTED = 'Rowbot stopped while this job was running. Press Resume to continue where it left off.';
 const CLOSED = 'Rowbot was closed while this job was running. Press Resume to continue where it left off.';
 export const PAUSED_BY_USER = 'Paused. Press Resume to continue.';
@@ -75,6 +88,8 @@ export class Engine {
   readonly #running = new Map<string, RunningJob>();
   readonly #idleWaiters = new Map<string, (() => void)[]>();
   readonly #liveTimers = new Map<string, NodeJS.Timeout>();
+  readonly #sources = new Map<string, Source>();
+  readonly #uploadDir = join(tmpdir(), `rowbot-uploads-${process.pid}-${randomUUID().slice(0, 8)}`);
   #seq = 0;
   #closed = false;
 
@@ -96,8 +111,8 @@ export class Engine {
     return () => this.#listeners.delete(listener);
   }
 
-  async importFile(path: string): Promise<SheetPreview> {
-    const max = this.#options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  /** Imports a file on disk; the preview says what was detected. */
+  async importFile(path: string, options: ImportOptions = {}): Promise<SheetPreview> {
     let size: number;
     try {
       size = (await stat(path)).size;
@@ -107,24 +122,81 @@ export class Engine {
         `Rowbot cannot open "${path}". Check that the file exists and that you may read it.`,
       );
     }
-    if (size > max) throw tooLarge(basename(path), size, max);
-    return this.importBytes(basename(path), await readFile(path));
+    this.#checkSize(basename(path), size);
+    const sourceId = randomUUID();
+    this.#sources.set(sourceId, { fileName: basename(path), path, temp: false, sheetIds: [] });
+    return this.#import(sourceId, options);
   }
 
-  importBytes(fileName: string, bytes: Uint8Array): SheetPreview {
+  /** Imports uploaded bytes (the browser); they are kept in a temporary file for re-imports. */
+  async importBytes(fileName: string, bytes: Uint8Array, options: ImportOptions = {}): Promise<SheetPreview> {
+    this.#checkSize(fileName, bytes.length);
+    await mkdir(this.#uploadDir, { recursive: true });
+    const sourceId = randomUUID();
+    const path = join(this.#uploadDir, sourceId);
+    await writeFile(path, bytes);
+    this.#sources.set(sourceId, { fileName, path, temp: true, sheetIds: [] });
+    return this.#import(sourceId, options);
+  }
+
+  /** The same file again with other settings; earlier imports of it that no job uses are dropped. */
+  async reimport(sourceId: string, options: ImportOptions): Promise<SheetPreview> {
+    const source = this.#sources.get(sourceId);
+    if (!source) throw new RowbotError('NOT_FOUND', 'That file is no longer open in Rowbot. Import it again.');
+    return this.#import(sourceId, options);
+  }
+
+  async #import(sourceId: string, options: ImportOptions): Promise<SheetPreview> {
+    const source = this.#sources.get(sourceId) as Source;
+    const sheetId = randomUUID();
+    this.#repo.beginSheet(sheetId, source.fileName);
+    let next = 0;
+    try {
+      const table = await importTable(
+        { fileName: source.fileName, path: source.path },
+        { ...options, maxRows: this.#options.maxRows ?? DEFAULT_MAX_ROWS },
+        (rows) => {
+          this.#repo.appendSheetRows(sheetId, next, rows);
+          next += rows.length;
+        },
+        () => {
+          this.#repo.clearSheetRows(sheetId);
+          next = 0;
+        },
+      );
+      this.#repo.completeSheet(sheetId, {
+        columns: table.columns,
+        rowCount: table.rowCount,
+        notes: table.notes,
+        settings: table.settings,
+        sourceBlob: table.settings.format === 'xlsx' ? await readFile(source.path) : null,
+      });
+      for (const old of source.sheetIds) this.#repo.deleteUnusedSheet(old);
+      source.sheetIds = [sheetId];
+      return {
+        sheetId,
+        sourceId,
+        fileName: source.fileName,
+        settings: table.settings,
+        columns: table.columns,
+        rowCount: table.rowCount,
+        sampleRows: table.sampleRows,
+        notes: table.notes,
+      };
+    } catch (error) {
+      this.#repo.deleteUnusedSheet(sheetId);
+      if (error instanceof RowbotError) throw error;
+      console.error('rowbot: import failed:', error);
+      throw new RowbotError(
+        'FILE_UNREADABLE',
+        `Rowbot could not read "${source.fileName}". Check that it is a CSV, TSV, Excel (.xlsx), JSON or JSON lines file, or save it again from your spreadsheet app.`,
+      );
+    }
+  }
+
+  #checkSize(fileName: string, size: number): void {
     const max = this.#options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-    if (bytes.length > max) throw tooLarge(fileName, bytes.length, max);
-    const sheet = parseCsv(decodeText(bytes, fileName), fileName);
-    const id = randomUUID();
-    this.#repo.insertSheet({ id, fileName, ...sheet });
-    return {
-      sheetId: id,
-      fileName,
-      columns: sheet.columns,
-      rowCount: sheet.rows.length,
-      sampleRows: sheet.rows.slice(0, PREVIEW_ROWS),
-      notes: sheet.notes,
-    };
+    if (size > max) throw tooLarge(fileName, size, max);
   }
 
   createJob(input: CreateJobInput): JobDetail {
@@ -132,9 +204,16 @@ export class Engine {
     if (!sheet) throw new RowbotError('NOT_FOUND', 'That imported file is no longer available. Import it again.');
     const problem = describeTemplateProblem(checkTemplate(input.template, sheet.columns), sheet.columns);
     if (problem) throw new RowbotError('TEMPLATE_INVALID', problem);
-    const prompts: string[] = [];
-    for (const values of this.#repo.iterateSheetRows(sheet.id))
-      prompts.push(renderTemplate(input.template, sheet.columns, values));
+    const check = checkTemplate(input.template, sheet.columns);
+    const bound = [...check.bindings.values()];
+    const skipEmpty = (input.skipEmptyRows ?? true) && bound.length > 0;
+    const prompts: { prompt: string; skipped: boolean }[] = [];
+    for (const values of this.#repo.iterateSheetRows(sheet.id)) {
+      prompts.push({
+        prompt: renderTemplate(input.template, sheet.columns, values),
+        skipped: skipEmpty && bound.every((i) => (values[i] ?? '').trim() === ''),
+      });
+    }
     const id = randomUUID();
     this.#repo.insertJob({
       id,
@@ -261,10 +340,35 @@ export class Engine {
     return { jobId, seq: this.#seq, rows: this.#repo.rowViews(job.id, job.sheetId) };
   }
 
-  /** Every row in input order with its result, in the format the path's extension names (.csv, .xlsx, .jsonl). */
-  async exportTo(jobId: string, path: string): Promise<void> {
+  /**
+   * Writes the results in input order: every row, or only done or failed ones. The format
+   * comes from the options, or else from the path's extension (.csv, .xlsx, .jsonl).
+   */
+  async exportTo(jobId: string, path: string, options: Partial<ExportOptions> = {}): Promise<void> {
     const job = this.#record(jobId);
-    await exportResults(path, job.columns, this.getRows(jobId).rows);
+    const rows = this.getRows(jobId).rows.filter(
+      (row) => !options.rows || options.rows === 'all' || row.status === options.rows,
+    );
+    if (options.writeBack) {
+      const sheet = this.#repo.getSheet(job.sheetId);
+      const blob = this.#repo.sheetSourceBlob(job.sheetId);
+      if (!sheet || !blob || sheet.settings.sheet === null || sheet.settings.headerRow === null) {
+        throw new RowbotError(
+          'BAD_REQUEST',
+          'Writing the results back into the workbook needs a job imported from an Excel file with a header row. Export as a new file instead.',
+        );
+      }
+      await exportIntoWorkbook(
+        path,
+        blob,
+        sheet.settings.sheet,
+        sheet.settings.headerRow,
+        this.#repo.sheetSourceRows(job.sheetId),
+        rows,
+      );
+      return;
+    }
+    await exportResults(path, job.columns, rows, options);
   }
 
   /** Stops every run (rows in flight go back to the queue, jobs pause), then closes pools and the database. */
@@ -281,6 +385,7 @@ export class Engine {
     this.#flushEvents();
     await this.#http.close();
     this.#db.close();
+    await rm(this.#uploadDir, { recursive: true, force: true });
   }
 
   #finish(jobId: string, entry: RunningJob, outcome: RunOutcome): void {
@@ -335,7 +440,14 @@ export class Engine {
   }
 
   #summary(jobId: string): JobSummary {
-    const { columns: _c, template: _t, systemPrompt: _s, sheetId: _i, ...summary } = this.#record(jobId);
+    const {
+      columns: _c,
+      template: _t,
+      systemPrompt: _s,
+      sheetId: _i,
+      importSettings: _m,
+      ...summary
+    } = this.#record(jobId);
     return { ...summary, live: this.#running.get(jobId)?.runner.live ?? null };
   }
 

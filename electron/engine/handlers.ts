@@ -6,12 +6,13 @@ import {
   type ImportOutcome,
 } from '../../shared/api.ts';
 import { commandInputs, type ParsedCommandInput } from '../../shared/schemas.ts';
+import type { ImportOptions } from '../../shared/sheets.ts';
 import { RowbotError, toErrorPayload, type Result } from '../../shared/errors.ts';
 import type { Engine } from './engine.ts';
 
 /** What differs between shells: how files are picked and where exports go. */
 export interface ShellHooks {
-  importDialog(): Promise<ImportOutcome>;
+  importDialog(options: ImportOptions): Promise<ImportOutcome>;
   exportJob(input: ParsedCommandInput<'exportJob'>): Promise<ExportOutcome>;
   /** Called with every unexpected error, for the shell's log. Never given user data. */
   logError?(command: CommandName, error: unknown): void;
@@ -24,11 +25,12 @@ type Handlers = {
 export function createHandlers(engine: Engine, hooks: ShellHooks): Handlers {
   return {
     listJobs: () => engine.listJobs(),
-    importUpload: ({ fileName, dataBase64 }) => ({
+    importUpload: async ({ fileName, dataBase64, options }) => ({
       kind: 'imported',
-      preview: engine.importBytes(fileName, Buffer.from(dataBase64, 'base64')),
+      preview: await engine.importBytes(fileName, Buffer.from(dataBase64, 'base64'), options),
     }),
-    importDialog: () => hooks.importDialog(),
+    importDialog: ({ options }) => hooks.importDialog(options ?? {}),
+    reimport: ({ sourceId, options }) => engine.reimport(sourceId, options),
     createJob: (input) => engine.createJob(input),
     startJob: ({ jobId }) => engine.startJob(jobId),
     pauseJob: ({ jobId }) => engine.pauseJob(jobId),

@@ -10,6 +10,7 @@ import { CONTENT_SECURITY_POLICY } from '../../shared/csp.ts';
 import { Engine } from '../engine/engine.ts';
 import type { ShellHooks } from '../engine/handlers.ts';
 import { defaultDbFile } from '../engine/paths.ts';
+import { exportFileName } from '../engine/sheets/export.ts';
 import { registerIpc } from './ipc.ts';
 import { lockNavigation, secureWindowOptions } from './window.ts';
 
@@ -58,12 +59,12 @@ async function start(): Promise<void> {
   const running = engine;
 
   const hooks: ShellHooks = {
-    async importDialog() {
+    async importDialog(importOptions) {
       const openOptions: Electron.OpenDialogOptions = {
         title: 'Import a spreadsheet',
         properties: ['openFile'],
         filters: [
-          { name: 'Spreadsheets', extensions: ['csv', 'txt'] },
+          { name: 'Spreadsheets', extensions: ['csv', 'tsv', 'txt', 'xlsx', 'json', 'jsonl'] },
           { name: 'All files', extensions: ['*'] },
         ],
       };
@@ -72,20 +73,21 @@ async function start(): Promise<void> {
         : await dialog.showOpenDialog(openOptions);
       const [path] = picked.filePaths;
       if (picked.canceled || !path) return { kind: 'cancelled' };
-      return { kind: 'imported', preview: await running.importFile(path) };
+      return { kind: 'imported', preview: await running.importFile(path, importOptions) };
     },
-    async exportJob({ jobId }) {
+    async exportJob({ jobId, ...exportOptions }) {
       const job = running.getJob(jobId);
+      const ext = exportOptions.writeBack ? 'xlsx' : exportOptions.format;
       const saveOptions: Electron.SaveDialogOptions = {
         title: 'Export results',
-        defaultPath: join(app.getPath('documents'), `${job.name}-results.csv`),
-        filters: [{ name: 'CSV', extensions: ['csv'] }],
+        defaultPath: join(app.getPath('documents'), exportFileName(job.name, exportOptions)),
+        filters: [{ name: ext.toUpperCase(), extensions: [ext] }],
       };
       const saved = mainWindow
         ? await dialog.showSaveDialog(mainWindow, saveOptions)
         : await dialog.showSaveDialog(saveOptions);
       if (saved.canceled || !saved.filePath) return { kind: 'cancelled' };
-      await running.exportTo(jobId, saved.filePath);
+      await running.exportTo(jobId, saved.filePath, exportOptions);
       return { kind: 'saved', path: saved.filePath };
     },
     logError(command, error) {

@@ -72,7 +72,8 @@ describe.skipIf(!binary)('the Electron app: import, run, export', () => {
         })
         .toBe('3');
       await page.screenshot({ path: join(SCREENSHOTS, 'electron-job-done.png') });
-      await page.getByRole('button', { name: 'Export CSV' }).click();
+      await page.getByRole('button', { name: 'Export…' }).click();
+      await page.getByRole('dialog', { name: 'Export results' }).getByRole('button', { name: 'Export' }).click();
       await page.getByText(`Saved to ${out}`).waitFor();
       expect(readFileSync(out, 'utf8')).toContain(mockReply('Country of Lima?'));
     } finally {

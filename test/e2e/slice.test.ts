@@ -55,6 +55,9 @@ describe('rowbot serve in Chromium: the whole slice', () => {
       .getByLabel('Spreadsheet file')
       .setInputFiles({ name: 'lamps.csv', mimeType: 'text/csv', buffer: productsCsv() });
     await page.getByText(`${ROWS} rows · 3 columns`).waitFor();
+    await page.getByRole('combobox', { name: 'Separator' }).waitFor();
+    expect(await page.getByRole('combobox', { name: 'Separator' }).inputValue()).toBe(',');
+    await page.screenshot({ path: join(SCREENSHOTS, 'slice-2a-preview.png') });
 
     const template = page.getByRole('textbox', { name: 'Prompt template' });
     await template.click();
@@ -72,7 +75,8 @@ describe('rowbot serve in Chromium: the whole slice', () => {
     await page.getByRole('textbox', { name: 'API address' }).fill(mock.baseUrl);
     await page.getByRole('textbox', { name: 'Model' }).fill('mock-1');
     await page.getByRole('spinbutton', { name: 'Rows at once' }).fill(String(CONCURRENCY));
-    await page.screenshot({ path: join(SCREENSHOTS, 'slice-2-new-job.png'), fullPage: true });
+    await page.getByRole('button', { name: `Run ${ROWS} rows` }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SCREENSHOTS, 'slice-2b-new-job.png') });
     await page.getByRole('button', { name: `Run ${ROWS} rows` }).click();
 
     // Watch the progress bar move: the table updates live, not only at the end.
@@ -98,9 +102,13 @@ describe('rowbot serve in Chromium: the whole slice', () => {
     expect(mock.peakConcurrent).toBeLessThanOrEqual(CONCURRENCY);
     expect(mock.totalRequests).toBe(ROWS);
 
+    await page.getByRole('button', { name: 'Export…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Export results' });
+    await dialog.getByRole('radio', { name: /^CSV/ }).check();
+    await page.screenshot({ path: join(SCREENSHOTS, 'slice-3b-export.png') });
     const [download] = await Promise.all([
       page.waitForEvent('download'),
-      page.getByRole('button', { name: 'Export CSV' }).click(),
+      dialog.getByRole('button', { name: 'Export', exact: true }).click(),
     ]);
     const text = readFileSync((await download.path()) ?? '', 'utf8');
     expect(download.suggestedFilename()).toBe('lamps-results.csv');
@@ -135,7 +143,7 @@ describe('rowbot serve in Chromium: the whole slice', () => {
     await page
       .getByLabel('Spreadsheet file')
       .setInputFiles({ name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b\n1,2\n3,"oops\n4,5\n') });
-    await page.getByRole('alert').filter({ hasText: 'a quoted field that starts on line 3 is never closed' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'a quoted field that starts on row 3 is never closed' }).waitFor();
     await page.screenshot({ path: join(SCREENSHOTS, 'bad-1-broken-file.png') });
 
     await page
@@ -148,7 +156,7 @@ describe('rowbot serve in Chromium: the whole slice', () => {
       .filter({ hasText: '{{prodct}} is not a column of this file. Did you mean {{product}}?' })
       .waitFor();
     expect(await page.getByRole('button', { name: 'Run 1 row' }).isDisabled()).toBe(true);
-    await page.screenshot({ path: join(SCREENSHOTS, 'bad-2-template.png'), fullPage: true });
+    await page.screenshot({ path: join(SCREENSHOTS, 'bad-2-template.png') });
     expect(mock.totalRequests).toBe(0);
     await page.context().close();
   });

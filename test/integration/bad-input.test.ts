@@ -23,43 +23,46 @@ describe('bad input is refused before anything is sent, and stored data is untou
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function codeOf(action: () => unknown): string | undefined {
-    try {
-      action();
-    } catch (error) {
-      expect(error).toBeInstanceOf(RowbotError);
-      return (error as RowbotError).code;
-    }
-    return undefined;
+  async function refusal(fileName: string, bytes: Uint8Array): Promise<RowbotError> {
+    const error = await engine.importBytes(fileName, bytes).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(RowbotError);
+    return error as RowbotError;
   }
 
-  it('an empty file', () => {
-    expect(codeOf(() => engine.importBytes('empty.csv', new Uint8Array()))).toBe('FILE_EMPTY');
-    expect(codeOf(() => engine.importBytes('blank.csv', Buffer.from('\n\n  \n')))).toBe('FILE_EMPTY');
-    expect(codeOf(() => engine.importBytes('header-only.csv', Buffer.from('a,b\n')))).toBe('FILE_EMPTY');
+  it('an empty file, a blank one, a header without rows', async () => {
+    expect((await refusal('empty.csv', new Uint8Array())).code).toBe('FILE_EMPTY');
+    expect((await refusal('blank.csv', Buffer.from('\n\n  \n'))).code).toBe('FILE_EMPTY');
+    expect((await refusal('header-only.csv', Buffer.from('a,b\n'))).code).toBe('FILE_EMPTY');
   });
 
-  it('a CSV that cannot be parsed names the line', () => {
-    const error = (() => {
-      try {
-        engine.importBytes('broken.csv', Buffer.from('a,b\n1,2\n3,"never closed\n4,5\n'));
-      } catch (e) {
-        return e as RowbotError;
-      }
-      throw new Error('expected a failure');
-    })();
+  it('a CSV that cannot be parsed names the row', async () => {
+    const error = await refusal('broken.csv', Buffer.from('a,b\n1,2\n3,"never closed\n4,5\n'));
     expect(error.code).toBe('CSV_INVALID');
-    expect(error.message).toContain('line 3');
+    expect(error.message).toContain('row 3');
   });
 
-  it('a binary file', () => {
-    expect(codeOf(() => engine.importBytes('photo.csv', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 1])))).toBe(
+  it('a binary file', async () => {
+    expect((await refusal('photo.csv', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 1, 2, 3, 4, 5]))).code).toBe(
       'FILE_UNREADABLE',
     );
   });
 
+  it('a failed import leaves nothing behind and does not touch earlier imports', async () => {
+    const good = await engine.importBytes('good.csv', Buffer.from('a\n1\n'));
+    await refusal('broken.csv', Buffer.from('a,b\n1,2\n3,"never closed\n4,5\n'));
+    const job = engine.createJob({
+      sheetId: good.sheetId,
+      template: '{{a}}',
+      provider: { kind: 'demo', model: 'demo' },
+    });
+    expect(engine.getRows(job.id).rows.map((r) => r.values)).toEqual([['1']]);
+  });
+
   it('a template naming a column the file does not have: suggestion given, no job, no request, old jobs intact', async () => {
-    const preview = engine.importBytes('p.csv', Buffer.from('product,price\nLamp,10\n'));
+    const preview = await engine.importBytes('p.csv', Buffer.from('product,price\nLamp,10\n'));
     const existing = engine.createJob({
       sheetId: preview.sheetId,
       template: 'Describe {{product}}',

@@ -18,7 +18,7 @@ describe('kill -9 mid-run', () => {
 
   it('loses nothing: done rows stay done, running rows are requeued, and no more rows are sent twice than were in flight', async () => {
     bench = await openBench({ latencyMs: (p) => 10 + (p.length % 7) * 3 });
-    const jobId = bench.job(ROWS, { concurrency: CONCURRENCY });
+    const jobId = await bench.job(ROWS, { concurrency: CONCURRENCY });
     // The child owns the database while it runs.
     await bench.engine.close();
 

@@ -58,7 +58,7 @@ describe('Engine.startJob against the mock LLM server', () => {
     await engine.close();
 
     expect(summary.status).toBe('completed');
-    expect(summary.counts).toEqual({ queued: 0, running: 0, done: ROWS, failed: 0, total: ROWS });
+    expect(summary.counts).toEqual({ queued: 0, running: 0, done: ROWS, failed: 0, skipped: 0, total: ROWS });
     expect(server.peakConcurrent).toBeLessThanOrEqual(CONCURRENCY);
     expect(server.peakConcurrent).toBeGreaterThan(1);
     expect(server.totalRequests).toBe(ROWS);
@@ -89,7 +89,7 @@ describe('Engine.startJob against the mock LLM server', () => {
     // Early rows are the slowest, so they finish last.
     server.setOptions({ latencyMs: (prompt) => (prompt.includes('row 1)') ? 80 : 1) });
     const engine = new Engine({ dbFile });
-    const preview = engine.importBytes('rows.csv', Buffer.from('n\n1\n2\n3\n4\n5\n6\n'));
+    const preview = await engine.importBytes('rows.csv', Buffer.from('n\n1\n2\n3\n4\n5\n6\n'));
     const job = engine.createJob({
       sheetId: preview.sheetId,
       template: 'Say hi (row {{n}})',
@@ -122,7 +122,7 @@ describe('Engine.startJob against the mock LLM server', () => {
           : undefined,
     });
     const engine = new Engine({ dbFile: join(dir, 'rowbot.db') });
-    const preview = engine.importBytes('rows.csv', Buffer.from('n\n1\n2\n3\n4\n'));
+    const preview = await engine.importBytes('rows.csv', Buffer.from('n\n1\n2\n3\n4\n'));
     const job = engine.createJob({
       sheetId: preview.sheetId,
       template: 'Row #{{n}}',
@@ -151,7 +151,7 @@ describe('Engine.startJob against the mock LLM server', () => {
       dbFile: join(dir, 'rowbot.db'),
       backoff: { baseDelayMs: 5, maxDelayMs: 20 },
     });
-    const preview = engine.importBytes('rows.csv', Buffer.from('n\n1\n2\n'));
+    const preview = await engine.importBytes('rows.csv', Buffer.from('n\n1\n2\n'));
     const job = engine.createJob({
       sheetId: preview.sheetId,
       template: 'Row {{n}}',

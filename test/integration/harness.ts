@@ -11,7 +11,7 @@ export interface Bench {
   mock: MockLlmServer;
   engine: Engine;
   /** Creates a job of `rows` rows whose prompts are `Row <n>` (n from 1), on the mock server. */
-  job(rows: number, settings?: Partial<RunSettings>): string;
+  job(rows: number, settings?: Partial<RunSettings>): Promise<string>;
   /** Job summaries as the UI sees them. */
   jobEvents: JobSummary[];
   close(): Promise<void>;
@@ -39,10 +39,10 @@ export async function openBench(
     mock,
     engine,
     jobEvents,
-    job(rows, settings = {}) {
+    async job(rows, settings = {}) {
       const lines = ['n'];
       for (let i = 1; i <= rows; i += 1) lines.push(String(i));
-      const preview = engine.importBytes('rows.csv', Buffer.from(lines.join('\n')));
+      const preview = await engine.importBytes('rows.csv', Buffer.from(lines.join('\n')));
       return engine.createJob({
         sheetId: preview.sheetId,
         template: 'Row {{n}}',

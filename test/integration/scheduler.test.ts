@@ -13,7 +13,7 @@ describe('JobRunner through the Engine, against the mock server', () => {
   it('raising concurrency mid-run starts requests at once; lowering it lets running ones finish', async () => {
     bench = await openBench({ latencyMs: 40 });
     const { engine, mock } = bench;
-    const jobId = bench.job(150, { concurrency: 2 });
+    const jobId = await bench.job(150, { concurrency: 2 });
     engine.startJob(jobId);
     await until(() => doneCount(jobId) >= 6, 'six rows done');
     expect(mock.peakConcurrent).toBe(2);
@@ -37,7 +37,7 @@ describe('JobRunner through the Engine, against the mock server', () => {
   it('a 429 storm ends with every row done and one wait for the whole job', async () => {
     // The first burst (40 at once against a bucket of 20) cannot be seen coming: it draws 429s.
     bench = await openBench({ latencyMs: 5, rpm: 1200 });
-    const jobId = bench.job(60, { concurrency: 40 });
+    const jobId = await bench.job(60, { concurrency: 40 });
     bench.engine.startJob(jobId);
     const summary = await bench.engine.waitForJob(jobId);
     expect(summary.counts).toMatchObject({ done: 60, failed: 0 });
@@ -50,7 +50,7 @@ describe('JobRunner through the Engine, against the mock server', () => {
   it('with requests/min at the server’s limit there are no 429s; changed mid-run, it applies at once', async () => {
     bench = await openBench({ latencyMs: 5, rpm: 1200 });
     const { engine, mock } = bench;
-    const jobId = bench.job(60, { concurrency: 16, requestsPerMinute: 1200 });
+    const jobId = await bench.job(60, { concurrency: 16, requestsPerMinute: 1200 });
     engine.startJob(jobId);
     await until(() => doneCount(jobId) >= 20, 'twenty rows done');
     engine.updateJobSettings(jobId, { requestsPerMinute: 600 });
@@ -61,7 +61,7 @@ describe('JobRunner through the Engine, against the mock server', () => {
 
   it('tokens/min pacing keeps under a server token limit', async () => {
     bench = await openBench({ latencyMs: 5, tpm: 12_000 });
-    const jobId = bench.job(40, { concurrency: 8, tokensPerMinute: 12_000, maxOutputTokens: 10 });
+    const jobId = await bench.job(40, { concurrency: 8, tokensPerMinute: 12_000, maxOutputTokens: 10 });
     bench.engine.startJob(jobId);
     const summary = await bench.engine.waitForJob(jobId);
     expect(summary.counts.done).toBe(40);
@@ -72,7 +72,7 @@ describe('JobRunner through the Engine, against the mock server', () => {
     const faultRates = { status500: 0.05, reset: 0.02, malformed: 0.01 };
     bench = await openBench({ latencyMs: 2, faultRates, seed: 7 });
     const { engine, mock } = bench;
-    const jobId = bench.job(300, { concurrency: 16, maxAttempts: 8 });
+    const jobId = await bench.job(300, { concurrency: 16, maxAttempts: 8 });
     engine.startJob(jobId);
     const summary = await engine.waitForJob(jobId);
     expect(summary.counts).toMatchObject({ done: 300, failed: 0 });
@@ -102,7 +102,7 @@ describe('JobRunner through the Engine, against the mock server', () => {
             ? { status: 400, body: { error: { message: 'Too long', type: 'invalid_request_error', code: null } } }
             : undefined,
     });
-    const jobId = bench.job(6, { concurrency: 3 });
+    const jobId = await bench.job(6, { concurrency: 3 });
     bench.engine.startJob(jobId);
     const summary = await bench.engine.waitForJob(jobId);
     expect(summary.counts).toMatchObject({ done: 4, failed: 2 });
@@ -117,7 +117,7 @@ describe('JobRunner through the Engine, against the mock server', () => {
 
   it('gives up after max attempts on an error that keeps coming back', async () => {
     bench = await openBench({ fault: (p) => (p === prompt(1) ? { status: 500 } : undefined) });
-    const jobId = bench.job(2, { concurrency: 2, maxAttempts: 3 });
+    const jobId = await bench.job(2, { concurrency: 2, maxAttempts: 3 });
     bench.engine.startJob(jobId);
     await bench.engine.waitForJob(jobId);
     const [first] = bench.engine.getRows(jobId).rows;
@@ -137,7 +137,7 @@ describe('JobRunner through the Engine, against the mock server', () => {
       }),
     });
     const { engine, mock } = bench;
-    const jobId = bench.job(200, { concurrency: 4 });
+    const jobId = await bench.job(200, { concurrency: 4 });
     engine.startJob(jobId);
     const paused = await engine.waitForJob(jobId);
     expect(paused.status).toBe('paused');
@@ -162,7 +162,7 @@ describe('JobRunner through the Engine, against the mock server', () => {
         },
       }),
     });
-    const quotaJob = bench.job(20, { concurrency: 2 });
+    const quotaJob = await bench.job(20, { concurrency: 2 });
     bench.engine.startJob(quotaJob);
     expect((await bench.engine.waitForJob(quotaJob)).pauseReason).toContain('quota or credit is used up');
 
@@ -178,7 +178,7 @@ describe('JobRunner through the Engine, against the mock server', () => {
         },
       }),
     });
-    const modelJob = bench.job(20, { concurrency: 2 });
+    const modelJob = await bench.job(20, { concurrency: 2 });
     bench.engine.startJob(modelJob);
     const summary = await bench.engine.waitForJob(modelJob);
     expect(summary.pauseReason).toContain('does not know this model (mock-1)');
@@ -188,7 +188,7 @@ describe('JobRunner through the Engine, against the mock server', () => {
   it('pause lets running requests finish and starts no more; resume carries on; nothing is sent twice', async () => {
     bench = await openBench({ latencyMs: 30 });
     const { engine, mock } = bench;
-    const jobId = bench.job(60, { concurrency: 4 });
+    const jobId = await bench.job(60, { concurrency: 4 });
     engine.startJob(jobId);
     await until(() => doneCount(jobId) >= 8, 'eight rows done');
     engine.pauseJob(jobId);
@@ -208,7 +208,7 @@ describe('JobRunner through the Engine, against the mock server', () => {
   it('cancel aborts requests in flight; their rows go back to the queue, not to failed', async () => {
     bench = await openBench({ latencyMs: 5_000 });
     const { engine, mock } = bench;
-    const jobId = bench.job(10, { concurrency: 4 });
+    const jobId = await bench.job(10, { concurrency: 4 });
     engine.startJob(jobId);
     await until(() => mock.inFlight === 4, 'four in flight');
     engine.cancelJob(jobId);
@@ -226,7 +226,7 @@ describe('JobRunner through the Engine, against the mock server', () => {
     const failing = new Set([prompt(3), prompt(5), prompt(7)]);
     bench = await openBench({ fault: (p, attempt) => (failing.has(p) && attempt === 1 ? { status: 400 } : undefined) });
     const { engine, mock } = bench;
-    const jobId = bench.job(8, { concurrency: 2 });
+    const jobId = await bench.job(8, { concurrency: 2 });
     engine.startJob(jobId);
     expect((await engine.waitForJob(jobId)).counts).toMatchObject({ done: 5, failed: 3 });
 
@@ -256,7 +256,7 @@ describe('JobRunner through the Engine, against the mock server', () => {
         return undefined;
       },
     });
-    const jobId = bench.job(40, { concurrency: 4 });
+    const jobId = await bench.job(40, { concurrency: 4 });
     bench.engine.startJob(jobId);
     expect((await bench.engine.waitForJob(jobId)).counts.done).toBe(40);
     expect(limitedAt).toBeGreaterThan(0);
@@ -275,7 +275,7 @@ describe('JobRunner through the Engine, against the mock server', () => {
         return 60_000;
       },
     });
-    const jobId = bench.job(3, { concurrency: 3, timeoutSeconds: 0.3 });
+    const jobId = await bench.job(3, { concurrency: 3, timeoutSeconds: 0.3 });
     bench.engine.startJob(jobId);
     const summary = await bench.engine.waitForJob(jobId);
     expect(summary.counts.done).toBe(3);
@@ -284,7 +284,7 @@ describe('JobRunner through the Engine, against the mock server', () => {
 
   it('automatic concurrency climbs, backs off on 429s, and settles under the server’s cap', async () => {
     bench = await openBench({ latencyMs: 15, maxConcurrent: 6 });
-    const jobId = bench.job(400, { concurrency: 1, autoConcurrency: true });
+    const jobId = await bench.job(400, { concurrency: 1, autoConcurrency: true });
     bench.engine.startJob(jobId);
     const summary = await bench.engine.waitForJob(jobId);
     expect(summary.counts.done).toBe(400);

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeText, parseCsv } from '../../electron/engine/sheets/import-csv.ts';
+import { importForTest, records } from '../fixtures/import-table.ts';
 
 // csv-spectrum: the classic CSV acid test. Each CSV must import exactly as its JSON says.
 const root = dirname(createRequire(import.meta.url).resolve('csv-spectrum/package.json'));
@@ -26,12 +26,12 @@ describe('parseCsv against csv-spectrum', () => {
     expect(cases.length).toBeGreaterThanOrEqual(12);
   });
 
-  it.each(cases)('%s', (name) => {
+  it.each(cases)('%s', async (name) => {
     const bytes = readFileSync(join(root, 'csvs', `${name}.csv`));
     const expected = expectedFor(name, JSON.parse(readFileSync(join(root, 'json', `${name}.json`), 'utf8')));
-    const sheet = parseCsv(decodeText(bytes, `${name}.csv`), `${name}.csv`);
-    const records = sheet.rows.map((row) => Object.fromEntries(sheet.columns.map((column, i) => [column, row[i]])));
-    expect(records).toEqual(expected);
+    const sheet = await importForTest(`${name}.csv`, bytes);
+    expect(records(sheet)).toEqual(expected);
     expect(sheet.notes).toEqual([]);
+    expect(sheet.settings).toMatchObject({ format: 'csv', encoding: 'utf-8', delimiter: ',', hasHeader: true });
   });
 });

@@ -1,12 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, extname } from 'node:path';
 import type { RowView } from '../../../shared/api.ts';
 import { RowbotError } from '../../../shared/errors.ts';
+import { EXPORT_FORMATS, type ExportFormat, type ExportOptions } from '../../../shared/sheets.ts';
 import { RESULT_COLUMNS, resultsToCsv, writeFileAtomic } from './export-csv.ts';
-
-export const EXPORT_FORMATS = ['csv', 'xlsx', 'jsonl'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export function formatFromPath(path: string): ExportFormat {
   const ext = extname(path).slice(1).toLowerCase();
@@ -17,59 +13,93 @@ export function formatFromPath(path: string): ExportFormat {
   );
 }
 
-/** One record per row: the input columns by name, then the results. */
-function record(columns: readonly string[], row: RowView): Record<string, string | number | null> {
-  const out: Record<string, string | number | null> = {};
-  columns.forEach((column, i) => (out[column] = row.values[i] ?? ''));
-  out.output = row.output;
-  out.status = row.status;
-  out.error = row.error;
-  out.attempts = row.attempts;
-  out.latency_ms = row.latencyMs;
-  out.prompt_tokens = row.promptTokens;
-  out.completion_tokens = row.completionTokens;
-  out.cost = row.cost;
-  return out;
+type Cell = string | number | null;
+
+/** The result cells of a row, in RESULT_COLUMNS order. */
+function resultCells(row: RowView): Cell[] {
+  return [
+    row.output,
+    row.status,
+    row.error,
+    row.attempts,
+    row.latencyMs,
+    row.promptTokens,
+    row.completionTokens,
+    row.cost,
+  ];
+}
+
+function sorted(rows: readonly RowView[]): RowView[] {
+  return [...rows].sort((a, b) => a.index - b.index);
 }
 
 export function resultsToJsonl(columns: readonly string[], rows: readonly RowView[]): string {
-  return [...rows]
-    .sort((a, b) => a.index - b.index)
-    .map((row) => JSON.stringify(record(columns, row)))
+  return sorted(rows)
+    .map((row) => {
+      const record: Record<string, Cell> = {};
+      columns.forEach((column, i) => (record[column] = row.values[i] ?? ''));
+      RESULT_COLUMNS.forEach((column, i) => (record[column] = resultCells(row)[i] ?? null));
+      return JSON.stringify(record);
+    })
     .join('\n')
-    .concat('\n');
+    .concat(rows.length > 0 ? '\n' : '');
 }
 
-async function writeXlsx(path: string, columns: readonly string[], rows: readonly RowView[]): Promise<void> {
-  // Loaded on first use: most runs never write XLSX.
-  const { default: ExcelJS } = await import('exceljs');
-  const workbook = new ExcelJS.Workbook();
-  const sheet = workbook.addWorksheet('Results');
-  const header = [...columns, ...RESULT_COLUMNS];
-  sheet.addRow(header);
-  sheet.getRow(1).font = { bold: true };
-  sheet.views = [{ state: 'frozen', ySplit: 1 }];
-  for (const row of [...rows].sort((a, b) => a.index - b.index)) {
-    // Every input and output cell is written as a string, never as a formula.
-    sheet.addRow(Object.values(record(columns, row)).map((value) => (value === null ? '' : value)));
-  }
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await workbook.xlsx.writeFile(temp);
-    await rename(temp, path);
-  } catch {
-    await rm(temp, { force: true });
-    throw new RowbotError(
-      'EXPORT_FAILED',
-      `Could not save the export to "${path}". Choose another folder; your results are safe in Rowbot.`,
+/** Writes results in input order, atomically (temp file, then rename). */
+export async function exportResults(
+  path: string,
+  columns: readonly string[],
+  rows: readonly RowView[],
+  options: Partial<ExportOptions> = {},
+): Promise<void> {
+  const format = options.format ?? formatFromPath(path);
+  if (format === 'csv') {
+    await writeFileAtomic(path, resultsToCsv(columns, rows, options.bom ?? true));
+  } else if (format === 'jsonl') {
+    await writeFileAtomic(path, resultsToJsonl(columns, rows));
+  } else {
+    const { writeResultsXlsx } = await import('./xlsx.ts');
+    await writeResultsXlsx(
+      path,
+      [...columns, ...RESULT_COLUMNS],
+      sorted(rows).map((row) => [...columns.map((_, i) => row.values[i] ?? ''), ...resultCells(row)]),
     );
   }
 }
 
-/** Writes the results in the format the path's extension names; atomically (temp file, then rename). */
-export async function exportResults(path: string, columns: readonly string[], rows: readonly RowView[]): Promise<void> {
-  const format = formatFromPath(path);
-  if (format === 'csv') await writeFileAtomic(path, resultsToCsv(columns, rows));
-  else if (format === 'jsonl') await writeFileAtomic(path, resultsToJsonl(columns, rows));
-  else await writeXlsx(path, columns, rows);
+/** The user's own workbook with the output, status and error columns added to the imported sheet. */
+export async function exportIntoWorkbook(
+  path: string,
+  workbook: Uint8Array,
+  sheet: string,
+  headerRow: number,
+  sourceRows: readonly (number | null)[],
+  rows: readonly RowView[],
+): Promise<void> {
+  const { writeBackXlsx } = await import('./xlsx.ts');
+  const values = new Map<number, Cell[]>();
+  for (const row of rows) {
+    const at = sourceRows[row.index];
+    if (at !== null && at !== undefined) values.set(at, [row.output, row.status, row.error]);
+  }
+  await writeBackXlsx({
+    source: workbook,
+    sheet,
+    headerRowNumber: headerRow,
+    newColumns: ['output', 'status', 'error'],
+    values,
+    outPath: path,
+  });
+}
+
+/** The file name an export suggests: "<job>-results.csv", "<job>-failed.xlsx", "<job>-with-results.xlsx". */
+export function exportFileName(jobName: string, options: Pick<ExportOptions, 'format' | 'rows' | 'writeBack'>): string {
+  const safe =
+    jobName
+      .replace(/[^\p{L}\p{N} ._-]+/gu, '_')
+      .trim()
+      .slice(0, 80) || 'rowbot';
+  if (options.writeBack) return `${safe}-with-results.xlsx`;
+  const which = options.rows === 'all' ? 'results' : options.rows;
+  return `${safe}-${which}.${options.format}`;
 }

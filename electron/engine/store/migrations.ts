@@ -91,6 +91,41 @@ export const migrations: Migration[] = [
       ALTER TABLE job_rows ADD COLUMN cost REAL;
     `,
   },
+  {
+    version: 30,
+    name: 'import settings, source rows, kept workbooks, skipped rows',
+    sql: `
+      ALTER TABLE sheets ADD COLUMN settings_json TEXT NOT NULL DEFAULT '{}';
+      -- The imported workbook itself, for exports that write back into it (XLSX only).
+      ALTER TABLE sheets ADD COLUMN source_blob BLOB;
+      ALTER TABLE sheet_rows ADD COLUMN source_row INTEGER;
+
+      CREATE TABLE job_rows_new (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        row_index INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'skipped')),
+        prompt TEXT NOT NULL,
+        output TEXT,
+        error TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        http_status INTEGER,
+        latency_ms INTEGER,
+        prompt_tokens INTEGER,
+        completion_tokens INTEGER,
+        started_at TEXT,
+        finished_at TEXT,
+        cost REAL,
+        PRIMARY KEY (job_id, row_index)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO job_rows_new
+        SELECT job_id, row_index, status, prompt, output, error, attempts, http_status, latency_ms,
+               prompt_tokens, completion_tokens, started_at, finished_at, cost
+        FROM job_rows;
+      DROP TABLE job_rows;
+      ALTER TABLE job_rows_new RENAME TO job_rows;
+      CREATE INDEX job_rows_by_status ON job_rows (job_id, status);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = migrations.at(-1)?.version ?? 0;

@@ -11,15 +11,9 @@ import {
   type RowView,
   type RunSettings,
 } from '../../../shared/api.ts';
+import type { ImportSettings } from '../../../shared/sheets.ts';
+import type { TableRow } from '../sheets/table.ts';
 import type { Db } from './database.ts';
-
-export interface NewSheet {
-  id: string;
-  fileName: string;
-  columns: string[];
-  notes: string[];
-  rows: string[][];
-}
 
 export interface SheetRecord {
   id: string;
@@ -27,6 +21,16 @@ export interface SheetRecord {
   columns: string[];
   rowCount: number;
   notes: string[];
+  settings: ImportSettings;
+}
+
+export interface FinishedSheet {
+  columns: string[];
+  rowCount: number;
+  notes: string[];
+  settings: ImportSettings;
+  /** The original workbook, kept for write-back exports. */
+  sourceBlob: Uint8Array | null;
 }
 
 export interface NewJob {
@@ -37,7 +41,8 @@ export interface NewJob {
   systemPrompt: string;
   provider: ProviderConfig;
   settings: RunSettings;
-  prompts: string[];
+  /** One per sheet row, in order; skipped rows are stored but never sent. */
+  prompts: { prompt: string; skipped: boolean }[];
 }
 
 export interface JobRecord extends Omit<JobDetail, 'live'> {
@@ -80,6 +85,7 @@ interface JobRow {
   created_at: string;
   file_name: string;
   columns_json: string;
+  import_json: string;
 }
 
 interface ResultRow {
@@ -94,7 +100,6 @@ interface ResultRow {
   cost: number | null;
 }
 
-const INSERT_CHUNK = 1000;
 const now = (): string => new Date().toISOString();
 
 /** All SQL lives here, behind typed methods. */
@@ -105,23 +110,36 @@ export class Repository {
   constructor(db: Db) {
     this.#db = db;
     this.#statements = {
-      insertSheet: db.prepare(
-        'INSERT INTO sheets (id, file_name, columns_json, row_count, notes_json, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      beginSheet: db.prepare(
+        "INSERT INTO sheets (id, file_name, columns_json, row_count, notes_json, created_at) VALUES (?, ?, '[]', 0, '[]', ?)",
       ),
-      insertSheetRow: db.prepare('INSERT INTO sheet_rows (sheet_id, row_index, values_json) VALUES (?, ?, ?)'),
-      sheet: db.prepare('SELECT id, file_name, columns_json, row_count, notes_json FROM sheets WHERE id = ?'),
+      insertSheetRow: db.prepare(
+        'INSERT INTO sheet_rows (sheet_id, row_index, values_json, source_row) VALUES (?, ?, ?, ?)',
+      ),
+      completeSheet: db.prepare(
+        'UPDATE sheets SET columns_json = ?, row_count = ?, notes_json = ?, settings_json = ?, source_blob = ? WHERE id = ?',
+      ),
+      clearSheetRows: db.prepare('DELETE FROM sheet_rows WHERE sheet_id = ?'),
+      deleteUnusedSheet: db.prepare(
+        'DELETE FROM sheets WHERE id = ? AND NOT EXISTS (SELECT 1 FROM jobs WHERE sheet_id = sheets.id)',
+      ),
+      sheet: db.prepare(
+        'SELECT id, file_name, columns_json, row_count, notes_json, settings_json FROM sheets WHERE id = ?',
+      ),
+      sourceBlob: db.prepare('SELECT source_blob FROM sheets WHERE id = ?'),
+      sourceRows: db.prepare('SELECT source_row FROM sheet_rows WHERE sheet_id = ? ORDER BY row_index'),
       sheetRows: db.prepare('SELECT values_json FROM sheet_rows WHERE sheet_id = ? ORDER BY row_index'),
       sampleRows: db.prepare('SELECT values_json FROM sheet_rows WHERE sheet_id = ? ORDER BY row_index LIMIT ?'),
       insertJob: db.prepare(
         `INSERT INTO jobs (id, sheet_id, name, template, system_prompt, provider_json, settings_json, status, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'ready', ?, ?)`,
       ),
-      insertJobRow: db.prepare("INSERT INTO job_rows (job_id, row_index, status, prompt) VALUES (?, ?, 'queued', ?)"),
+      insertJobRow: db.prepare('INSERT INTO job_rows (job_id, row_index, status, prompt) VALUES (?, ?, ?, ?)'),
       job: db.prepare(
-        `SELECT j.*, s.file_name, s.columns_json FROM jobs j JOIN sheets s ON s.id = j.sheet_id WHERE j.id = ?`,
+        `SELECT j.*, s.file_name, s.columns_json, s.settings_json AS import_json FROM jobs j JOIN sheets s ON s.id = j.sheet_id WHERE j.id = ?`,
       ),
       jobs: db.prepare(
-        `SELECT j.*, s.file_name, s.columns_json FROM jobs j JOIN sheets s ON s.id = j.sheet_id ORDER BY j.created_at DESC, j.id DESC`,
+        `SELECT j.*, s.file_name, s.columns_json, s.settings_json AS import_json FROM jobs j JOIN sheets s ON s.id = j.sheet_id ORDER BY j.created_at DESC, j.id DESC`,
       ),
       counts: db.prepare(
         `SELECT status, COUNT(*) AS n, TOTAL(prompt_tokens) AS prompt, TOTAL(completion_tokens) AS completion,
@@ -154,27 +172,49 @@ export class Repository {
     };
   }
 
-  insertSheet(sheet: NewSheet): void {
-    const s = this.#statements;
+  /** A sheet is written in three steps so a big file streams in: begin, append batches, complete. */
+  beginSheet(id: string, fileName: string): void {
+    this.#statements.beginSheet.run(id, fileName, now());
+  }
+
+  appendSheetRows(sheetId: string, firstIndex: number, rows: readonly TableRow[]): void {
+    const insert = this.#statements.insertSheetRow;
     this.#db.transaction(() => {
-      s.insertSheet.run(
-        sheet.id,
-        sheet.fileName,
-        JSON.stringify(sheet.columns),
-        sheet.rows.length,
-        JSON.stringify(sheet.notes),
-        now(),
-      );
-      for (let start = 0; start < sheet.rows.length; start += INSERT_CHUNK) {
-        const end = Math.min(start + INSERT_CHUNK, sheet.rows.length);
-        for (let i = start; i < end; i += 1) s.insertSheetRow.run(sheet.id, i, JSON.stringify(sheet.rows[i]));
-      }
+      rows.forEach((row, i) => insert.run(sheetId, firstIndex + i, JSON.stringify(row.values), row.sourceRow));
     })();
+  }
+
+  completeSheet(sheetId: string, sheet: FinishedSheet): void {
+    this.#statements.completeSheet.run(
+      JSON.stringify(sheet.columns),
+      sheet.rowCount,
+      JSON.stringify(sheet.notes),
+      JSON.stringify(sheet.settings),
+      sheet.sourceBlob,
+      sheetId,
+    );
+  }
+
+  clearSheetRows(sheetId: string): void {
+    this.#statements.clearSheetRows.run(sheetId);
+  }
+
+  /** Removes an import no job uses (a failed or replaced import). */
+  deleteUnusedSheet(sheetId: string): void {
+    this.#statements.deleteUnusedSheet.run(sheetId);
   }
 
   getSheet(id: string): SheetRecord | undefined {
     const row = this.#statements.sheet.get(id) as
-      { id: string; file_name: string; columns_json: string; row_count: number; notes_json: string } | undefined;
+      | {
+          id: string;
+          file_name: string;
+          columns_json: string;
+          row_count: number;
+          notes_json: string;
+          settings_json: string;
+        }
+      | undefined;
     if (!row) return undefined;
     return {
       id: row.id,
@@ -182,7 +222,18 @@ export class Repository {
       columns: JSON.parse(row.columns_json) as string[],
       rowCount: row.row_count,
       notes: JSON.parse(row.notes_json) as string[],
+      settings: JSON.parse(row.settings_json) as ImportSettings,
     };
+  }
+
+  sheetSourceBlob(sheetId: string): Uint8Array | null {
+    return (
+      (this.#statements.sourceBlob.get(sheetId) as { source_blob: Uint8Array | null } | undefined)?.source_blob ?? null
+    );
+  }
+
+  sheetSourceRows(sheetId: string): (number | null)[] {
+    return (this.#statements.sourceRows.all(sheetId) as { source_row: number | null }[]).map((row) => row.source_row);
   }
 
   *iterateSheetRows(sheetId: string): Generator<string[]> {
@@ -212,7 +263,9 @@ export class Repository {
         at,
         at,
       );
-      job.prompts.forEach((prompt, index) => s.insertJobRow.run(job.id, index, prompt));
+      job.prompts.forEach(({ prompt, skipped }, index) =>
+        s.insertJobRow.run(job.id, index, skipped ? 'skipped' : 'queued', prompt),
+      );
     })();
   }
 
@@ -223,13 +276,20 @@ export class Repository {
 
   listJobs(): Omit<JobSummary, 'live'>[] {
     return (this.#statements.jobs.all() as JobRow[]).map((row) => {
-      const { columns: _c, template: _t, systemPrompt: _s, sheetId: _i, ...summary } = this.#toRecord(row);
+      const {
+        columns: _c,
+        template: _t,
+        systemPrompt: _s,
+        sheetId: _i,
+        importSettings: _m,
+        ...summary
+      } = this.#toRecord(row);
       return summary;
     });
   }
 
   countsAndUsage(jobId: string): { counts: JobCounts; usage: JobUsage } {
-    const counts: JobCounts = { queued: 0, running: 0, done: 0, failed: 0, total: 0 };
+    const counts: JobCounts = { queued: 0, running: 0, done: 0, failed: 0, skipped: 0, total: 0 };
     const usage: JobUsage = { promptTokens: 0, completionTokens: 0, cost: null };
     const rows = this.#statements.counts.all(jobId) as {
       status: RowStatus;
@@ -337,6 +397,7 @@ export class Repository {
       provider: JSON.parse(row.provider_json) as ProviderConfig,
       settings: { ...DEFAULT_RUN_SETTINGS, ...(JSON.parse(row.settings_json) as Partial<RunSettings>) },
       columns: JSON.parse(row.columns_json) as string[],
+      importSettings: JSON.parse(row.import_json) as ImportSettings,
       template: row.template,
       systemPrompt: row.system_prompt,
     };

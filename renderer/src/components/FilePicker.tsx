@@ -61,7 +61,7 @@ export function FilePicker({ onImported }: { onImported: (preview: SheetPreview)
         onDragLeave={() => setDragging(false)}
         onDrop={onDrop}
       >
-        <p className="dropzone-title">{busy ? 'Reading the file…' : 'Drop a CSV file here'}</p>
+        <p className="dropzone-title">{busy ? 'Reading the file…' : 'Drop a spreadsheet here'}</p>
         <p className="muted">or</p>
         <button type="button" className="primary" onClick={choose} disabled={busy}>
           Choose a file…
@@ -69,7 +69,7 @@ export function FilePicker({ onImported }: { onImported: (preview: SheetPreview)
         <input
           ref={input}
           type="file"
-          accept=".csv,.txt,text/csv"
+          accept=".csv,.tsv,.txt,.xlsx,.json,.jsonl,.ndjson"
           aria-label="Spreadsheet file"
           className="visually-hidden"
           tabIndex={-1}
@@ -79,7 +79,9 @@ export function FilePicker({ onImported }: { onImported: (preview: SheetPreview)
             event.target.value = '';
           }}
         />
-        <p className="muted small">CSV with a header row. The first row names the columns.</p>
+        <p className="muted small">
+          Excel (.xlsx), CSV or TSV, JSON or JSON lines. Rowbot detects the rest; you can change it.
+        </p>
       </div>
       {error && (
         <p role="alert" className="error-box">

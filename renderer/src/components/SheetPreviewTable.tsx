@@ -1,13 +1,23 @@
 import type { SheetPreview } from '../../../shared/api.ts';
 import { plural } from '../format.ts';
+import { ImportSettingsBar } from './ImportSettingsBar.tsx';
 
-export function SheetPreviewTable({ preview, rows = 5 }: { preview: SheetPreview; rows?: number }) {
+export function SheetPreviewTable({
+  preview,
+  rows = 5,
+  onChange,
+}: {
+  preview: SheetPreview;
+  rows?: number;
+  onChange: (next: SheetPreview) => void;
+}) {
   return (
     <div className="preview">
       <p>
         <strong>{preview.fileName}</strong> · {plural(preview.rowCount, 'row')} ·{' '}
         {plural(preview.columns.length, 'column')}
       </p>
+      <ImportSettingsBar preview={preview} onChange={onChange} />
       {preview.notes.length > 0 && (
         <ul className="notes" aria-label="Import notes">
           {preview.notes.map((note) => (

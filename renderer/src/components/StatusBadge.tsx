@@ -5,6 +5,7 @@ const LABELS: Record<RowStatus | JobStatus, string> = {
   running: 'Running',
   done: 'Done',
   failed: 'Failed',
+  skipped: 'Skipped',
   ready: 'Ready',
   paused: 'Paused',
   canceled: 'Canceled',

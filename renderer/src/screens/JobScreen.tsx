@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { JobDetail, RowStatus, RowView } from '../../../shared/api.ts';
+import { ExportButton } from '../components/ExportDialog.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { RowsTable } from '../components/RowsTable.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
@@ -14,6 +15,7 @@ const FILTERS: { id: Filter; label: string }[] = [
   { id: 'done', label: 'Done' },
   { id: 'failed', label: 'Failed' },
   { id: 'queued', label: 'Queued' },
+  { id: 'skipped', label: 'Skipped' },
 ];
 
 export function JobScreen({ jobId }: { jobId: string }) {
@@ -22,7 +24,6 @@ export function JobScreen({ jobId }: { jobId: string }) {
   const [error, setError] = useState<string | null>(null);
   const [filter, setFilter] = useState<Filter>('all');
   const [exportMessage, setExportMessage] = useState<string | null>(null);
-  const [exporting, setExporting] = useState(false);
   const { rows, error: rowsError } = useJobRows(jobId);
 
   useEffect(() => {
@@ -37,29 +38,6 @@ export function JobScreen({ jobId }: { jobId: string }) {
     [rows, filter],
   );
 
-  async function exportCsv(): Promise<void> {
-    setExporting(true);
-    setExportMessage(null);
-    try {
-      const outcome = await api.exportJob({ jobId, format: 'csv' });
-      if (outcome.kind === 'download') {
-        const link = document.createElement('a');
-        link.href = outcome.url;
-        link.download = outcome.fileName;
-        document.body.append(link);
-        link.click();
-        link.remove();
-        setExportMessage(`Downloading ${outcome.fileName}`);
-      } else if (outcome.kind === 'saved') {
-        setExportMessage(`Saved to ${outcome.path}`);
-      }
-    } catch (e) {
-      setExportMessage(errorMessage(e));
-    } finally {
-      setExporting(false);
-    }
-  }
-
   const failure = error ?? rowsError;
   if (failure) {
     return (
@@ -70,7 +48,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
   }
   if (!job) return <p className="muted">Loading…</p>;
   const { counts } = job;
-  const finished = counts.done + counts.failed;
+  const finished = counts.done + counts.failed + counts.skipped;
 
   return (
     <div className="job-view">
@@ -86,9 +64,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
           <StatusBadge status={job.status} />
         </div>
         <div className="job-actions">
-          <button type="button" onClick={() => void exportCsv()} disabled={exporting}>
-            Export CSV
-          </button>
+          <ExportButton job={job} onResult={setExportMessage} />
         </div>
       </div>
       {exportMessage && (
@@ -109,7 +85,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
         </p>
       </div>
       <div className="filters" role="group" aria-label="Show rows">
-        {FILTERS.map(({ id, label }) => {
+        {FILTERS.filter(({ id }) => id !== 'skipped' || counts.skipped > 0).map(({ id, label }) => {
           const count = id === 'all' ? counts.total : counts[id];
           return (
             <button

@@ -19,6 +19,7 @@ export function NewJobScreen() {
   const [baseUrl, setBaseUrl] = useState('https://api.openai.com/v1');
   const [model, setModel] = useState('gpt-4o-mini');
   const [concurrency, setConcurrency] = useState(4);
+  const [skipEmptyRows, setSkipEmptyRows] = useState(true);
   const [starting, setStarting] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -45,6 +46,7 @@ export function NewJobScreen() {
         systemPrompt,
         provider,
         settings: { concurrency },
+        skipEmptyRows,
       });
       await api.startJob({ jobId: job.id });
       navigate({ screen: 'job', jobId: job.id });
@@ -64,7 +66,7 @@ export function NewJobScreen() {
         </h2>
         {preview ? (
           <>
-            <SheetPreviewTable preview={preview} />
+            <SheetPreviewTable preview={preview} onChange={setPreview} />
             <button type="button" className="link" onClick={() => setPreview(null)}>
               Choose a different file
             </button>
@@ -86,6 +88,14 @@ export function NewJobScreen() {
               template={template}
               onChange={setTemplate}
             />
+            <label className="setting checkbox">
+              <input
+                type="checkbox"
+                checked={skipEmptyRows}
+                onChange={(event) => setSkipEmptyRows(event.target.checked)}
+              />
+              <span>Skip rows whose placeholders are all empty (nothing is sent for them)</span>
+            </label>
             <details className="system-prompt">
               <summary>System prompt (optional)</summary>
               <label className="field">

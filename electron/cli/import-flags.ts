@@ -1,0 +1,39 @@
+import { DELIMITERS, ENCODINGS, type EncodingId, type ImportOptions } from '../../shared/sheets.ts';
+
+/** Flags that steer an import, shared by `rowbot run` and `rowbot inspect`. */
+export const IMPORT_FLAGS = {
+  sheet: { type: 'string' },
+  delimiter: { type: 'string' },
+  encoding: { type: 'string' },
+  header: { type: 'boolean' },
+} as const;
+
+const NAMED_DELIMITERS: Record<string, string> = { comma: ',', semicolon: ';', tab: '\t', pipe: '|', '\\t': '\t' };
+
+export function importOptionsFromFlags(
+  values: { sheet?: string; delimiter?: string; encoding?: string; header?: boolean },
+  fail: (message: string) => never,
+): ImportOptions {
+  const options: ImportOptions = {};
+  if (values.sheet !== undefined) options.sheet = values.sheet;
+  if (values.header !== undefined) options.hasHeader = values.header;
+  if (values.delimiter !== undefined) {
+    const delimiter = NAMED_DELIMITERS[values.delimiter.toLowerCase()] ?? values.delimiter;
+    if ([...delimiter].length !== 1) {
+      fail(`--delimiter must be one character or one of comma, semicolon, tab, pipe, not "${values.delimiter}".`);
+    }
+    options.delimiter = delimiter;
+  }
+  if (values.encoding !== undefined) {
+    const wanted = values.encoding
+      .toLowerCase()
+      .replace(/^utf8$/, 'utf-8')
+      .replace(/^latin-?1$/, 'windows-1252');
+    const match = ENCODINGS.find((e) => e.id === wanted);
+    if (!match) fail(`--encoding must be one of ${ENCODINGS.map((e) => e.id).join(', ')}, not "${values.encoding}".`);
+    options.encoding = match.id as EncodingId;
+  }
+  return options;
+}
+
+export const DELIMITER_NAMES = DELIMITERS.map((d) => d.label).join(', ');

@@ -1,0 +1,120 @@
+import { useRef, useState } from 'react';
+import type { JobDetail } from '../../../shared/api.ts';
+import type { ExportFormat, ExportRows } from '../../../shared/sheets.ts';
+import { useApi } from '../api.ts';
+import { errorMessage, formatCount } from '../format.ts';
+
+const FORMATS: { id: ExportFormat; label: string; hint: string }[] = [
+  { id: 'csv', label: 'CSV', hint: 'Opens in Excel, Google Sheets, Numbers' },
+  { id: 'xlsx', label: 'Excel (.xlsx)', hint: 'A new workbook' },
+  { id: 'jsonl', label: 'JSON lines', hint: 'One JSON object per row, for programs' },
+];
+
+/** Export: format and which rows; a native <dialog> for focus trapping and Escape for free. */
+export function ExportButton({ job, onResult }: { job: JobDetail; onResult: (message: string) => void }) {
+  const api = useApi();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [format, setFormat] = useState<ExportFormat>('csv');
+  const [rows, setRows] = useState<ExportRows>('all');
+  const [bom, setBom] = useState(true);
+  const [writeBack, setWriteBack] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const canWriteBack = job.importSettings.format === 'xlsx' && job.importSettings.headerRow !== null;
+
+  async function run(): Promise<void> {
+    setBusy(true);
+    try {
+      const outcome = await api.exportJob({
+        jobId: job.id,
+        format,
+        rows,
+        bom,
+        writeBack: canWriteBack && format === 'xlsx' && writeBack,
+      });
+      dialog.current?.close();
+      if (outcome.kind === 'download') {
+        const link = document.createElement('a');
+        link.href = outcome.url;
+        link.download = outcome.fileName;
+        document.body.append(link);
+        link.click();
+        link.remove();
+        onResult(`Downloading ${outcome.fileName}`);
+      } else if (outcome.kind === 'saved') {
+        onResult(`Saved to ${outcome.path}`);
+      }
+    } catch (e) {
+      onResult(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const { counts } = job;
+  return (
+    <>
+      <button type="button" onClick={() => dialog.current?.showModal()}>
+        Export…
+      </button>
+      <dialog ref={dialog} className="export-dialog" aria-labelledby="export-title">
+        <h2 id="export-title">Export results</h2>
+        <fieldset>
+          <legend>Format</legend>
+          {FORMATS.map((option) => (
+            <label key={option.id} className="choice">
+              <input
+                type="radio"
+                name="export-format"
+                checked={format === option.id}
+                onChange={() => setFormat(option.id)}
+              />
+              <span>
+                {option.label} <span className="muted small">{option.hint}</span>
+              </span>
+            </label>
+          ))}
+        </fieldset>
+        <fieldset>
+          <legend>Rows</legend>
+          {(
+            [
+              ['all', `All rows (${formatCount(counts.total)})`],
+              ['done', `Only done (${formatCount(counts.done)})`],
+              ['failed', `Only failed (${formatCount(counts.failed)})`],
+            ] as const
+          ).map(([id, label]) => (
+            <label key={id} className="choice">
+              <input type="radio" name="export-rows" checked={rows === id} onChange={() => setRows(id)} />
+              <span>{label}</span>
+            </label>
+          ))}
+        </fieldset>
+        {format === 'csv' && (
+          <label className="choice">
+            <input type="checkbox" checked={bom} onChange={(event) => setBom(event.target.checked)} />
+            <span>
+              Mark the file as UTF-8 <span className="muted small">(so Excel shows accents right)</span>
+            </span>
+          </label>
+        )}
+        {format === 'xlsx' && canWriteBack && (
+          <label className="choice">
+            <input type="checkbox" checked={writeBack} onChange={(event) => setWriteBack(event.target.checked)} />
+            <span>
+              Add the results to my own workbook{' '}
+              <span className="muted small">(“{job.importSettings.sheet}”, other sheets kept)</span>
+            </span>
+          </label>
+        )}
+        <div className="dialog-actions">
+          <button type="button" onClick={() => dialog.current?.close()}>
+            Cancel
+          </button>
+          <button type="button" className="primary" disabled={busy} onClick={() => void run()}>
+            {busy ? 'Exporting…' : 'Export'}
+          </button>
+        </div>
+      </dialog>
+    </>
+  );
+}
