@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'vite';
-import { Engine } from '../electron/engine/engine.ts';
 import type { MockProcessConfig, MockStats } from './mock-process.ts';
 import type { ScenarioResult, ScenarioRun } from './scenario.ts';
 
@@ -19,13 +18,20 @@ const builtDir = join(here, '..', '.tmp', 'bench');
  * The scenario runs as bundled JavaScript, the way the engine ships inside the app,
  * rather than through Node's TypeScript stripping (which alone adds ~70 MB of RSS).
  */
-async function bundleScenario(): Promise<string> {
+async function bundleScenarios(): Promise<{ run: string; import: string }> {
   await build({
     configFile: false,
     logLevel: 'warn',
-    build: { ssr: join(here, 'scenario.ts'), outDir: builtDir, emptyOutDir: true, target: 'node22', minify: false },
+    build: {
+      ssr: true,
+      outDir: builtDir,
+      emptyOutDir: true,
+      target: 'node22',
+      minify: false,
+      rollupOptions: { input: { scenario: join(here, 'scenario.ts'), import: join(here, 'import-scenario.ts') } },
+    },
   });
-  return join(builtDir, 'scenario.js');
+  return { run: join(builtDir, 'scenario.js'), import: join(builtDir, 'import.js') };
 }
 
 interface Scenario {
@@ -160,23 +166,52 @@ async function scenarioRow(script: string, scenario: Scenario): Promise<string[]
   }
 }
 
-async function importFigure(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'rowbot-bench-import-'));
+function childJson<T>(script: string, args: string[]): Promise<T> {
+  return new Promise((resolveChild, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`${script} exited with ${code}`));
+      else resolveChild(JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as T);
+    });
+  });
+}
+
+/** Import of 100,000 rows × 10 columns, CSV and XLSX, each in a fresh process. */
+async function importFigures(script: string): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'rowbot-bench-files-'));
   try {
-    const lines = [Array.from({ length: 10 }, (_, c) => `col${c}`).join(',')];
+    const header = Array.from({ length: 10 }, (_, c) => `col${c}`);
+    const cell = (r: number, c: number): string => (c === 1 ? `text, ${r} with "quotes"` : `v${r}_${c}`);
+    const csvLines = [header.join(',')];
     for (let r = 0; r < 100_000; r += 1) {
-      lines.push(
-        Array.from({ length: 10 }, (_, c) => (c === 1 ? `"text, ${r} with ""quotes"""` : `v${r}_${c}`)).join(','),
+      csvLines.push(
+        Array.from({ length: 10 }, (_, c) => (c === 1 ? `"${cell(r, c).replaceAll('"', '""')}"` : cell(r, c))).join(
+          ',',
+        ),
       );
     }
-    const file = join(dir, 'big.csv');
-    writeFileSync(file, lines.join('\n'));
-    const engine = new Engine({ dbFile: join(dir, 'import.db') });
-    const start = performance.now();
-    await engine.importFile(file);
-    const seconds = (performance.now() - start) / 1000;
-    await engine.close();
-    return `import of 100,000 rows × 10 columns (CSV): ${seconds.toFixed(2)} s`;
+    const csv = join(dir, 'big.csv');
+    writeFileSync(csv, csvLines.join('\n'));
+    const { default: ExcelJS } = await import('exceljs');
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('Data');
+    sheet.addRow(header);
+    for (let r = 0; r < 100_000; r += 1) sheet.addRow(Array.from({ length: 10 }, (_, c) => cell(r, c)));
+    const xlsx = join(dir, 'big.xlsx');
+    await workbook.xlsx.writeFile(xlsx);
+    const lines: string[] = [];
+    for (const [label, file] of [
+      ['CSV', csv],
+      ['XLSX', xlsx],
+    ] as const) {
+      const result = await childJson<{ seconds: number; rows: number; peakRssMb: number }>(script, [file]);
+      lines.push(
+        `import of ${result.rows.toLocaleString('en-US')} rows × 10 columns (${label}): ${result.seconds.toFixed(2)} s, peak RSS ${Math.round(result.peakRssMb)} MB`,
+      );
+    }
+    return lines;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -200,9 +235,9 @@ const header = [
   'target',
 ];
 const table: string[][] = [];
-const script = await bundleScenario();
+const scripts = await bundleScenarios();
 for (const scenario of SCENARIOS.filter((s) => only.length === 0 || only.includes(s.name))) {
-  table.push(await scenarioRow(script, scenario));
+  table.push(await scenarioRow(scripts.run, scenario));
 }
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]?.length ?? 0)));
 const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
@@ -212,4 +247,7 @@ console.log(
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const row of table) console.log(line(row));
-if (only.length === 0) console.log(`\n${await importFigure()}`);
+if (only.length === 0 || only.includes('import')) {
+  console.log('');
+  for (const line of await importFigures(scripts.import)) console.log(line);
+}

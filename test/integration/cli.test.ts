@@ -163,6 +163,28 @@ describe('the rowbot CLI', () => {
     expect(readFileSync(xlsx).subarray(0, 2).toString()).toBe('PK');
   });
 
+  it('inspect shows what Rowbot sees, as text and as JSON, and stores nothing', async () => {
+    const file = join(dir, 'euro.csv');
+    writeFileSync(file, Buffer.from('name;price\nCafé;3,50\nThé;2,10\n', 'latin1'));
+    const text = await rowbot('inspect', file);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toContain('Format:    Delimited text (CSV, TSV…)');
+    expect(text.stdout).toContain('Encoding:  Windows-1252 / Latin-1 (Western Europe)');
+    expect(text.stdout).toContain('Delimiter: Semicolon (;)');
+    expect(text.stdout).toContain('Columns:   2: name, price');
+    expect(text.stdout).toContain('Café');
+    const json = await rowbot('inspect', file, '--json', '--delimiter', 'comma');
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      format: 'csv',
+      encoding: 'windows-1252',
+      delimiter: ',',
+      rowCount: 2,
+    });
+    const missing = await rowbot('inspect', join(dir, 'nope.xlsx'));
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('cannot open');
+  });
+
   it('prints usage for help and for an unknown option', () => {
     const help = spawnSync(process.execPath, [BIN, 'help'], { encoding: 'utf8' });
     expect(help.status).toBe(0);

@@ -78,6 +78,7 @@ export class TableBuilder {
   #pending: TableRow[] = [];
   #header: string[] | null = null;
   #headerRow: number | null = null;
+  #preamble: number[] = [];
   #hasHeader: boolean | null;
   #width = 0;
   #rowCount = 0;
@@ -136,6 +137,12 @@ export class TableBuilder {
         `${this.#raggedCount} row${s} had a different number of cells than the header (row${s} ${shown}${this.#raggedCount > this.#ragged.length ? '…' : ''}); missing cells were left empty.`,
       );
     }
+    if (this.#preamble.length > 0) {
+      const one = this.#preamble.length === 1;
+      notes.push(
+        `Row${one ? '' : 's'} ${this.#preamble.join(', ')} above the table looked like a title and ${one ? 'was' : 'were'} left out.`,
+      );
+    }
     if (this.#emptyRows > 0)
       notes.push(`${this.#emptyRows} empty row${this.#emptyRows === 1 ? ' was' : 's were'} skipped.`);
     return {
@@ -148,7 +155,25 @@ export class TableBuilder {
     };
   }
 
+  /**
+   * Report-style sheets often have a title or notes above the table. Rows at the top with
+   * far fewer filled cells than the rows below them are a preamble, not the header.
+   */
+  #dropPreamble(): void {
+    const filled = (row: TableRow): number => row.values.filter((cell) => cell.trim() !== '').length;
+    const below = this.#pending.slice(1).map(filled);
+    const counts = new Map<number, number>();
+    for (const n of below) counts.set(n, (counts.get(n) ?? 0) + 1);
+    const typical = [...counts.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]?.[0] ?? 0;
+    if (typical < 2) return;
+    const start = this.#pending.slice(0, 5).findIndex((row) => filled(row) >= Math.max(2, Math.ceil(typical * 0.6)));
+    if (start <= 0) return;
+    this.#preamble = this.#pending.slice(0, start).map((row) => row.sourceRow);
+    this.#pending = this.#pending.slice(start);
+  }
+
   #settleHeader(): void {
+    this.#dropPreamble();
     const [first, ...rest] = this.#pending;
     if (this.#hasHeader === null)
       this.#hasHeader = first

@@ -15,11 +15,14 @@ export function ImportSettingsBar({
   const api = useApi();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const { settings } = preview;
+  // Show the new choice at once while the file is read again.
+  const [draft, setDraft] = useState<ImportOptions>({});
+  const settings = { ...preview.settings, ...draft };
 
   async function apply(patch: ImportOptions): Promise<void> {
     setBusy(true);
     setError(null);
+    setDraft(patch);
     const current: ImportOptions = {
       format: settings.format,
       ...(settings.encoding ? { encoding: settings.encoding } : {}),
@@ -33,6 +36,7 @@ export function ImportSettingsBar({
       setError(errorMessage(e));
     } finally {
       setBusy(false);
+      setDraft({});
     }
   }
 
