@@ -1,7 +1,15 @@
-import { DELIMITERS, ENCODINGS, type EncodingId, type ImportOptions } from '../../shared/sheets.ts';
+import {
+  DELIMITERS,
+  ENCODINGS,
+  IMPORT_FORMATS,
+  type EncodingId,
+  type ImportFormat,
+  type ImportOptions,
+} from '../../shared/sheets.ts';
 
 /** Flags that steer an import, shared by `rowbot run` and `rowbot inspect`. */
 export const IMPORT_FLAGS = {
+  format: { type: 'string' },
   sheet: { type: 'string' },
   delimiter: { type: 'string' },
   encoding: { type: 'string' },
@@ -11,10 +19,17 @@ export const IMPORT_FLAGS = {
 const NAMED_DELIMITERS: Record<string, string> = { comma: ',', semicolon: ';', tab: '\t', pipe: '|', '\\t': '\t' };
 
 export function importOptionsFromFlags(
-  values: { sheet?: string; delimiter?: string; encoding?: string; header?: boolean },
+  values: { format?: string; sheet?: string; delimiter?: string; encoding?: string; header?: boolean },
   fail: (message: string) => never,
 ): ImportOptions {
   const options: ImportOptions = {};
+  if (values.format !== undefined) {
+    const format = values.format.toLowerCase().replace(/^tsv$|^txt$/, 'csv');
+    if (!(IMPORT_FORMATS as readonly string[]).includes(format)) {
+      fail(`--format must be csv, xlsx, json or jsonl, not "${values.format}".`);
+    }
+    options.format = format as ImportFormat;
+  }
   if (values.sheet !== undefined) options.sheet = values.sheet;
   if (values.header !== undefined) options.hasHeader = values.header;
   if (values.delimiter !== undefined) {

@@ -34,10 +34,12 @@ rowbot run options:
   --timeout SECONDS      per request (default 60)
   --db FILE              the database (default: $ROWBOT_DB, or the app's own)
   --out FILE             write the results: .csv, .xlsx or .jsonl (input order)
+  --format F             csv, xlsx, json or jsonl (default: from the file)
   --sheet NAME           the worksheet of an .xlsx file (default: the first)
   --delimiter X          comma, semicolon, tab, pipe or any one character (default: detected)
   --encoding E           utf-8, utf-16le, windows-1252, … (default: detected)
   --header, --no-header  whether the first row names the columns (default: detected)
+  --max-rows N           refuse files with more data rows (default 1,000,000)
   --keep-empty           send rows whose placeholders are all empty (default: skip them)
   --rows all|done|failed which rows --out writes (default all)
   --no-bom               CSV without the byte-order mark Excel uses to read accents

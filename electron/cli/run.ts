@@ -32,6 +32,7 @@ export const RUN_OPTIONS = {
   db: { type: 'string' },
   out: { type: 'string' },
   resume: { type: 'string' },
+  'max-rows': { type: 'string' },
   ...IMPORT_FLAGS,
   rows: { type: 'string', default: 'all' },
   bom: { type: 'boolean', default: true },
@@ -126,7 +127,8 @@ export async function runCommand(args: string[]): Promise<number> {
     throw new UsageError('--write-back needs --out FILE.xlsx: it writes your own workbook with the results added.');
   }
   let apiKey: string | undefined;
-  const engine = new Engine({ dbFile: values.db ?? defaultDbFile(), resolveApiKey: () => apiKey });
+  const maxRows = wholeNumber('--max-rows', values['max-rows'], 1, 100_000_000);
+  const engine = new Engine({ dbFile: values.db ?? defaultDbFile(), resolveApiKey: () => apiKey, maxRows });
   try {
     let jobId: string;
     if (values.resume) {

@@ -118,6 +118,9 @@ describe('the rowbot CLI', () => {
       '--model is required with --provider anthropic',
     ],
     [['--out', 'results.pdf'], 'name the file .csv, .xlsx or .jsonl'],
+    [['--max-rows', '2'], 'has more than 2 rows; Rowbot takes at most 2 per job'],
+    [['--delimiter', 'ab'], '--delimiter must be one character'],
+    [['--encoding', 'klingon'], '--encoding must be one of utf-8'],
   ])('refuses bad usage with exit 2 before sending anything: %j', async (flags, message) => {
     mock.resetCounters();
     const result = await rowbot('run', join(dir, 'in.csv'), '--template', 'x {{city}}', ...flags);
