@@ -150,6 +150,28 @@ export interface RowView extends RowResult {
   values: string[];
 }
 
+/** What happened to one request of a row. */
+export interface AttemptView {
+  attempt: number;
+  startedAt: string;
+  finishedAt: string;
+  /** done; retry (an error that may pass); rate_limited (429); failed; stopped (the job paused); aborted. */
+  outcome: 'done' | 'retry' | 'rate_limited' | 'failed' | 'stopped' | 'aborted';
+  httpStatus: number | null;
+  latencyMs: number | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  error: string | null;
+}
+
+/** Everything about one row, for the row drawer. */
+export interface RowDetail extends RowView {
+  /** The exact prompt sent. */
+  prompt: string;
+  systemPrompt: string;
+  attemptLog: AttemptView[];
+}
+
 export interface RowsSnapshot {
   jobId: string;
   /** Batches with a `seq` at or below this one are already included. */
@@ -174,8 +196,12 @@ export const COMMAND_NAMES = [
   'cancelJob',
   'retryRows',
   'updateJobSettings',
+  'renameJob',
+  'duplicateJob',
+  'deleteJob',
   'getJob',
   'getRows',
+  'getRow',
   'exportJob',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
@@ -208,8 +234,14 @@ export interface CommandInputs {
   /** Failed rows go back to the queue (all of them, or the listed row indexes); done rows are never touched. */
   retryRows: { jobId: string; rows: number[] | 'failed' };
   updateJobSettings: { jobId: string; settings: Partial<RunSettings> };
+  renameJob: { jobId: string; name: string };
+  /** A new job from the same file, template and settings, not started. */
+  duplicateJob: { jobId: string };
+  /** A running job is canceled first. */
+  deleteJob: { jobId: string };
   getJob: { jobId: string };
   getRows: { jobId: string };
+  getRow: { jobId: string; index: number };
   exportJob: { jobId: string } & ExportOptions;
 }
 
@@ -226,19 +258,25 @@ export interface CommandOutputs {
   cancelJob: JobSummary;
   retryRows: { requeued: number; job: JobSummary };
   updateJobSettings: JobSummary;
+  renameJob: JobSummary;
+  duplicateJob: JobDetail;
+  deleteJob: { deleted: true };
   getJob: JobDetail;
   getRows: RowsSnapshot;
+  getRow: RowDetail;
   exportJob: ExportOutcome;
 }
 
 export interface EventPayloads {
+  /** A job was deleted. */
+  jobDeleted: { jobId: string };
   /** Row changes, merged by row and flushed at most ~10 times a second. */
   rows: { jobId: string; seq: number; upserts: RowResult[] };
   /** A job's status or counts changed. */
   job: JobSummary;
 }
 export type EventName = keyof EventPayloads;
-export const EVENT_NAMES: EventName[] = ['rows', 'job'];
+export const EVENT_NAMES: EventName[] = ['rows', 'job', 'jobDeleted'];
 
 export type Commands = {
   [K in CommandName]: (input: CommandInput<K>) => Promise<CommandOutputs[K]>;

@@ -95,8 +95,12 @@ export const commandInputs = {
     })
     .strict(),
   updateJobSettings: z.object({ jobId: id, settings: runSettingsSchema.partial() }).strict(),
+  renameJob: z.object({ jobId: id, name: z.string().trim().min(1, 'must not be empty').max(200) }).strict(),
+  duplicateJob: jobRef,
+  deleteJob: jobRef,
   getJob: jobRef,
   getRows: jobRef,
+  getRow: z.object({ jobId: id, index: z.number().int().min(0) }).strict(),
   exportJob: z
     .object({
       jobId: id,

@@ -12,6 +12,7 @@ import {
   type JobDetail,
   type JobSummary,
   type ProviderConfig,
+  type RowDetail,
   type RowsSnapshot,
   type RunSettings,
   type SheetPreview,
@@ -57,6 +58,8 @@ type Listener = (message: EventMessage) => void;
 
 interface RunningJob {
   runner: JobRunner;
+  /** Sends the job's live figures once a second while it runs, for the header and the chart. */
+  ticker: NodeJS.Timeout;
   /** Set when Rowbot closes: the job pauses instead of being canceled. */
   closing: boolean;
 }
@@ -254,7 +257,11 @@ export class Engine {
       random: this.#options.random,
       backoff: this.#options.backoff,
     });
-    const entry: RunningJob = { runner, closing: false };
+    const ticker = setInterval(() => {
+      if (!this.#closed && !runner.paused) this.#emitJob(jobId);
+    }, 1000);
+    ticker.unref();
+    const entry: RunningJob = { runner, ticker, closing: false };
     this.#running.set(jobId, entry);
     this.#repo.setJobStatus(jobId, 'running');
     void runner.done.then((outcome) => this.#finish(jobId, entry, outcome));
@@ -325,6 +332,49 @@ export class Engine {
     return this.#summary(jobId);
   }
 
+  renameJob(jobId: string, name: string): JobSummary {
+    this.#record(jobId);
+    this.#repo.renameJob(jobId, name.trim());
+    return this.#emitJob(jobId);
+  }
+
+  /** A new job from the same file, template, provider and settings; not started. */
+  duplicateJob(jobId: string): JobDetail {
+    const job = this.#record(jobId);
+    const copy = this.createJob({
+      sheetId: job.sheetId,
+      name: `${job.name} (copy)`,
+      template: job.template,
+      systemPrompt: job.systemPrompt,
+      provider: job.provider,
+      settings: job.settings,
+    });
+    this.#emitJob(copy.id);
+    return copy;
+  }
+
+  /** Deletes the job with its rows and attempts; a running job is canceled first. */
+  async deleteJob(jobId: string): Promise<{ deleted: true }> {
+    const job = this.#record(jobId);
+    const running = this.#running.get(jobId);
+    if (running) {
+      running.runner.cancel();
+      await running.runner.done;
+    }
+    this.#writer.flush();
+    this.#repo.deleteJob(jobId, job.sheetId);
+    this.#emit('jobDeleted', { jobId });
+    return { deleted: true };
+  }
+
+  getRow(jobId: string, index: number): RowDetail {
+    const job = this.#record(jobId);
+    this.#writer.flush();
+    const row = this.#repo.rowDetail(jobId, index);
+    if (!row) throw new RowbotError('NOT_FOUND', `Row ${index + 1} does not exist in this job.`);
+    return { ...row, systemPrompt: job.systemPrompt };
+  }
+
   getJob(jobId: string): JobDetail {
     const { sheetId: _sheetId, ...detail } = this.#record(jobId);
     return { ...detail, live: this.#running.get(jobId)?.runner.live ?? null };
@@ -389,6 +439,7 @@ export class Engine {
   }
 
   #finish(jobId: string, entry: RunningJob, outcome: RunOutcome): void {
+    clearInterval(entry.ticker);
     this.#running.delete(jobId);
     this.#writer.flush();
     if (entry.closing) this.#repo.setJobStatus(jobId, 'paused', CLOSED);

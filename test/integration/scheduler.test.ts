@@ -123,6 +123,7 @@ describe('JobRunner through the Engine, against the mock server', () => {
     const [first] = bench.engine.getRows(jobId).rows;
     expect(first).toMatchObject({ status: 'failed', attempts: 3 });
     expect(first?.error).toContain('Gave up after 3 tries');
+    expect(bench.engine.getRow(jobId, 0).attemptLog.map((a) => a.outcome)).toEqual(['retry', 'retry', 'failed']);
     expect(bench.mock.requestsByPrompt.get(prompt(1))).toBe(3);
   });
 
@@ -263,6 +264,13 @@ describe('JobRunner through the Engine, against the mock server', () => {
     // Requests already on their way may land just after the 429; after that, silence until the wait is over.
     expect(arrivals.filter((t) => t > limitedAt + 60 && t < limitedAt + 390)).toEqual([]);
     expect(bench.engine.getRows(jobId).rows[4]?.attempts).toBe(2);
+    // The row drawer shows each attempt.
+    const detail = bench.engine.getRow(jobId, 4);
+    expect(detail.prompt).toBe(prompt(5));
+    expect(detail.attemptLog.map((a) => [a.attempt, a.outcome, a.httpStatus])).toEqual([
+      [1, 'rate_limited', 429],
+      [2, 'done', 200],
+    ]);
   });
 
   it('a request that never answers times out and is tried again', async () => {

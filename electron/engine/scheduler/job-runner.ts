@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import type { LiveStats, RunSettings } from '../../../shared/api.ts';
+import type { AttemptView, LiveStats, RunSettings } from '../../../shared/api.ts';
 import { ProviderError, type FailureKind, type Provider } from '../providers/provider.ts';
 import type { QueuedRow, Repository } from '../store/repository.ts';
 import { AutoConcurrency } from './auto-concurrency.ts';
@@ -207,14 +207,23 @@ export class JobRunner {
     }
     row.attempts += 1;
     const began = performance.now();
-    writer.write({
-      ...EMPTY,
-      jobId,
-      index: row.index,
-      status: 'running',
-      attempts: row.attempts,
-      startedAt: new Date().toISOString(),
-    });
+    const startedAt = new Date().toISOString();
+    writer.write({ ...EMPTY, jobId, index: row.index, status: 'running', attempts: row.attempts, startedAt });
+    const log = (outcome: AttemptView['outcome'], details: Partial<AttemptView> = {}): void =>
+      writer.attempt({
+        jobId,
+        index: row.index,
+        attempt: row.attempts,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        outcome,
+        httpStatus: null,
+        latencyMs: Math.round(performance.now() - began),
+        promptTokens: null,
+        completionTokens: null,
+        error: null,
+        ...details,
+      });
     try {
       const result = await this.#o.provider.complete({
         prompt: row.prompt,
@@ -230,6 +239,11 @@ export class JobRunner {
       this.#onAutoChange(this.#auto?.onSuccess() ?? null);
       this.#throughput.record(used);
       this.#failures.delete(row.index);
+      log('done', {
+        httpStatus: result.httpStatus,
+        promptTokens: result.promptTokens,
+        completionTokens: result.completionTokens,
+      });
       await this.#settle(row, {
         jobId,
         index: row.index,
@@ -246,17 +260,25 @@ export class JobRunner {
       });
     } catch (error) {
       if (signal.aborted) {
+        log('aborted', { error: 'Canceled while the request was in flight.' });
         await this.#settle(row, this.#requeueUpdate(row));
         return;
       }
-      await this.#onFailure(row, error, began, estimate);
+      await this.#onFailure(row, error, began, estimate, log);
     }
   }
 
-  async #onFailure(row: QueuedRow, error: unknown, began: number, estimate: number): Promise<void> {
+  async #onFailure(
+    row: QueuedRow,
+    error: unknown,
+    began: number,
+    estimate: number,
+    log: (outcome: AttemptView['outcome'], details?: Partial<AttemptView>) => void,
+  ): Promise<void> {
     const failure = error instanceof ProviderError ? error : null;
     const kind = failure?.kind ?? 'row';
     const latencyMs = Math.round(performance.now() - began);
+    const said = { httpStatus: failure?.httpStatus ?? null, error: failure?.message ?? String(error) };
     if (kind === 'rate_limited') {
       this.#rateLimited += 1;
       this.#consecutiveRateLimits += 1;
@@ -267,6 +289,7 @@ export class JobRunner {
       this.#pacer.observe(failure?.limits ?? null, estimate);
       this.#onAutoChange(this.#auto?.onRateLimited(began, performance.now()) ?? null);
       this.#o.onLiveChange?.();
+      log('rate_limited', said);
       this.#retryLater(row, 0);
       return;
     }
@@ -277,6 +300,7 @@ export class JobRunner {
         this.#o.onStopLine(kind, failure as ProviderError);
       }
       this.#exhausted = false;
+      log('stopped', said);
       await this.#settle(row, this.#requeueUpdate(row));
       return;
     }
@@ -284,6 +308,7 @@ export class JobRunner {
     this.#failures.set(row.index, failures);
     if (kind === 'transient' && failures < this.#settings.maxAttempts) {
       this.#retries += 1;
+      log('retry', said);
       this.#retryLater(
         row,
         backoffDelay(
@@ -295,6 +320,7 @@ export class JobRunner {
       return;
     }
     this.#failures.delete(row.index);
+    log('failed', said);
     const message =
       failure?.message ??
       'Rowbot could not send this row because of an unexpected error. Retry it; if it fails again, restart Rowbot.';

@@ -1,5 +1,5 @@
 import type { RowResult } from '../../../shared/api.ts';
-import type { Repository, RowPatch } from '../store/repository.ts';
+import type { AttemptRecord, Repository, RowPatch } from '../store/repository.ts';
 
 export type RowUpdate = RowResult & Omit<RowPatch, keyof RowResult>;
 
@@ -13,6 +13,7 @@ export class RowWriter {
   readonly #repo: Repository;
   readonly #onCommitted: (updates: RowUpdate[]) => void;
   #pending = new Map<string, RowUpdate>();
+  #attempts: AttemptRecord[] = [];
   #waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   #scheduled: NodeJS.Immediate | undefined;
 
@@ -28,6 +29,12 @@ export class RowWriter {
     this.#scheduled ??= setImmediate(() => this.flush());
   }
 
+  /** Logs one request of a row; stored with the next batch. */
+  attempt(record: AttemptRecord): void {
+    this.#attempts.push(record);
+    this.#scheduled ??= setImmediate(() => this.flush());
+  }
+
   commit(update: RowUpdate): Promise<void> {
     this.write(update);
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
@@ -38,20 +45,22 @@ export class RowWriter {
     if (this.#scheduled) clearImmediate(this.#scheduled);
     this.#scheduled = undefined;
     const updates = [...this.#pending.values()];
+    const attempts = this.#attempts;
     const waiters = this.#waiters;
     this.#pending = new Map();
+    this.#attempts = [];
     this.#waiters = [];
-    if (updates.length === 0) {
+    if (updates.length === 0 && attempts.length === 0) {
       for (const waiter of waiters) waiter.resolve();
       return;
     }
     try {
-      this.#repo.applyRowPatches(updates);
+      this.#repo.applyRowPatches(updates, attempts);
     } catch (error) {
       for (const waiter of waiters) waiter.reject(error);
       throw error;
     }
-    this.#onCommitted(updates);
+    if (updates.length > 0) this.#onCommitted(updates);
     for (const waiter of waiters) waiter.resolve();
   }
 }

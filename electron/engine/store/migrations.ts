@@ -126,6 +126,26 @@ export const migrations: Migration[] = [
       CREATE INDEX job_rows_by_status ON job_rows (job_id, status);
     `,
   },
+  {
+    version: 40,
+    name: 'every attempt of every row',
+    sql: `
+      CREATE TABLE row_attempts (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        row_index INTEGER NOT NULL,
+        attempt INTEGER NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('done', 'retry', 'rate_limited', 'failed', 'stopped', 'aborted')),
+        http_status INTEGER,
+        latency_ms INTEGER,
+        prompt_tokens INTEGER,
+        completion_tokens INTEGER,
+        error TEXT,
+        PRIMARY KEY (job_id, row_index, attempt)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = migrations.at(-1)?.version ?? 0;

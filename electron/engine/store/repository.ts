@@ -1,5 +1,6 @@
 import {
   DEFAULT_RUN_SETTINGS,
+  type AttemptView,
   type JobCounts,
   type JobDetail,
   type JobStatus,
@@ -64,6 +65,11 @@ export interface RowPatch {
   cost?: number | null;
   startedAt?: string | null;
   finishedAt?: string | null;
+}
+
+export interface AttemptRecord extends AttemptView {
+  jobId: string;
+  index: number;
 }
 
 export interface QueuedRow {
@@ -163,6 +169,24 @@ export class Repository {
         `SELECT row_index, status, output, error, attempts, latency_ms, prompt_tokens, completion_tokens, cost
          FROM job_rows WHERE job_id = ? ORDER BY row_index`,
       ),
+      insertAttempt: db.prepare(
+        `INSERT OR REPLACE INTO row_attempts
+           (job_id, row_index, attempt, started_at, finished_at, outcome, http_status, latency_ms, prompt_tokens, completion_tokens, error)
+         VALUES (@jobId, @index, @attempt, @startedAt, @finishedAt, @outcome, @httpStatus, @latencyMs, @promptTokens, @completionTokens, @error)`,
+      ),
+      attempts: db.prepare(
+        `SELECT attempt, started_at, finished_at, outcome, http_status, latency_ms, prompt_tokens, completion_tokens, error
+         FROM row_attempts WHERE job_id = ? AND row_index = ? ORDER BY attempt`,
+      ),
+      row: db.prepare(
+        `SELECT r.row_index, r.status, r.prompt, r.output, r.error, r.attempts, r.latency_ms, r.prompt_tokens,
+                r.completion_tokens, r.cost, s.values_json
+         FROM job_rows r JOIN jobs j ON j.id = r.job_id
+         LEFT JOIN sheet_rows s ON s.sheet_id = j.sheet_id AND s.row_index = r.row_index
+         WHERE r.job_id = ? AND r.row_index = ?`,
+      ),
+      rename: db.prepare('UPDATE jobs SET name = ?, updated_at = ? WHERE id = ?'),
+      deleteJob: db.prepare('DELETE FROM jobs WHERE id = ?'),
       requeueRunningRows: db.prepare(
         "UPDATE job_rows SET status = 'queued', started_at = NULL WHERE status = 'running'",
       ),
@@ -336,11 +360,57 @@ export class Repository {
     ).map((row) => ({ index: row.row_index, prompt: row.prompt, attempts: row.attempts }));
   }
 
-  /** Writes a batch of row changes in one transaction. */
-  applyRowPatches(patches: readonly RowPatch[]): void {
-    if (patches.length === 0) return;
+  /** Writes a batch of row changes, and the attempts that led to them, in one transaction. */
+  applyRowPatches(patches: readonly RowPatch[], attempts: readonly AttemptRecord[] = []): void {
+    if (patches.length === 0 && attempts.length === 0) return;
     this.#db.transaction(() => {
       for (const patch of patches) this.#patchStatement(patch).run(patch);
+      for (const attempt of attempts) this.#statements.insertAttempt.run(attempt);
+    })();
+  }
+
+  rowDetail(jobId: string, index: number): (RowView & { prompt: string; attemptLog: AttemptView[] }) | undefined {
+    const row = this.#statements.row.get(jobId, index) as
+      (ResultRow & { prompt: string; values_json: string | null }) | undefined;
+    if (!row) return undefined;
+    const attempts = this.#statements.attempts.all(jobId, index) as {
+      attempt: number;
+      started_at: string;
+      finished_at: string;
+      outcome: AttemptView['outcome'];
+      http_status: number | null;
+      latency_ms: number | null;
+      prompt_tokens: number | null;
+      completion_tokens: number | null;
+      error: string | null;
+    }[];
+    return {
+      ...toResult(row),
+      values: row.values_json ? (JSON.parse(row.values_json) as string[]) : [],
+      prompt: row.prompt,
+      attemptLog: attempts.map((a) => ({
+        attempt: a.attempt,
+        startedAt: a.started_at,
+        finishedAt: a.finished_at,
+        outcome: a.outcome,
+        httpStatus: a.http_status,
+        latencyMs: a.latency_ms,
+        promptTokens: a.prompt_tokens,
+        completionTokens: a.completion_tokens,
+        error: a.error,
+      })),
+    };
+  }
+
+  renameJob(jobId: string, name: string): void {
+    this.#statements.rename.run(name, now(), jobId);
+  }
+
+  /** The job, its rows and their attempts; the imported sheet goes too when no other job uses it. */
+  deleteJob(jobId: string, sheetId: string): void {
+    this.#db.transaction(() => {
+      this.#statements.deleteJob.run(jobId);
+      this.#statements.deleteUnusedSheet.run(sheetId);
     })();
   }
 

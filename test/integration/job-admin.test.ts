@@ -1,0 +1,47 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { openBench, type Bench } from './harness.ts';
+
+describe('rename, duplicate, delete', () => {
+  let bench: Bench;
+  afterEach(async () => {
+    await bench?.close();
+  });
+
+  it('renames a job, duplicates it unstarted with the same settings, and deletes one without touching the other', async () => {
+    bench = await openBench({ latencyMs: 1 });
+    const { engine } = bench;
+    const jobId = await bench.job(5, { concurrency: 3, requestsPerMinute: 600 });
+    engine.startJob(jobId);
+    await engine.waitForJob(jobId);
+
+    expect(engine.renameJob(jobId, '  Product blurbs  ').name).toBe('Product blurbs');
+    const copy = engine.duplicateJob(jobId);
+    expect(copy).toMatchObject({
+      name: 'Product blurbs (copy)',
+      status: 'ready',
+      template: 'Row {{n}}',
+      settings: { concurrency: 3, requestsPerMinute: 600 },
+      counts: { queued: 5, done: 0 },
+    });
+    const deleted: string[] = [];
+    engine.on((message) => {
+      if (message.name === 'jobDeleted') deleted.push(message.payload.jobId);
+    });
+    await engine.deleteJob(jobId);
+    expect(deleted).toEqual([jobId]);
+    expect(engine.listJobs().map((job) => job.id)).toEqual([copy.id]);
+    expect(() => engine.getJob(jobId)).toThrow(/does not exist/);
+    // The copy still has its file: it runs.
+    engine.startJob(copy.id);
+    expect((await engine.waitForJob(copy.id)).counts.done).toBe(5);
+  });
+
+  it('deleting a running job cancels it first', async () => {
+    bench = await openBench({ latencyMs: 2_000 });
+    const jobId = await bench.job(4, { concurrency: 2 });
+    bench.engine.startJob(jobId);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await bench.engine.deleteJob(jobId);
+    expect(bench.engine.listJobs()).toEqual([]);
+  });
+});
