@@ -1,3 +1,4 @@
+import { JobToasts } from './components/JobToasts.tsx';
 import { JobScreen } from './screens/JobScreen.tsx';
 import { JobsScreen } from './screens/JobsScreen.tsx';
 import { NewJobScreen } from './screens/NewJobScreen.tsx';
@@ -28,6 +29,7 @@ export function App() {
         {route.screen === 'new' && <NewJobScreen />}
         {route.screen === 'job' && <JobScreen key={route.jobId} jobId={route.jobId} />}
       </main>
+      <JobToasts />
     </div>
   );
 }

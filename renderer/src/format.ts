@@ -21,3 +21,29 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : 'Something went wrong. Try again.';
 }
+
+const money = new Intl.NumberFormat('en-US', {
+  style: 'currency',
+  currency: 'USD',
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 2,
+});
+const smallMoney = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumSignificantDigits: 2 });
+
+export function formatCost(dollars: number | null): string {
+  if (dollars === null) return '—';
+  if (dollars === 0) return '$0.00';
+  return dollars < 0.01 ? smallMoney.format(dollars) : money.format(dollars);
+}
+
+/** Durations as people say them: "45 s", "4 min", "2 h 10 min". */
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds) || seconds < 0) return '—';
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
+}
+
+export function formatCompact(n: number): string {
+  return n >= 10_000 ? `${Math.round(n / 1000)}k` : formatCount(Math.round(n));
+}

@@ -4,12 +4,14 @@ import {
   columnSizingFeature,
   createColumnHelper,
   createSortedRowModel,
+  rowSelectionFeature,
   rowSortingFeature,
   sortFn_alphanumeric,
   sortFn_basic,
   tableFeatures,
   useTable,
   type ReactTable,
+  type RowSelectionState,
   type SortingState,
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
@@ -18,6 +20,7 @@ import { formatCount, formatMs } from '../format.ts';
 import { StatusBadge } from './StatusBadge.tsx';
 
 const features = tableFeatures({
+  rowSelectionFeature,
   rowSortingFeature,
   columnSizingFeature,
   columnResizingFeature,
@@ -31,28 +34,71 @@ const helper = createColumnHelper<Features, RowView>();
 const ROW_HEIGHT = 34;
 const getRowId = (row: RowView): string => String(row.index);
 
-function buildColumns(inputColumns: string[]) {
+export interface RowActions {
+  onOpen: (index: number) => void;
+  onRetry: (index: number) => void;
+}
+
+function buildColumns(inputColumns: string[], actions: RowActions) {
   return helper.columns([
+    helper.display({
+      id: 'select',
+      size: 36,
+      enableSorting: false,
+      enableResizing: false,
+      header: ({ table }) => (
+        <input
+          type="checkbox"
+          aria-label="Select all shown rows"
+          checked={table.getIsAllRowsSelected()}
+          ref={(element) => {
+            if (element) element.indeterminate = table.getIsSomeRowsSelected() && !table.getIsAllRowsSelected();
+          }}
+          onChange={table.getToggleAllRowsSelectedHandler()}
+        />
+      ),
+      cell: ({ row }) => (
+        <input
+          type="checkbox"
+          aria-label={`Select row ${row.original.index + 1}`}
+          checked={row.getIsSelected()}
+          onClick={(event) => event.stopPropagation()}
+          onChange={row.getToggleSelectedHandler()}
+        />
+      ),
+    }),
     helper.accessor('index', {
       id: 'row',
       header: '#',
-      size: 56,
+      size: 64,
       sortFn: 'basic',
       sortDescFirst: false,
-      cell: (info) => formatCount(info.getValue() + 1),
+      cell: (info) => (
+        <button
+          type="button"
+          className="row-open"
+          aria-label={`Open row ${info.getValue() + 1}`}
+          onClick={(event) => {
+            event.stopPropagation();
+            actions.onOpen(info.getValue());
+          }}
+        >
+          {formatCount(info.getValue() + 1)}
+        </button>
+      ),
     }),
     ...inputColumns.map((name, i) =>
       helper.accessor((row) => row.values[i] ?? '', {
         id: `in:${i}`,
         header: name,
-        size: 180,
+        size: 150,
         sortFn: 'alphanumeric',
       }),
     ),
     helper.accessor((row) => row.output ?? undefined, {
       id: 'output',
       header: 'Output',
-      size: 360,
+      size: 340,
       sortFn: 'alphanumeric',
       sortUndefined: 'last',
       cell: (info) => info.getValue() ?? <span className="muted">—</span>,
@@ -91,12 +137,39 @@ function buildColumns(inputColumns: string[]) {
       sortUndefined: 'last',
       cell: (info) => <span className="error-text">{info.getValue() ?? ''}</span>,
     }),
+    helper.display({
+      id: 'actions',
+      size: 76,
+      enableSorting: false,
+      header: () => <span className="visually-hidden">Actions</span>,
+      cell: ({ row }) =>
+        row.original.status === 'failed' ? (
+          <button
+            type="button"
+            className="small-button"
+            aria-label={`Retry row ${row.original.index + 1}`}
+            onClick={(event) => {
+              event.stopPropagation();
+              actions.onRetry(row.original.index);
+            }}
+          >
+            Retry
+          </button>
+        ) : null,
+    }),
   ]);
 }
 
-/** The live results grid: sortable, resizable, virtualized (10,000 rows scroll like 10). */
-export function RowsTable({ rows, inputColumns }: { rows: RowView[]; inputColumns: string[] }) {
-  const columns = useMemo(() => buildColumns(inputColumns), [inputColumns]);
+interface Props extends RowActions {
+  rows: RowView[];
+  inputColumns: string[];
+  selection: RowSelectionState;
+  onSelectionChange: (selection: RowSelectionState) => void;
+}
+
+/** The live results grid: sortable, resizable, selectable, virtualized (10,000 rows scroll like 10). */
+export function RowsTable({ rows, inputColumns, selection, onSelectionChange, onOpen, onRetry }: Props) {
+  const columns = useMemo(() => buildColumns(inputColumns, { onOpen, onRetry }), [inputColumns, onOpen, onRetry]);
   const [sorting, setSorting] = useState<SortingState>([]);
   const [scrollElement, setScrollElement] = useState<HTMLDivElement | null>(null);
   const table = useTable({
@@ -104,8 +177,10 @@ export function RowsTable({ rows, inputColumns }: { rows: RowView[]; inputColumn
     columns,
     data: rows,
     getRowId,
-    state: { sorting },
+    state: { sorting, rowSelection: selection },
     onSortingChange: setSorting,
+    onRowSelectionChange: (updater) => onSelectionChange(typeof updater === 'function' ? updater(selection) : updater),
+    enableRowSelection: true,
     columnResizeMode: 'onChange',
   });
 
@@ -124,30 +199,46 @@ export function RowsTable({ rows, inputColumns }: { rows: RowView[]; inputColumn
                     style={{ width: header.getSize() }}
                     aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : undefined}
                   >
-                    <button type="button" className="th-button" onClick={header.column.getToggleSortingHandler()}>
-                      <table.FlexRender header={header} />
-                      <span aria-hidden="true">{sorted === 'asc' ? ' ▲' : sorted === 'desc' ? ' ▼' : ''}</span>
-                    </button>
-                    <span
-                      className={`resizer${header.column.getIsResizing() ? ' active' : ''}`}
-                      onMouseDown={header.getResizeHandler()}
-                      onTouchStart={header.getResizeHandler()}
-                      onDoubleClick={() => header.column.resetSize()}
-                      aria-hidden="true"
-                    />
+                    {header.column.getCanSort() ? (
+                      <button type="button" className="th-button" onClick={header.column.getToggleSortingHandler()}>
+                        <table.FlexRender header={header} />
+                        <span aria-hidden="true">{sorted === 'asc' ? ' ▲' : sorted === 'desc' ? ' ▼' : ''}</span>
+                      </button>
+                    ) : (
+                      <span className="th-static">
+                        <table.FlexRender header={header} />
+                      </span>
+                    )}
+                    {header.column.getCanResize() && (
+                      <span
+                        className={`resizer${header.column.getIsResizing() ? ' active' : ''}`}
+                        onMouseDown={header.getResizeHandler()}
+                        onTouchStart={header.getResizeHandler()}
+                        onDoubleClick={() => header.column.resetSize()}
+                        aria-hidden="true"
+                      />
+                    )}
                   </th>
                 );
               })}
             </tr>
           ))}
         </thead>
-        <VirtualBody table={table} scrollElement={scrollElement} />
+        <VirtualBody table={table} scrollElement={scrollElement} onOpen={onOpen} />
       </table>
     </div>
   );
 }
 
-function VirtualBody({ table, scrollElement }: { table: RowsTableInstance; scrollElement: HTMLDivElement | null }) {
+function VirtualBody({
+  table,
+  scrollElement,
+  onOpen,
+}: {
+  table: RowsTableInstance;
+  scrollElement: HTMLDivElement | null;
+  onOpen: (index: number) => void;
+}) {
   const { rows } = table.getRowModel();
   const virtualizer = useVirtualizer<HTMLDivElement, HTMLTableRowElement>({
     count: rows.length,
@@ -166,6 +257,8 @@ function VirtualBody({ table, scrollElement }: { table: RowsTableInstance; scrol
             key={row.id}
             data-status={row.original.status}
             aria-rowindex={row.original.index + 2}
+            aria-selected={row.getIsSelected()}
+            onClick={() => onOpen(row.original.index)}
             style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
           >
             {row.getAllCells().map((cell) => (

@@ -1,12 +1,17 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { RowSelectionState } from '@tanstack/react-table';
 import type { JobDetail, RowStatus, RowView } from '../../../shared/api.ts';
 import { ExportButton } from '../components/ExportDialog.tsx';
+import { LiveChart } from '../components/LiveChart.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
+import { RowDrawer } from '../components/RowDrawer.tsx';
 import { RowsTable } from '../components/RowsTable.tsx';
+import { RunControls } from '../components/RunControls.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { useApi } from '../api.ts';
 import { useJobRows } from '../hooks/useJobRows.ts';
-import { errorMessage, formatCount } from '../format.ts';
+import { useLiveSamples } from '../hooks/useLiveSamples.ts';
+import { errorMessage, formatCompact, formatCost, formatCount, formatDuration, plural } from '../format.ts';
 
 type Filter = 'all' | RowStatus;
 const FILTERS: { id: Filter; label: string }[] = [
@@ -18,13 +23,23 @@ const FILTERS: { id: Filter; label: string }[] = [
   { id: 'skipped', label: 'Skipped' },
 ];
 
+function matches(row: RowView, needle: string): boolean {
+  if (needle === '') return true;
+  const hay = [...row.values, row.output ?? '', row.error ?? ''];
+  return hay.some((text) => text.toLocaleLowerCase().includes(needle));
+}
+
 export function JobScreen({ jobId }: { jobId: string }) {
   const api = useApi();
   const [job, setJob] = useState<JobDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [filter, setFilter] = useState<Filter>('all');
-  const [exportMessage, setExportMessage] = useState<string | null>(null);
+  const [search, setSearch] = useState('');
+  const [selection, setSelection] = useState<RowSelectionState>({});
+  const [openRow, setOpenRow] = useState<number | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
   const { rows, error: rowsError } = useJobRows(jobId);
+  const samples = useLiveSamples(jobId);
 
   useEffect(() => {
     api.getJob({ jobId }).then(setJob, (e: unknown) => setError(errorMessage(e)));
@@ -33,10 +48,32 @@ export function JobScreen({ jobId }: { jobId: string }) {
     });
   }, [api, jobId]);
 
+  const needle = search.trim().toLocaleLowerCase();
   const visible = useMemo<RowView[]>(
-    () => (rows && filter !== 'all' ? rows.filter((row) => row.status === filter) : (rows ?? [])),
-    [rows, filter],
+    () => (rows ?? []).filter((row) => (filter === 'all' || row.status === filter) && matches(row, needle)),
+    [rows, filter, needle],
   );
+  const selectedFailed = useMemo(
+    () =>
+      Object.keys(selection)
+        .map(Number)
+        .filter((index) => rows?.[index]?.status === 'failed'),
+    [selection, rows],
+  );
+
+  const retry = useCallback(
+    (which: number[] | 'failed') => {
+      api.retryRows({ jobId, rows: which }).then(
+        ({ requeued }) => {
+          setMessage(`${plural(requeued, 'row')} sent back to the queue.`);
+          setSelection({});
+        },
+        (e: unknown) => setMessage(errorMessage(e)),
+      );
+    },
+    [api, jobId],
+  );
+  const retryOne = useCallback((index: number) => retry([index]), [retry]);
 
   const failure = error ?? rowsError;
   if (failure) {
@@ -47,8 +84,13 @@ export function JobScreen({ jobId }: { jobId: string }) {
     );
   }
   if (!job) return <p className="muted">Loading…</p>;
-  const { counts } = job;
+  const { counts, live, usage } = job;
   const finished = counts.done + counts.failed + counts.skipped;
+  const remaining = counts.queued + counts.running;
+  const perMinute = live?.rowsPerMinute ?? 0;
+  const eta = job.status === 'running' && perMinute > 0 ? (remaining / perMinute) * 60 : null;
+  const costPerRow = usage.cost !== null && counts.done > 0 ? usage.cost / counts.done : null;
+  const estimatedTotal = costPerRow === null ? null : usage.cost! + costPerRow * remaining;
 
   return (
     <div className="job-view">
@@ -64,43 +106,122 @@ export function JobScreen({ jobId }: { jobId: string }) {
           <StatusBadge status={job.status} />
         </div>
         <div className="job-actions">
-          <ExportButton job={job} onResult={setExportMessage} />
+          <ExportButton job={job} onResult={setMessage} />
         </div>
       </div>
-      {exportMessage && (
-        <p role="status" className="muted small">
-          {exportMessage}
+
+      {job.pauseReason && job.status !== 'running' && (
+        <p className={`banner ${job.pauseReason.startsWith('Paused:') ? 'banner-warning' : ''}`} role="status">
+          {job.pauseReason}
         </p>
       )}
+
       <div className="job-progress">
         <ProgressBar counts={counts} label="Job progress" />
         <p className="progress-text" aria-live="polite">
-          <span className="tabular">
+          <span className="tabular strong">
             {formatCount(finished)} / {formatCount(counts.total)}
           </span>
           <span className="ok">✓ {formatCount(counts.done)} done</span>
           <span className="bad">✗ {formatCount(counts.failed)} failed</span>
-          {counts.running > 0 && <span>{formatCount(counts.running)} running</span>}
-          {counts.queued > 0 && <span className="muted">{formatCount(counts.queued)} queued</span>}
+          {counts.skipped > 0 && <span className="muted">{formatCount(counts.skipped)} skipped</span>}
+          {job.status === 'running' && <span className="muted">ETA {formatDuration(eta)}</span>}
         </p>
+        {live ? (
+          <p className="stats-line tabular">
+            <span>{formatCount(perMinute)} rows/min</span>
+            <span>{formatCompact(live.tokensPerMinute)} tokens/min</span>
+            <span>
+              {formatCost(usage.cost)} so far
+              {estimatedTotal !== null && remaining > 0 && (
+                <span className="muted"> (est. total {formatCost(estimatedTotal)})</span>
+              )}
+            </span>
+            {live.rateLimited > 0 && <span className="warning-text">{formatCount(live.rateLimited)} × 429</span>}
+            {live.waitingUntil && <span className="warning-text">waiting for the provider…</span>}
+          </p>
+        ) : (
+          <p className="stats-line tabular">
+            <span>
+              {formatCompact(usage.promptTokens + usage.completionTokens)} tokens used (
+              {formatCompact(usage.promptTokens)} in, {formatCompact(usage.completionTokens)} out)
+            </span>
+            <span>
+              {usage.cost === null ? 'cost: no price known for this model' : `cost ${formatCost(usage.cost)}`}
+            </span>
+          </p>
+        )}
       </div>
-      <div className="filters" role="group" aria-label="Show rows">
-        {FILTERS.filter(({ id }) => id !== 'skipped' || counts.skipped > 0).map(({ id, label }) => {
-          const count = id === 'all' ? counts.total : counts[id];
-          return (
-            <button
-              type="button"
-              key={id}
-              className={`filter${filter === id ? ' active' : ''}`}
-              aria-pressed={filter === id}
-              onClick={() => setFilter(id)}
-            >
-              {label} <span className="tabular">{formatCount(count)}</span>
-            </button>
-          );
-        })}
+
+      <RunControls job={job} onError={setMessage} />
+      {samples.length >= 2 && <LiveChart samples={samples} />}
+
+      {message && (
+        <p role="status" className="muted small">
+          {message}
+        </p>
+      )}
+
+      <div className="table-toolbar">
+        <div className="filters" role="group" aria-label="Show rows">
+          {FILTERS.filter(({ id }) => id !== 'skipped' || counts.skipped > 0).map(({ id, label }) => {
+            const count = id === 'all' ? counts.total : counts[id];
+            return (
+              <button
+                type="button"
+                key={id}
+                className={`filter filter-${id}${filter === id ? ' active' : ''}`}
+                aria-pressed={filter === id}
+                onClick={() => setFilter(id)}
+              >
+                {label} <span className="tabular">{formatCount(count)}</span>
+              </button>
+            );
+          })}
+        </div>
+        <input
+          type="search"
+          className="search"
+          placeholder="Search rows"
+          aria-label="Search rows"
+          value={search}
+          onChange={(event) => setSearch(event.target.value)}
+        />
+        {selectedFailed.length > 0 && (
+          <button type="button" onClick={() => retry(selectedFailed)}>
+            Retry selected ({formatCount(selectedFailed.length)})
+          </button>
+        )}
+        <button type="button" disabled={counts.failed === 0} onClick={() => retry('failed')}>
+          Retry all failed{counts.failed > 0 ? ` (${formatCount(counts.failed)})` : ''}
+        </button>
       </div>
-      {rows ? <RowsTable rows={visible} inputColumns={job.columns} /> : <p className="muted">Loading rows…</p>}
+
+      {rows ? (
+        visible.length > 0 || rows.length === 0 ? (
+          <RowsTable
+            rows={visible}
+            inputColumns={job.columns}
+            selection={selection}
+            onSelectionChange={setSelection}
+            onOpen={setOpenRow}
+            onRetry={retryOne}
+          />
+        ) : (
+          <p className="empty-rows muted">No rows match. Clear the search or choose another filter.</p>
+        )
+      ) : (
+        <p className="muted">Loading rows…</p>
+      )}
+
+      <RowDrawer
+        jobId={jobId}
+        index={openRow}
+        status={openRow === null ? undefined : rows?.[openRow]?.status}
+        columns={job.columns}
+        onClose={() => setOpenRow(null)}
+        onRetry={(index) => retry([index])}
+      />
     </div>
   );
 }

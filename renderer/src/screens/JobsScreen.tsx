@@ -1,15 +1,18 @@
 import { useCallback, useEffect, useState } from 'react';
+import { AlertDialog, Dialog, DropdownMenu } from 'radix-ui';
 import type { JobSummary } from '../../../shared/api.ts';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { useApi } from '../api.ts';
-import { errorMessage, formatCount, formatDate } from '../format.ts';
+import { errorMessage, formatCost, formatCount, formatDate } from '../format.ts';
 import { navigate } from '../router.ts';
 
 export function JobsScreen() {
   const api = useApi();
   const [jobs, setJobs] = useState<JobSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [renaming, setRenaming] = useState<JobSummary | null>(null);
+  const [deleting, setDeleting] = useState<JobSummary | null>(null);
 
   const load = useCallback(() => {
     api.listJobs({}).then(setJobs, (e: unknown) => setError(errorMessage(e)));
@@ -17,24 +20,37 @@ export function JobsScreen() {
 
   useEffect(() => {
     load();
-    return api.on('job', (summary) => {
-      setJobs((current) => current?.map((job) => (job.id === summary.id ? summary : job)) ?? current);
+    const offJob = api.on('job', (summary) => {
+      setJobs((current) => {
+        if (!current) return current;
+        if (!current.some((job) => job.id === summary.id)) return [summary, ...current];
+        return current.map((job) => (job.id === summary.id ? summary : job));
+      });
     });
+    const offDeleted = api.on('jobDeleted', ({ jobId }) =>
+      setJobs((current) => current?.filter((job) => job.id !== jobId) ?? current),
+    );
+    return () => {
+      offJob();
+      offDeleted();
+    };
   }, [api, load]);
 
-  if (error)
-    return (
-      <p role="alert" className="error-box">
-        {error}
-      </p>
-    );
-  if (!jobs) return <p className="muted">Loading jobs…</p>;
-  if (jobs.length === 0) {
+  async function act(action: () => Promise<unknown>): Promise<void> {
+    try {
+      await action();
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }
+
+  if (!jobs && !error) return <p className="muted">Loading jobs…</p>;
+  if (jobs && jobs.length === 0) {
     return (
       <section className="empty-state">
         <h1>Run an AI model over every row of a spreadsheet</h1>
         <p>
-          Import a CSV file, write one prompt with the column names in <code>{'{{double braces}}'}</code>, and Rowbot
+          Import a spreadsheet, write one prompt with the column names in <code>{'{{double braces}}'}</code>, and Rowbot
           sends it once per row and collects the answers in a new column. Try it right away with the built-in Demo
           model: no account needed.
         </p>
@@ -47,6 +63,11 @@ export function JobsScreen() {
   return (
     <section>
       <h1>Jobs</h1>
+      {error && (
+        <p role="alert" className="error-box">
+          {error}
+        </p>
+      )}
       <table className="jobs-table">
         <thead>
           <tr>
@@ -57,11 +78,17 @@ export function JobsScreen() {
               Rows
             </th>
             <th scope="col">Progress</th>
+            <th scope="col" className="num">
+              Cost
+            </th>
             <th scope="col">State</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
           </tr>
         </thead>
         <tbody>
-          {jobs.map((job) => (
+          {(jobs ?? []).map((job) => (
             <tr key={job.id}>
               <td>
                 <a href={`#/jobs/${job.id}`}>{job.name}</a>
@@ -75,13 +102,125 @@ export function JobsScreen() {
                   ✓ {formatCount(job.counts.done)} · ✗ {formatCount(job.counts.failed)}
                 </span>
               </td>
+              <td className="num">{formatCost(job.usage.cost)}</td>
               <td>
                 <StatusBadge status={job.status} />
+              </td>
+              <td>
+                <DropdownMenu.Root>
+                  <DropdownMenu.Trigger asChild>
+                    <button type="button" className="small-button" aria-label={`Actions for ${job.name}`}>
+                      ⋯
+                    </button>
+                  </DropdownMenu.Trigger>
+                  <DropdownMenu.Portal>
+                    <DropdownMenu.Content className="menu" align="end" sideOffset={4}>
+                      <DropdownMenu.Item
+                        className="menu-item"
+                        onSelect={() => navigate({ screen: 'job', jobId: job.id })}
+                      >
+                        Open
+                      </DropdownMenu.Item>
+                      <DropdownMenu.Item className="menu-item" onSelect={() => setRenaming(job)}>
+                        Rename…
+                      </DropdownMenu.Item>
+                      <DropdownMenu.Item
+                        className="menu-item"
+                        onSelect={() =>
+                          void act(async () =>
+                            navigate({ screen: 'job', jobId: (await api.duplicateJob({ jobId: job.id })).id }),
+                          )
+                        }
+                      >
+                        Duplicate
+                      </DropdownMenu.Item>
+                      <DropdownMenu.Separator className="menu-separator" />
+                      <DropdownMenu.Item className="menu-item danger" onSelect={() => setDeleting(job)}>
+                        Delete…
+                      </DropdownMenu.Item>
+                    </DropdownMenu.Content>
+                  </DropdownMenu.Portal>
+                </DropdownMenu.Root>
               </td>
             </tr>
           ))}
         </tbody>
       </table>
+
+      <RenameDialog
+        job={renaming}
+        onClose={() => setRenaming(null)}
+        onRename={(job, name) => act(() => api.renameJob({ jobId: job.id, name }))}
+      />
+
+      <AlertDialog.Root open={deleting !== null} onOpenChange={(open) => !open && setDeleting(null)}>
+        <AlertDialog.Portal>
+          <AlertDialog.Overlay className="drawer-overlay" />
+          <AlertDialog.Content className="modal">
+            <AlertDialog.Title>Delete “{deleting?.name}”?</AlertDialog.Title>
+            <AlertDialog.Description>
+              Its {formatCount(deleting?.counts.total ?? 0)} rows and their results are removed from Rowbot. Export them
+              first if you need them. This cannot be undone.
+            </AlertDialog.Description>
+            <div className="dialog-actions">
+              <AlertDialog.Cancel asChild>
+                <button type="button">Keep it</button>
+              </AlertDialog.Cancel>
+              <AlertDialog.Action asChild>
+                <button
+                  type="button"
+                  className="danger"
+                  onClick={() => deleting && void act(() => api.deleteJob({ jobId: deleting.id }))}
+                >
+                  Delete job
+                </button>
+              </AlertDialog.Action>
+            </div>
+          </AlertDialog.Content>
+        </AlertDialog.Portal>
+      </AlertDialog.Root>
     </section>
+  );
+}
+
+function RenameDialog({
+  job,
+  onClose,
+  onRename,
+}: {
+  job: JobSummary | null;
+  onClose: () => void;
+  onRename: (job: JobSummary, name: string) => Promise<void>;
+}) {
+  const [name, setName] = useState('');
+  useEffect(() => setName(job?.name ?? ''), [job]);
+  return (
+    <Dialog.Root open={job !== null} onOpenChange={(open) => !open && onClose()}>
+      <Dialog.Portal>
+        <Dialog.Overlay className="drawer-overlay" />
+        <Dialog.Content className="modal" aria-describedby={undefined}>
+          <Dialog.Title>Rename job</Dialog.Title>
+          <form
+            onSubmit={(event) => {
+              event.preventDefault();
+              if (job && name.trim()) void onRename(job, name).then(onClose);
+            }}
+          >
+            <label className="field">
+              <span>Name</span>
+              <input type="text" value={name} onChange={(event) => setName(event.target.value)} autoFocus />
+            </label>
+            <div className="dialog-actions">
+              <Dialog.Close asChild>
+                <button type="button">Cancel</button>
+              </Dialog.Close>
+              <button type="submit" className="primary" disabled={!name.trim()}>
+                Rename
+              </button>
+            </div>
+          </form>
+        </Dialog.Content>
+      </Dialog.Portal>
+    </Dialog.Root>
   );
 }

@@ -1,0 +1,61 @@
+import { useEffect, useRef, useState } from 'react';
+import { Toast } from 'radix-ui';
+import { useApi } from '../api.ts';
+import { formatCount } from '../format.ts';
+
+interface Note {
+  id: number;
+  jobId: string;
+  title: string;
+  body: string;
+}
+
+/** A toast when a job finishes, or stops because the provider refused it. */
+export function JobToasts() {
+  const api = useApi();
+  const [notes, setNotes] = useState<Note[]>([]);
+  const last = useRef(new Map<string, string>());
+  const next = useRef(1);
+
+  useEffect(
+    () =>
+      api.on('job', (job) => {
+        const before = last.current.get(job.id);
+        last.current.set(job.id, job.status);
+        if (before !== 'running') return;
+        let note: Omit<Note, 'id'> | null = null;
+        if (job.status === 'completed') {
+          note = {
+            jobId: job.id,
+            title: `“${job.name}” is finished`,
+            body: `${formatCount(job.counts.done)} done, ${formatCount(job.counts.failed)} failed.`,
+          };
+        } else if (job.status === 'paused' && job.pauseReason?.startsWith('Paused:')) {
+          note = { jobId: job.id, title: `“${job.name}” stopped`, body: job.pauseReason };
+        }
+        if (note) setNotes((current) => [...current, { ...note, id: next.current++ }]);
+      }),
+    [api],
+  );
+
+  return (
+    <Toast.Provider duration={8000}>
+      {notes.map((note) => (
+        <Toast.Root
+          key={note.id}
+          className="toast"
+          onOpenChange={(open) => !open && setNotes((current) => current.filter((n) => n.id !== note.id))}
+        >
+          <Toast.Title className="toast-title">{note.title}</Toast.Title>
+          <Toast.Description className="toast-body">{note.body}</Toast.Description>
+          <Toast.Action altText="Open the job" asChild>
+            <a href={`#/jobs/${note.jobId}`} className="toast-link">
+              Open
+            </a>
+          </Toast.Action>
+        </Toast.Root>
+      ))}
+      <Toast.Viewport className="toast-viewport" />
+    </Toast.Provider>
+  );
+}

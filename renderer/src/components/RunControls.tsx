@@ -1,0 +1,232 @@
+import { useEffect, useState } from 'react';
+import { Slider, Switch, Tooltip } from 'radix-ui';
+import type { JobDetail, RunSettings } from '../../../shared/api.ts';
+import { useApi } from '../api.ts';
+import { errorMessage, formatCount } from '../format.ts';
+
+const SLIDER_MAX = 100;
+export const RUN_SHORTCUT = 'Ctrl+Enter';
+
+interface Props {
+  job: JobDetail;
+  onError: (message: string) => void;
+}
+
+/** Controls that change a running job; each applies at once and shows the value in use. */
+export function RunControls({ job, onError }: Props) {
+  const api = useApi();
+  const [busy, setBusy] = useState(false);
+  const { status, settings, live } = job;
+  const running = status === 'running';
+  const canStart = status === 'ready' || status === 'paused' || status === 'canceled';
+  const finished = job.counts.queued === 0 && job.counts.running === 0;
+
+  async function act(action: () => Promise<unknown>): Promise<void> {
+    setBusy(true);
+    try {
+      await action();
+    } catch (e) {
+      onError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function update(patch: Partial<RunSettings>): void {
+    void act(() => api.updateJobSettings({ jobId: job.id, settings: patch }));
+  }
+
+  const toggle = (): void => {
+    if (running) void act(() => api.pauseJob({ jobId: job.id }));
+    else if (canStart && !finished) void act(() => api.startJob({ jobId: job.id }));
+  };
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent): void => {
+      if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        toggle();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  });
+
+  const startLabel = status === 'ready' ? 'Start' : 'Resume';
+  return (
+    <Tooltip.Provider delayDuration={300}>
+      <div className="run-controls" role="group" aria-label="Run controls">
+        <div className="control-buttons">
+          {running ? (
+            <Hint text={`Stop starting new rows; rows in flight finish (${RUN_SHORTCUT})`}>
+              <button
+                type="button"
+                className="primary"
+                disabled={busy}
+                onClick={toggle}
+                aria-keyshortcuts="Control+Enter"
+              >
+                Pause
+              </button>
+            </Hint>
+          ) : finished ? (
+            <span className="muted small">Every row has run. Retry failed rows from the table.</span>
+          ) : (
+            <Hint text={`${startLabel} the job (${RUN_SHORTCUT})`}>
+              <button
+                type="button"
+                className="primary"
+                disabled={busy || !canStart}
+                onClick={toggle}
+                aria-keyshortcuts="Control+Enter"
+              >
+                {startLabel}
+              </button>
+            </Hint>
+          )}
+          <Hint text="Stop now: requests in flight are dropped and their rows go back to the queue">
+            <button
+              type="button"
+              disabled={busy || !running}
+              onClick={() => void act(() => api.cancelJob({ jobId: job.id }))}
+            >
+              Cancel
+            </button>
+          </Hint>
+        </div>
+
+        <ConcurrencySlider
+          value={settings.autoConcurrency ? (live?.concurrency ?? settings.concurrency) : settings.concurrency}
+          disabled={settings.autoConcurrency}
+          onCommit={(value) => update({ concurrency: value })}
+        />
+        <label className="switch-field">
+          <Switch.Root
+            className="switch"
+            checked={settings.autoConcurrency}
+            onCheckedChange={(checked) => update({ autoConcurrency: checked })}
+            aria-label="Automatic concurrency"
+          >
+            <Switch.Thumb className="switch-thumb" />
+          </Switch.Root>
+          <span>
+            Auto
+            {settings.autoConcurrency && live && <span className="muted small"> · settled at {live.concurrency}</span>}
+          </span>
+        </label>
+        <LimitField
+          label="Requests/min"
+          value={settings.requestsPerMinute}
+          onCommit={(value) => update({ requestsPerMinute: value })}
+        />
+        <LimitField
+          label="Tokens/min"
+          value={settings.tokensPerMinute}
+          onCommit={(value) => update({ tokensPerMinute: value })}
+        />
+      </div>
+    </Tooltip.Provider>
+  );
+}
+
+function Hint({ text, children }: { text: string; children: React.ReactElement }) {
+  return (
+    <Tooltip.Root>
+      <Tooltip.Trigger asChild>{children}</Tooltip.Trigger>
+      <Tooltip.Portal>
+        <Tooltip.Content className="tooltip" sideOffset={6}>
+          {text}
+        </Tooltip.Content>
+      </Tooltip.Portal>
+    </Tooltip.Root>
+  );
+}
+
+function ConcurrencySlider({
+  value,
+  disabled,
+  onCommit,
+}: {
+  value: number;
+  disabled: boolean;
+  onCommit: (value: number) => void;
+}) {
+  const [draft, setDraft] = useState<number | null>(null);
+  const shown = draft ?? value;
+  return (
+    <div className="slider-field">
+      <span id="concurrency-label">Concurrency</span>
+      <Slider.Root
+        className="slider"
+        min={1}
+        max={Math.max(SLIDER_MAX, value)}
+        step={1}
+        value={[shown]}
+        disabled={disabled}
+        onValueChange={([next]) => setDraft(next ?? value)}
+        onValueCommit={([next]) => {
+          setDraft(null);
+          if (next !== undefined && next !== value) onCommit(next);
+        }}
+        aria-labelledby="concurrency-label"
+      >
+        <Slider.Track className="slider-track">
+          <Slider.Range className="slider-range" />
+        </Slider.Track>
+        <Slider.Thumb className="slider-thumb" aria-label="Concurrency" />
+      </Slider.Root>
+      <output className="tabular slider-value" aria-live="polite" aria-label="Concurrency in use">
+        {shown}
+      </output>
+    </div>
+  );
+}
+
+function LimitField({
+  label,
+  value,
+  onCommit,
+}: {
+  label: string;
+  value: number | null;
+  onCommit: (value: number | null) => void;
+}) {
+  const [text, setText] = useState(value === null ? '' : String(value));
+  const [invalid, setInvalid] = useState(false);
+  useEffect(() => setText(value === null ? '' : String(value)), [value]);
+
+  function commit(): void {
+    const trimmed = text.replace(/[,\s_]/g, '');
+    if (trimmed === '') {
+      setInvalid(false);
+      if (value !== null) onCommit(null);
+      return;
+    }
+    const n = Number(trimmed.replace(/k$/i, '000'));
+    if (!Number.isInteger(n) || n < 1) {
+      setInvalid(true);
+      return;
+    }
+    setInvalid(false);
+    if (n !== value) onCommit(n);
+  }
+
+  return (
+    <label className="limit-field">
+      <span>{label}</span>
+      <input
+        type="text"
+        inputMode="numeric"
+        value={text}
+        placeholder="no limit"
+        aria-invalid={invalid || undefined}
+        onChange={(event) => setText(event.target.value)}
+        onBlur={commit}
+        onKeyDown={(event) => {
+          if (event.key === 'Enter') commit();
+        }}
+        title={value === null ? 'No limit of our own' : `${formatCount(value)} per minute`}
+      />
+    </label>
+  );
+}
