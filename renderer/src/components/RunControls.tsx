@@ -115,6 +115,7 @@ export function RunControls({ job, onError }: Props) {
           </span>
         </label>
         <LimitField
+          key={`rpm:${settings.requestsPerMinute}`}
           label="Requests/min"
           value={settings.requestsPerMinute}
           onCommit={(value) => update({ requestsPerMinute: value })}
@@ -193,7 +194,6 @@ function LimitField({
 }) {
   const [text, setText] = useState(value === null ? '' : String(value));
   const [invalid, setInvalid] = useState(false);
-  useEffect(() => setText(value === null ? '' : String(value)), [value]);
 
   function commit(): void {
     const trimmed = text.replace(/[,\s_]/g, '');

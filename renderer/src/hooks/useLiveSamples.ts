@@ -21,8 +21,7 @@ export function useLiveSamples(jobId: string): LiveSample[] {
   const last = useRef<{ at: number; failed: number; rateLimited: number } | null>(null);
 
   useEffect(() => {
-    last.current = null;
-    setSamples([]);
+    // The job screen is keyed by job id, so this starts empty for every job.
     return api.on('job', (job: JobSummary) => {
       if (job.id !== jobId || !job.live) return;
       const at = Date.now() / 1000;

@@ -192,35 +192,48 @@ function RenameDialog({
   onClose: () => void;
   onRename: (job: JobSummary, name: string) => Promise<void>;
 }) {
-  const [name, setName] = useState('');
-  useEffect(() => setName(job?.name ?? ''), [job]);
   return (
     <Dialog.Root open={job !== null} onOpenChange={(open) => !open && onClose()}>
       <Dialog.Portal>
         <Dialog.Overlay className="drawer-overlay" />
         <Dialog.Content className="modal" aria-describedby={undefined}>
           <Dialog.Title>Rename job</Dialog.Title>
-          <form
-            onSubmit={(event) => {
-              event.preventDefault();
-              if (job && name.trim()) void onRename(job, name).then(onClose);
-            }}
-          >
-            <label className="field">
-              <span>Name</span>
-              <input type="text" value={name} onChange={(event) => setName(event.target.value)} autoFocus />
-            </label>
-            <div className="dialog-actions">
-              <Dialog.Close asChild>
-                <button type="button">Cancel</button>
-              </Dialog.Close>
-              <button type="submit" className="primary" disabled={!name.trim()}>
-                Rename
-              </button>
-            </div>
-          </form>
+          {job && <RenameForm key={job.id} job={job} onClose={onClose} onRename={onRename} />}
         </Dialog.Content>
       </Dialog.Portal>
     </Dialog.Root>
+  );
+}
+
+function RenameForm({
+  job,
+  onClose,
+  onRename,
+}: {
+  job: JobSummary;
+  onClose: () => void;
+  onRename: (job: JobSummary, name: string) => Promise<void>;
+}) {
+  const [name, setName] = useState(job.name);
+  return (
+    <form
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (name.trim()) void onRename(job, name).then(onClose);
+      }}
+    >
+      <label className="field">
+        <span>Name</span>
+        <input type="text" value={name} onChange={(event) => setName(event.target.value)} autoFocus />
+      </label>
+      <div className="dialog-actions">
+        <Dialog.Close asChild>
+          <button type="button">Cancel</button>
+        </Dialog.Close>
+        <button type="submit" className="primary" disabled={!name.trim()}>
+          Rename
+        </button>
+      </div>
+    </form>
   );
 }
