@@ -70,7 +70,7 @@ export function RunControls({ job, onError }: Props) {
               </button>
             </Hint>
           ) : finished ? (
-            <span className="muted small">Every row has run. Retry failed rows from the table.</span>
+            <span className="muted small finished-note">All rows have run.</span>
           ) : (
             <Hint text={`${startLabel} the job (${RUN_SHORTCUT})`}>
               <button
@@ -84,15 +84,17 @@ export function RunControls({ job, onError }: Props) {
               </button>
             </Hint>
           )}
-          <Hint text="Stop now: requests in flight are dropped and their rows go back to the queue">
-            <button
-              type="button"
-              disabled={busy || !running}
-              onClick={() => void act(() => api.cancelJob({ jobId: job.id }))}
-            >
-              Cancel
-            </button>
-          </Hint>
+          {!finished && (
+            <Hint text="Stop now: requests in flight are dropped and their rows go back to the queue">
+              <button
+                type="button"
+                disabled={busy || !running}
+                onClick={() => void act(() => api.cancelJob({ jobId: job.id }))}
+              >
+                Cancel
+              </button>
+            </Hint>
+          )}
         </div>
 
         <ConcurrencySlider
