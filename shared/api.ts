@@ -86,6 +86,30 @@ export interface JobUsage {
   cost: number | null;
 }
 
+/** Whether a provider has a key; the key itself never crosses to the UI. */
+export interface KeyStatus {
+  provider: Exclude<ProviderKind, 'demo'>;
+  set: boolean;
+  lastFour: string | null;
+  /** saved: encrypted in the OS keychain; session: typed in this run only; environment: an env variable. */
+  source: 'saved' | 'session' | 'environment' | null;
+  envVar: string;
+}
+
+/** What a run will cost and take, as a range, before anything is sent. */
+export interface JobEstimate {
+  rows: number;
+  /** Rows whose placeholders are all empty, not sent. */
+  skipped: number;
+  promptTokens: number;
+  /** Counted with an estimate (about four characters per token), not the model's tokenizer. */
+  tokensEstimated: boolean;
+  outputTokens: [number, number];
+  /** Null when the model's price is unknown. */
+  cost: [number, number] | null;
+  seconds: [number, number];
+}
+
 export interface SheetPreview {
   sheetId: string;
   /** The imported file, kept so the import can run again with other settings. */
@@ -187,6 +211,10 @@ export type ImportOutcome = { kind: 'imported'; preview: SheetPreview } | { kind
 /** Every command of the contract. The preload's allow-list and the handlers come from this list. */
 export const COMMAND_NAMES = [
   'listJobs',
+  'getKeys',
+  'setKey',
+  'clearKey',
+  'estimateJob',
   'importUpload',
   'importDialog',
   'reimport',
@@ -220,6 +248,10 @@ export interface CreateJobInput {
 /** What each command takes. The runtime schemas in schemas.ts are checked against these. */
 export interface CommandInputs {
   listJobs: Record<string, never>;
+  getKeys: Record<string, never>;
+  setKey: { provider: KeyStatus['provider']; key: string };
+  clearKey: { provider: KeyStatus['provider'] };
+  estimateJob: Omit<CreateJobInput, 'name'>;
   importUpload: { fileName: string; dataBase64: string; options?: ImportOptions };
   importDialog: { options?: ImportOptions };
   /** The same file again with other settings (encoding, delimiter, header, sheet). */
@@ -249,6 +281,10 @@ export type CommandInput<K extends CommandName> = CommandInputs[K];
 
 export interface CommandOutputs {
   listJobs: JobSummary[];
+  getKeys: KeyStatus[];
+  setKey: KeyStatus[];
+  clearKey: KeyStatus[];
+  estimateJob: JobEstimate;
   importUpload: ImportOutcome;
   importDialog: ImportOutcome;
   reimport: SheetPreview;

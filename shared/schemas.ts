@@ -63,8 +63,36 @@ export const importOptionsSchema = z
   })
   .strict() satisfies z.ZodType<ImportOptions, unknown>;
 
+const keyProvider = z.enum(['openai', 'anthropic']);
+
+const createJobInput = z
+  .object({
+    sheetId: id,
+    name: z.string().max(200).optional(),
+    template: z.string().max(100_000),
+    systemPrompt: z.string().max(100_000).default(''),
+    provider: providerConfigSchema,
+    settings: runSettingsSchema.partial().default({}),
+    skipEmptyRows: z.boolean().default(true),
+  })
+  .strict();
+
 export const commandInputs = {
   listJobs: z.object({}).strict(),
+  getKeys: z.object({}).strict(),
+  setKey: z
+    .object({
+      provider: keyProvider,
+      key: z
+        .string()
+        .trim()
+        .min(8, 'looks too short for an API key')
+        .max(500)
+        .regex(/^[\x21-\x7e]+$/, 'must be one word of plain characters (no spaces)'),
+    })
+    .strict(),
+  clearKey: z.object({ provider: keyProvider }).strict(),
+  estimateJob: createJobInput.omit({ name: true }),
   importUpload: z
     .object({
       fileName: z.string().min(1).max(260),
@@ -74,17 +102,7 @@ export const commandInputs = {
     .strict(),
   importDialog: z.object({ options: importOptionsSchema.optional() }).strict(),
   reimport: z.object({ sourceId: id, options: importOptionsSchema }).strict(),
-  createJob: z
-    .object({
-      sheetId: id,
-      name: z.string().max(200).optional(),
-      template: z.string().max(100_000),
-      systemPrompt: z.string().max(100_000).default(''),
-      provider: providerConfigSchema,
-      settings: runSettingsSchema.partial().default({}),
-      skipEmptyRows: z.boolean().default(true),
-    })
-    .strict(),
+  createJob: createJobInput,
   startJob: jobRef,
   pauseJob: jobRef,
   cancelJob: jobRef,

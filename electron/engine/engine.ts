@@ -10,6 +10,8 @@ import {
   type EventName,
   type EventPayloads,
   type JobDetail,
+  type JobEstimate,
+  type KeyStatus,
   type JobSummary,
   type ProviderConfig,
   type RowDetail,
@@ -23,6 +25,7 @@ import { checkTemplate, describeTemplateProblem, renderTemplate } from '../../sh
 import { exportIntoWorkbook, exportResults } from './sheets/export.ts';
 import { importTable } from './sheets/import.ts';
 import { HttpClient } from './http/client.ts';
+import { MemoryKeyStore, type KeyStore } from './keys.ts';
 import { costOf, priceOf } from './pricing.ts';
 import { AnthropicProvider } from './providers/anthropic.ts';
 import { DemoProvider } from './providers/demo.ts';
@@ -37,7 +40,9 @@ import { estimateTokens } from './tokens.ts';
 export interface EngineOptions {
   /** Path of the SQLite file; created when missing. */
   dbFile: string;
-  /** Looks up the API key for a provider; shells decide where keys live. */
+  /** Where API keys live (the OS keychain in the app; memory and the environment elsewhere). */
+  keys?: KeyStore;
+  /** Looks up the API key for a provider; overrides `keys` (the CLI's --api-key-env). */
   resolveApiKey?: (provider: ProviderConfig) => string | undefined;
   /** Simulated latency range of the offline Demo provider, in ms. */
   demoLatencyMs?: readonly [number, number];
@@ -92,12 +97,14 @@ export class Engine {
   readonly #idleWaiters = new Map<string, (() => void)[]>();
   readonly #liveTimers = new Map<string, NodeJS.Timeout>();
   readonly #sources = new Map<string, Source>();
+  readonly #keys: KeyStore;
   readonly #uploadDir = join(tmpdir(), `rowbot-uploads-${process.pid}-${randomUUID().slice(0, 8)}`);
   #seq = 0;
   #closed = false;
 
   constructor(options: EngineOptions) {
     this.#options = options;
+    this.#keys = options.keys ?? new MemoryKeyStore();
     this.#db = openDatabase(options.dbFile);
     this.#repo = new Repository(this.#db);
     this.#repo.recoverInterrupted(INTERRUPTED);
@@ -202,12 +209,71 @@ export class Engine {
     if (size > max) throw tooLarge(fileName, size, max);
   }
 
-  createJob(input: CreateJobInput): JobDetail {
+  getKeys(): KeyStatus[] {
+    return this.#keys.status();
+  }
+
+  setKey(provider: KeyStatus['provider'], key: string): KeyStatus[] {
+    this.#keys.set(provider, key.trim());
+    return this.#keys.status();
+  }
+
+  clearKey(provider: KeyStatus['provider']): KeyStatus[] {
+    this.#keys.clear(provider);
+    return this.#keys.status();
+  }
+
+  /**
+   * What a run would cost and take, as a range, from the real prompts of every row: prompt
+   * tokens counted, output tokens between a short answer and the output limit.
+   */
+  estimateJob(input: Omit<CreateJobInput, 'name'>): JobEstimate {
+    const { prompts } = this.#render(input);
+    const settings = { ...DEFAULT_RUN_SETTINGS, ...input.settings };
+    const sent = prompts.filter((p) => !p.skipped);
+    const system = estimateTokens(input.systemPrompt ?? '');
+    const promptTokens = sent.reduce((sum, p) => sum + system + estimateTokens(p.prompt), 0);
+    const rows = sent.length;
+    const longest = settings.maxOutputTokens ?? (input.provider.kind === 'anthropic' ? 1024 : 400);
+    const outputTokens: [number, number] = [rows * Math.min(30, longest), rows * longest];
+    const price = priceOf(input.provider);
+    const cost: [number, number] | null = price
+      ? [
+          (promptTokens * price.input + outputTokens[0] * price.output) / 1_000_000,
+          (promptTokens * price.input + outputTokens[1] * price.output) / 1_000_000,
+        ]
+      : null;
+    const latency: [number, number] = input.provider.kind === 'demo' ? [0.25, 0.9] : [1, 6];
+    const waves = Math.ceil(
+      rows / (settings.autoConcurrency ? Math.max(settings.concurrency, 8) : settings.concurrency),
+    );
+    const byRequests = settings.requestsPerMinute ? (rows / settings.requestsPerMinute) * 60 : 0;
+    const seconds = (i: 0 | 1): number => {
+      const byTokens = settings.tokensPerMinute
+        ? ((promptTokens + outputTokens[i]) / settings.tokensPerMinute) * 60
+        : 0;
+      return Math.max(waves * latency[i], byRequests, byTokens);
+    };
+    return {
+      rows,
+      skipped: prompts.length - rows,
+      promptTokens,
+      tokensEstimated: true,
+      outputTokens,
+      cost,
+      seconds: [seconds(0), seconds(1)],
+    };
+  }
+
+  #render(input: Omit<CreateJobInput, 'name'>): {
+    sheet: NonNullable<ReturnType<Repository['getSheet']>>;
+    prompts: { prompt: string; skipped: boolean }[];
+  } {
     const sheet = this.#repo.getSheet(input.sheetId);
     if (!sheet) throw new RowbotError('NOT_FOUND', 'That imported file is no longer available. Import it again.');
-    const problem = describeTemplateProblem(checkTemplate(input.template, sheet.columns), sheet.columns);
-    if (problem) throw new RowbotError('TEMPLATE_INVALID', problem);
     const check = checkTemplate(input.template, sheet.columns);
+    const problem = describeTemplateProblem(check, sheet.columns);
+    if (problem) throw new RowbotError('TEMPLATE_INVALID', problem);
     const bound = [...check.bindings.values()];
     const skipEmpty = (input.skipEmptyRows ?? true) && bound.length > 0;
     const prompts: { prompt: string; skipped: boolean }[] = [];
@@ -217,6 +283,11 @@ export class Engine {
         skipped: skipEmpty && bound.every((i) => (values[i] ?? '').trim() === ''),
       });
     }
+    return { sheet, prompts };
+  }
+
+  createJob(input: CreateJobInput): JobDetail {
+    const { sheet, prompts } = this.#render(input);
     const id = randomUUID();
     this.#repo.insertJob({
       id,
@@ -473,7 +544,7 @@ export class Engine {
 
   #provider(config: ProviderConfig, settings: RunSettings): Provider {
     this.#http.ensureConnections(settings.autoConcurrency ? MAX_CONCURRENCY : settings.concurrency);
-    const apiKey = this.#options.resolveApiKey?.(config);
+    const apiKey = this.#options.resolveApiKey?.(config) ?? this.#keys.get(config.kind);
     switch (config.kind) {
       case 'demo':
         return new DemoProvider({ latencyMs: this.#options.demoLatencyMs });

@@ -25,6 +25,10 @@ type Handlers = {
 export function createHandlers(engine: Engine, hooks: ShellHooks): Handlers {
   return {
     listJobs: () => engine.listJobs(),
+    getKeys: () => engine.getKeys(),
+    setKey: ({ provider, key }) => engine.setKey(provider, key),
+    clearKey: ({ provider }) => engine.clearKey(provider),
+    estimateJob: (input) => engine.estimateJob(input),
     importUpload: async ({ fileName, dataBase64, options }) => ({
       kind: 'imported',
       preview: await engine.importBytes(fileName, Buffer.from(dataBase64, 'base64'), options),

@@ -49,7 +49,6 @@ async function start(): Promise<void> {
   try {
     engine = new Engine({
       dbFile: defaultDbFile(process.env, app.getPath('userData')),
-      resolveApiKey: () => process.env.OPENAI_API_KEY,
     });
   } catch (error) {
     dialog.showErrorBox('Rowbot could not open its database', error instanceof Error ? error.message : String(error));

@@ -2,6 +2,7 @@ import { JobToasts } from './components/JobToasts.tsx';
 import { JobScreen } from './screens/JobScreen.tsx';
 import { JobsScreen } from './screens/JobsScreen.tsx';
 import { NewJobScreen } from './screens/NewJobScreen.tsx';
+import { SettingsScreen } from './screens/SettingsScreen.tsx';
 import { navigate, useRoute } from './router.ts';
 
 export function App() {
@@ -19,6 +20,9 @@ export function App() {
           <a href="#/jobs" aria-current={route.screen === 'jobs' ? 'page' : undefined}>
             Jobs
           </a>
+          <a href="#/settings" aria-current={route.screen === 'settings' ? 'page' : undefined}>
+            Settings
+          </a>
         </nav>
         <button type="button" className="primary" onClick={() => navigate({ screen: 'new' })}>
           New job
@@ -27,6 +31,7 @@ export function App() {
       <main className="content">
         {route.screen === 'jobs' && <JobsScreen />}
         {route.screen === 'new' && <NewJobScreen />}
+        {route.screen === 'settings' && <SettingsScreen />}
         {route.screen === 'job' && <JobScreen key={route.jobId} jobId={route.jobId} />}
       </main>
       <JobToasts />

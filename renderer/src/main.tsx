@@ -2,7 +2,10 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
 import { ApiContext, connectApi } from './api.ts';
+import { applyTheme } from './preferences.ts';
 import './styles.css';
+
+applyTheme();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');

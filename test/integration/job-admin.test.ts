@@ -45,3 +45,43 @@ describe('rename, duplicate, delete', () => {
     expect(bench.engine.listJobs()).toEqual([]);
   });
 });
+
+describe('estimates before a run', () => {
+  let bench: Bench;
+  afterEach(async () => {
+    await bench?.close();
+  });
+
+  it('prices the real prompts of every row, and says how long at this concurrency', async () => {
+    bench = await openBench();
+    const preview = await bench.engine.importBytes(
+      'q.csv',
+      Buffer.from('q\nWhat is the capital of France?\n\nWho wrote Hamlet?\n,\n'),
+    );
+    const free = bench.engine.estimateJob({
+      sheetId: preview.sheetId,
+      template: 'Answer: {{q}}',
+      provider: { kind: 'demo', model: 'demo' },
+    });
+    expect(free).toMatchObject({ rows: 2, skipped: 0, cost: [0, 0], tokensEstimated: true });
+    expect(free.promptTokens).toBeGreaterThan(10);
+    const paid = bench.engine.estimateJob({
+      sheetId: preview.sheetId,
+      template: 'Answer: {{q}}',
+      provider: { kind: 'openai', baseUrl: 'https://api.openai.com/v1', model: 'gpt-4o-mini' },
+      settings: { concurrency: 1, maxOutputTokens: 100, requestsPerMinute: 6 },
+    });
+    expect(paid.outputTokens).toEqual([60, 200]);
+    expect(paid.cost?.[0]).toBeCloseTo((paid.promptTokens * 0.15 + 60 * 0.6) / 1e6, 12);
+    expect(paid.cost?.[1]).toBeCloseTo((paid.promptTokens * 0.15 + 200 * 0.6) / 1e6, 12);
+    // Six requests a minute: two rows take twenty seconds whatever the latency.
+    expect(paid.seconds[0]).toBe(20);
+    expect(() =>
+      bench.engine.estimateJob({
+        sheetId: preview.sheetId,
+        template: '{{qq}}',
+        provider: { kind: 'demo', model: 'demo' },
+      }),
+    ).toThrow(/not a column/);
+  });
+});

@@ -1,24 +1,38 @@
-import { useState } from 'react';
-import { MAX_CONCURRENCY, type ProviderConfig, type SheetPreview } from '../../../shared/api.ts';
+import { useEffect, useState } from 'react';
+import {
+  MAX_CONCURRENCY,
+  type JobEstimate,
+  type KeyStatus,
+  type ProviderConfig,
+  type SheetPreview,
+} from '../../../shared/api.ts';
 import { checkTemplate, describeTemplateProblem } from '../../../shared/template.ts';
 import { FilePicker } from '../components/FilePicker.tsx';
 import { SheetPreviewTable } from '../components/SheetPreviewTable.tsx';
 import { TemplateEditor } from '../components/TemplateEditor.tsx';
 import { useApi } from '../api.ts';
-import { errorMessage, plural } from '../format.ts';
+import { errorMessage, formatCompact, formatCost, formatDuration, plural } from '../format.ts';
+import { savePreferences, usePreferences } from '../preferences.ts';
 import { navigate } from '../router.ts';
 
 type ProviderKind = ProviderConfig['kind'];
 
 export function NewJobScreen() {
   const api = useApi();
+  const preferences = usePreferences();
   const [preview, setPreview] = useState<SheetPreview | null>(null);
   const [template, setTemplate] = useState('');
   const [systemPrompt, setSystemPrompt] = useState('');
-  const [providerKind, setProviderKind] = useState<ProviderKind>('demo');
-  const [baseUrl, setBaseUrl] = useState('https://api.openai.com/v1');
-  const [model, setModel] = useState('gpt-4o-mini');
-  const [concurrency, setConcurrency] = useState(4);
+  const [providerKind, setProviderKindState] = useState<ProviderKind>(preferences.provider);
+  const [baseUrl, setBaseUrl] = useState(
+    preferences.provider === 'anthropic' ? preferences.anthropicBaseUrl : preferences.openaiBaseUrl,
+  );
+  const [model, setModel] = useState(
+    preferences.provider === 'anthropic' ? preferences.anthropicModel : preferences.openaiModel,
+  );
+  const [concurrency, setConcurrency] = useState(preferences.concurrency);
+  const [keys, setKeys] = useState<KeyStatus[]>([]);
+  const [estimate, setEstimate] = useState<JobEstimate | null>(null);
   const [skipEmptyRows, setSkipEmptyRows] = useState(true);
   const [starting, setStarting] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -27,19 +41,69 @@ export function NewJobScreen() {
     ? describeTemplateProblem(checkTemplate(template, preview.columns), preview.columns)
     : 'Import a file first.';
   const providerProblem =
-    providerKind === 'openai' && (!URL.canParse(baseUrl) || model.trim() === '')
+    providerKind !== 'demo' && (!URL.canParse(baseUrl) || model.trim() === '')
       ? 'Enter the API address (starting with https://) and a model name.'
       : null;
+  const provider: ProviderConfig =
+    providerKind === 'demo'
+      ? { kind: 'demo', model: 'demo' }
+      : { kind: providerKind, baseUrl: baseUrl.trim(), model: model.trim() };
+  const keyStatus = keys.find((k) => k.provider === providerKind);
+  const officialHost = providerKind !== 'demo' && /api\.(openai|anthropic)\.com/.test(baseUrl);
+  const missingKey = keyStatus && !keyStatus.set && officialHost;
+
+  function setProviderKind(kind: ProviderKind): void {
+    setProviderKindState(kind);
+    if (kind === 'openai') {
+      setBaseUrl(preferences.openaiBaseUrl);
+      setModel(preferences.openaiModel);
+    } else if (kind === 'anthropic') {
+      setBaseUrl(preferences.anthropicBaseUrl);
+      setModel(preferences.anthropicModel);
+    }
+  }
+
+  useEffect(() => {
+    api.getKeys({}).then(setKeys, () => undefined);
+  }, [api]);
+
+  const ready = preview !== null && templateProblem === null && providerProblem === null;
+  const estimateKey = ready
+    ? JSON.stringify([preview.sheetId, template, systemPrompt, provider, concurrency, skipEmptyRows])
+    : null;
+  useEffect(() => {
+    if (!estimateKey || !preview) return;
+    let stale = false;
+    const timer = setTimeout(() => {
+      api
+        .estimateJob({
+          sheetId: preview.sheetId,
+          template,
+          systemPrompt,
+          provider,
+          settings: { concurrency },
+          skipEmptyRows,
+        })
+        .then(
+          (next) => {
+            if (!stale) setEstimate(next);
+          },
+          () => undefined,
+        );
+    }, 300);
+    return () => {
+      stale = true;
+      clearTimeout(timer);
+    };
+    // The key captures every input of the estimate.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [api, estimateKey]);
 
   async function start(): Promise<void> {
     if (!preview) return;
     setStarting(true);
     setError(null);
     try {
-      const provider: ProviderConfig =
-        providerKind === 'demo'
-          ? { kind: 'demo', model: 'demo' }
-          : { kind: 'openai', baseUrl: baseUrl.trim(), model: model.trim() };
       const job = await api.createJob({
         sheetId: preview.sheetId,
         template,
@@ -49,6 +113,7 @@ export function NewJobScreen() {
         skipEmptyRows,
       });
       await api.startJob({ jobId: job.id });
+      savePreferences({ provider: providerKind, concurrency });
       navigate({ screen: 'job', jobId: job.id });
     } catch (e) {
       setError(errorMessage(e));
@@ -144,8 +209,26 @@ export function NewJobScreen() {
               <span className="muted small">OpenAI, or any server that speaks its chat completions API.</span>
             </span>
           </label>
+          <label className={`option${providerKind === 'anthropic' ? ' selected' : ''}`}>
+            <input
+              type="radio"
+              name="provider"
+              checked={providerKind === 'anthropic'}
+              onChange={() => setProviderKind('anthropic')}
+            />
+            <span>
+              <strong>Anthropic</strong>
+              <span className="muted small">Claude models, through Anthropic’s Messages API.</span>
+            </span>
+          </label>
         </fieldset>
-        {providerKind === 'openai' && (
+        {missingKey && (
+          <p className="banner banner-warning" role="status">
+            No API key for {providerKind === 'anthropic' ? 'Anthropic' : 'OpenAI'} yet.{' '}
+            <a href="#/settings">Add it in Settings</a>, then come back: this job stays as it is.
+          </p>
+        )}
+        {providerKind !== 'demo' && (
           <div className="field-row">
             <label className="field">
               <span>API address</span>
@@ -183,6 +266,23 @@ export function NewJobScreen() {
         {error && (
           <p role="alert" className="error-box">
             {error}
+          </p>
+        )}
+        {estimate && ready && (
+          <p className="estimate" aria-label="Estimate">
+            <strong>{plural(estimate.rows, 'row')}</strong> to send
+            {estimate.skipped > 0 && (
+              <span className="muted"> ({formatCompact(estimate.skipped)} skipped: nothing to fill in)</span>
+            )}{' '}
+            · about {formatCompact(estimate.promptTokens)} prompt tokens ·{' '}
+            {estimate.cost ? (
+              <strong>
+                {formatCost(estimate.cost[0])}–{formatCost(estimate.cost[1])}
+              </strong>
+            ) : (
+              <span className="muted">no price known for this model</span>
+            )}{' '}
+            · {formatDuration(estimate.seconds[0])}–{formatDuration(estimate.seconds[1])}
           </p>
         )}
         <button

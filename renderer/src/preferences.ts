@@ -1,0 +1,58 @@
+import { useSyncExternalStore } from 'react';
+import type { ProviderKind } from '../../shared/api.ts';
+
+export type Theme = 'system' | 'light' | 'dark';
+
+export interface Preferences {
+  theme: Theme;
+  provider: ProviderKind;
+  openaiBaseUrl: string;
+  openaiModel: string;
+  anthropicBaseUrl: string;
+  anthropicModel: string;
+  concurrency: number;
+}
+
+export const DEFAULT_PREFERENCES: Preferences = {
+  theme: 'system',
+  provider: 'demo',
+  openaiBaseUrl: 'https://api.openai.com/v1',
+  openaiModel: 'gpt-4o-mini',
+  anthropicBaseUrl: 'https://api.anthropic.com/v1',
+  anthropicModel: 'claude-sonnet-4-20250514',
+  concurrency: 4,
+};
+
+const KEY = 'rowbot.preferences';
+const listeners = new Set<() => void>();
+let cached: Preferences | null = null;
+
+function read(): Preferences {
+  if (cached) return cached;
+  try {
+    cached = { ...DEFAULT_PREFERENCES, ...(JSON.parse(localStorage.getItem(KEY) ?? '{}') as Partial<Preferences>) };
+  } catch {
+    cached = DEFAULT_PREFERENCES;
+  }
+  return cached;
+}
+
+export function savePreferences(patch: Partial<Preferences>): void {
+  cached = { ...read(), ...patch };
+  localStorage.setItem(KEY, JSON.stringify(cached));
+  applyTheme(cached.theme);
+  for (const listener of listeners) listener();
+}
+
+export function applyTheme(theme: Theme = read().theme): void {
+  if (theme === 'system') delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = theme;
+}
+
+/** Defaults and appearance, kept on this computer (never keys: those stay in the backend). */
+export function usePreferences(): Preferences {
+  return useSyncExternalStore((listener) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  }, read);
+}

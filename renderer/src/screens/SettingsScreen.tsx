@@ -1,0 +1,200 @@
+import { useEffect, useState } from 'react';
+import type { KeyStatus } from '../../../shared/api.ts';
+import { useApi } from '../api.ts';
+import { errorMessage } from '../format.ts';
+import { savePreferences, usePreferences, type Theme } from '../preferences.ts';
+
+const PROVIDER_NAMES: Record<KeyStatus['provider'], string> = {
+  openai: 'OpenAI (and compatible APIs)',
+  anthropic: 'Anthropic',
+};
+
+export function SettingsScreen() {
+  const api = useApi();
+  const preferences = usePreferences();
+  const [keys, setKeys] = useState<KeyStatus[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    api.getKeys({}).then(setKeys, (e: unknown) => setError(errorMessage(e)));
+  }, [api]);
+
+  return (
+    <div className="wizard settings">
+      <h1>Settings</h1>
+
+      <section className="step" aria-labelledby="keys-title">
+        <h2 id="keys-title">API keys</h2>
+        <p className="muted small">
+          {api.platform === 'electron'
+            ? 'Keys are encrypted with your system’s keychain. Once saved, a key is never shown again: only its last four characters.'
+            : 'In the browser version, a key you type here is kept only while `rowbot serve` runs. To keep one, start it with the key in OPENAI_API_KEY or ANTHROPIC_API_KEY.'}
+        </p>
+        {error && (
+          <p role="alert" className="error-box">
+            {error}
+          </p>
+        )}
+        {keys?.map((status) => (
+          <KeyRow key={status.provider} status={status} onChange={setKeys} />
+        ))}
+      </section>
+
+      <section className="step" aria-labelledby="defaults-title">
+        <h2 id="defaults-title">Defaults for new jobs</h2>
+        <fieldset className="plain">
+          <legend>Provider</legend>
+          {(
+            [
+              ['demo', 'Demo (offline)'],
+              ['openai', 'OpenAI-compatible API'],
+              ['anthropic', 'Anthropic'],
+            ] as const
+          ).map(([id, label]) => (
+            <label key={id} className="choice">
+              <input
+                type="radio"
+                name="default-provider"
+                checked={preferences.provider === id}
+                onChange={() => savePreferences({ provider: id })}
+              />
+              <span>{label}</span>
+            </label>
+          ))}
+        </fieldset>
+        <div className="field-row">
+          <label className="field">
+            <span>OpenAI-compatible address</span>
+            <input
+              type="url"
+              value={preferences.openaiBaseUrl}
+              onChange={(event) => savePreferences({ openaiBaseUrl: event.target.value })}
+            />
+          </label>
+          <label className="field">
+            <span>OpenAI model</span>
+            <input
+              type="text"
+              value={preferences.openaiModel}
+              onChange={(event) => savePreferences({ openaiModel: event.target.value })}
+            />
+          </label>
+        </div>
+        <div className="field-row">
+          <label className="field">
+            <span>Anthropic address</span>
+            <input
+              type="url"
+              value={preferences.anthropicBaseUrl}
+              onChange={(event) => savePreferences({ anthropicBaseUrl: event.target.value })}
+            />
+          </label>
+          <label className="field">
+            <span>Anthropic model</span>
+            <input
+              type="text"
+              value={preferences.anthropicModel}
+              onChange={(event) => savePreferences({ anthropicModel: event.target.value })}
+            />
+          </label>
+        </div>
+        <label className="field narrow">
+          <span>Rows at once</span>
+          <input
+            type="number"
+            min={1}
+            max={1000}
+            value={preferences.concurrency}
+            onChange={(event) =>
+              savePreferences({ concurrency: Math.min(1000, Math.max(1, Number(event.target.value) || 1)) })
+            }
+          />
+        </label>
+      </section>
+
+      <section className="step" aria-labelledby="look-title">
+        <h2 id="look-title">Appearance</h2>
+        <fieldset className="plain">
+          <legend className="visually-hidden">Theme</legend>
+          {(
+            [
+              ['system', 'Follow the system'],
+              ['light', 'Light'],
+              ['dark', 'Dark'],
+            ] as [Theme, string][]
+          ).map(([id, label]) => (
+            <label key={id} className="choice">
+              <input
+                type="radio"
+                name="theme"
+                checked={preferences.theme === id}
+                onChange={() => savePreferences({ theme: id })}
+              />
+              <span>{label}</span>
+            </label>
+          ))}
+        </fieldset>
+      </section>
+    </div>
+  );
+}
+
+function KeyRow({ status, onChange }: { status: KeyStatus; onChange: (keys: KeyStatus[]) => void }) {
+  const api = useApi();
+  const [draft, setDraft] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const name = PROVIDER_NAMES[status.provider];
+
+  async function act(action: () => Promise<KeyStatus[]>): Promise<void> {
+    setError(null);
+    try {
+      onChange(await action());
+      setDraft('');
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }
+
+  return (
+    <div className="key-row">
+      <div className="key-status">
+        <strong>{name}</strong>
+        <span className="muted small">
+          {status.set
+            ? `Set (…${status.lastFour})${status.source === 'environment' ? ` from ${status.envVar}` : status.source === 'session' ? ', for this session' : ''}`
+            : 'Not set'}
+        </span>
+      </div>
+      <form
+        className="key-form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (draft.trim()) void act(() => api.setKey({ provider: status.provider, key: draft }));
+        }}
+      >
+        <input
+          type="password"
+          autoComplete="off"
+          spellCheck={false}
+          value={draft}
+          placeholder={status.set ? 'Replace the key' : 'Paste the key'}
+          aria-label={`${name} API key`}
+          onChange={(event) => setDraft(event.target.value)}
+        />
+        <button type="submit" disabled={!draft.trim()}>
+          Save key
+        </button>
+        {status.set && status.source !== 'environment' && (
+          <button type="button" onClick={() => void act(() => api.clearKey({ provider: status.provider }))}>
+            Remove
+          </button>
+        )}
+      </form>
+      {error && (
+        <p role="alert" className="error-text small">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
