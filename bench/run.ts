@@ -236,7 +236,8 @@ const header = [
 ];
 const table: string[][] = [];
 const scripts = await bundleScenarios();
-for (const scenario of SCENARIOS.filter((s) => only.length === 0 || only.includes(s.name))) {
+const onlyOthers = only.length > 0 && only.every((name) => name === 'ui' || name === 'import');
+for (const scenario of SCENARIOS.filter((s) => !onlyOthers && (only.length === 0 || only.includes(s.name)))) {
   table.push(await scenarioRow(scripts.run, scenario));
 }
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]?.length ?? 0)));
@@ -247,6 +248,12 @@ console.log(
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const row of table) console.log(line(row));
+if (only.length === 0 || only.includes('ui')) {
+  // Loaded by URL: ui.ts runs code in the browser and is type-checked with the DOM (tsconfig.e2e.json).
+  const { uiBench } = (await import(new URL('./ui.ts', import.meta.url).href)) as { uiBench: () => Promise<string[]> };
+  console.log('');
+  for (const line of await uiBench()) console.log(line);
+}
 if (only.length === 0 || only.includes('import')) {
   console.log('');
   for (const line of await importFigures(scripts.import)) console.log(line);

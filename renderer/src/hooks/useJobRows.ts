@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { startTransition, useEffect, useState } from 'react';
 import type { RowResult, RowView } from '../../../shared/api.ts';
 import { useApi } from '../api.ts';
 import { errorMessage } from '../format.ts';
@@ -27,10 +27,28 @@ export function useJobRows(jobId: string): { rows: RowView[] | null; error: stri
       return next;
     };
 
+    // Big tables re-render less often: upserts are merged and applied at most every `interval` ms,
+    // as a transition, so typing and the sliders always come first.
+    let pending: RowResult[] = [];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let size = 0;
+    const flush = (): void => {
+      timer = undefined;
+      const upserts = pending;
+      pending = [];
+      startTransition(() => setRows((current) => apply(current, upserts)));
+    };
     const unsubscribe = api.on('rows', (batch) => {
       if (batch.jobId !== jobId) return;
-      if (snapshotSeq === null) early.push(batch);
-      else if (batch.seq > snapshotSeq) setRows((current) => apply(current, batch.upserts));
+      if (snapshotSeq === null) {
+        early.push(batch);
+        return;
+      }
+      if (batch.seq <= snapshotSeq) return;
+      pending.push(...batch.upserts);
+      const interval = size > 50_000 ? 500 : size > 10_000 ? 250 : 0;
+      if (interval === 0) flush();
+      else timer ??= setTimeout(flush, interval);
     });
 
     api.getRows({ jobId }).then(
@@ -40,12 +58,14 @@ export function useJobRows(jobId: string): { rows: RowView[] | null; error: stri
         let current: RowView[] | null = snapshot.rows;
         for (const batch of early) if (batch.seq > snapshot.seq) current = apply(current, batch.upserts);
         early = [];
+        size = current?.length ?? 0;
         setRows(current);
       },
       (e: unknown) => setError(errorMessage(e)),
     );
     return () => {
       cancelled = true;
+      clearTimeout(timer);
       unsubscribe();
     };
   }, [api, jobId]);
