@@ -46,7 +46,7 @@ export async function uiBench(): Promise<string[]> {
       sheetId: preview.sheetId,
       template: 'Describe {{product}}: {{description}}',
       provider: { kind: 'openai', baseUrl: mock.baseUrl, model: 'mock' },
-      settings: { concurrency: 50 },
+      settings: { concurrency: 70 },
     });
 
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
@@ -107,7 +107,7 @@ export async function uiBench(): Promise<string[]> {
 
     const total = (tasks: number[]): number => tasks.reduce((sum, t) => sum + t, 0);
     return [
-      `UI with a ${ROWS.toLocaleString('en-US')}-row job in Chromium (rowbot serve; mock 100 ms, concurrency 50):`,
+      `UI with a ${ROWS.toLocaleString('en-US')}-row job in Chromium (rowbot serve; mock 100 ms, concurrency 70):`,
       `- first load of the job view (snapshot of every row): ${loadSeconds.toFixed(2)} s`,
       `- rows finished during the run: ${Math.round(doneDuringRun / runSeconds)} rows/s over ${runSeconds.toFixed(0)} s`,
       `- long tasks (> 50 ms) while running: ${(runTasks.length / runSeconds).toFixed(2)} per second, ${(total(runTasks) / runSeconds).toFixed(1)} ms per second, longest ${Math.round(Math.max(0, ...runTasks))} ms`,

@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readXlsx, writeBackXlsx, writeResultsXlsx } from '../../electron/engine/sheets/xlsx.ts';
 import { RowbotError } from '../../shared/errors.ts';
@@ -43,34 +43,102 @@ async function failure(promise: Promise<unknown>): Promise<RowbotError> {
   return rowbotError;
 }
 
-/** A zip (stored, not compressed) that holds one file: a zip, but not a workbook. */
-function storedZip(name: string, content: string): Uint8Array {
-  const data = Buffer.from(content);
-  const fileName = Buffer.from(name);
-  const crc = crc32(data);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt32LE(crc, 14);
-  local.writeUInt32LE(data.length, 18);
-  local.writeUInt32LE(data.length, 22);
-  local.writeUInt16LE(fileName.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt32LE(crc, 16);
-  central.writeUInt32LE(data.length, 20);
-  central.writeUInt32LE(data.length, 24);
-  central.writeUInt16LE(fileName.length, 28);
-  const centralOffset = local.length + fileName.length + data.length;
+/** A zip of these files, stored or deflated, built by hand so that tests control every byte. */
+function zipOf(files: Record<string, string | Uint8Array>, options: { deflate?: boolean } = {}): Uint8Array {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const [name, content] of Object.entries(files)) {
+    const data = Buffer.from(content);
+    const stored = options.deflate ? deflateRawSync(data) : data;
+    const fileName = Buffer.from(name);
+    const crc = crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(options.deflate ? 8 : 0, 8);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(stored.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(fileName.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(options.deflate ? 8 : 0, 10);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(stored.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(fileName.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, fileName, stored);
+    centrals.push(central, fileName);
+    offset += local.length + fileName.length + stored.length;
+  }
+  const centralSize = centrals.reduce((size, part) => size + part.length, 0);
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(central.length + fileName.length, 12);
-  end.writeUInt32LE(centralOffset, 16);
-  return new Uint8Array(Buffer.concat([local, fileName, data, central, fileName, end]));
+  end.writeUInt16LE(centrals.length / 2, 8);
+  end.writeUInt16LE(centrals.length / 2, 10);
+  end.writeUInt32LE(centralSize, 12);
+  end.writeUInt32LE(offset, 16);
+  return new Uint8Array(Buffer.concat([...locals, ...centrals, end]));
+}
+
+const MAIN_NS = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+const REL_NS = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+const XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
+
+function relationships(rels: [id: string, type: string, target: string][]): string {
+  return `${XML}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${rels
+    .map(([id, type, target]) => `<Relationship Id="${id}" Type="${REL_NS}/${type}" Target="${target}"/>`)
+    .join('')}</Relationships>`;
+}
+
+interface HandMadeSheet {
+  name: string;
+  /** The content of <sheetData>. */
+  data: string;
+  state?: 'hidden' | 'veryHidden';
+  /** What follows <sheetData>, such as <mergeCells>. */
+  after?: string;
+}
+
+/**
+ * A workbook written the way Excel lays one out, from the XML of its sheets: for what ExcelJS
+ * never writes (inline strings, phonetic guides, the 1904 date system, built-in formats by id).
+ */
+function handMade(
+  sheets: HandMadeSheet[],
+  options: { sharedStrings?: string[]; numFmts?: string; cellXfs?: string[]; date1904?: boolean } = {},
+): Uint8Array {
+  const files: Record<string, string> = {
+    '_rels/.rels': relationships([['rId1', 'officeDocument', 'xl/workbook.xml']]),
+    'xl/workbook.xml': `${XML}<workbook xmlns="${MAIN_NS}" xmlns:r="${REL_NS}">${
+      options.date1904 ? '<workbookPr date1904="1"/>' : ''
+    }<sheets>${sheets
+      .map(
+        (sheet, i) =>
+          `<sheet name="${sheet.name}" sheetId="${i + 1}"${sheet.state ? ` state="${sheet.state}"` : ''} r:id="rId${i + 1}"/>`,
+      )
+      .join('')}</sheets></workbook>`,
+    'xl/_rels/workbook.xml.rels': relationships([
+      ...sheets.map((_, i): [string, string, string] => [`rId${i + 1}`, 'worksheet', `worksheets/sheet${i + 1}.xml`]),
+      ['rIdS', 'styles', 'styles.xml'],
+      ['rIdT', 'sharedStrings', 'sharedStrings.xml'],
+    ]),
+    'xl/styles.xml': `${XML}<styleSheet xmlns="${MAIN_NS}">${options.numFmts ?? ''}<cellXfs>${(
+      options.cellXfs ?? ['<xf numFmtId="0"/>']
+    ).join('')}</cellXfs></styleSheet>`,
+  };
+  sheets.forEach((sheet, i) => {
+    files[`xl/worksheets/sheet${i + 1}.xml`] =
+      `${XML}<worksheet xmlns="${MAIN_NS}" xmlns:x="${MAIN_NS}" xmlns:r="${REL_NS}"><sheetData>${sheet.data}</sheetData>${sheet.after ?? ''}</worksheet>`;
+  });
+  if (options.sharedStrings) {
+    files['xl/sharedStrings.xml'] = `${XML}<sst xmlns="${MAIN_NS}">${options.sharedStrings.join('')}</sst>`;
+  }
+  return zipOf(files, { deflate: true });
 }
 
 const OLE_SIGNATURE = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
@@ -182,6 +250,15 @@ describe('readXlsx: cells as Excel shows them', () => {
     ]);
   });
 
+  it('shows the text result of a formula as text, whatever the number format of its cell', async () => {
+    expect(
+      await shown([
+        [{ formula: 'A1&"x"', result: 'not a date' }, 'yyyy-mm-dd'],
+        [{ formula: 'A1&"x"', result: '12' }, '0.00%'],
+      ]),
+    ).toEqual(['not a date', '12']);
+  });
+
   it('keeps the value of a merged range in its top-left cell only', async () => {
     const bytes = await oneSheet((sheet) => {
       sheet.getCell('A1').value = 'Title';
@@ -258,6 +335,207 @@ describe('readXlsx: sheets', () => {
   });
 });
 
+describe('readXlsx: workbooks written by other tools', () => {
+  /** A cell with an inline string. */
+  const inline = (ref: string, text: string): string => `<c r="${ref}" t="inlineStr"><is><t>${text}</t></is></c>`;
+
+  it('shows shared and inline strings as Excel does: rich text joined, phonetic guides left out, escapes undone', async () => {
+    const bytes = handMade(
+      [
+        {
+          name: 'Sheet1',
+          data: [
+            '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c></row>',
+            '<row r="2"><c r="A2" t="s"><v>3</v></c><c r="B2" t="s"><v>4</v></c><c r="C2" t="s"><v>99</v></c></row>',
+            `<row r="3">${inline('A3', 'inline')}<c r="B3" t="inlineStr"><is><r><rPr><i/></rPr><t>in</t></r><r><t xml:space="preserve">line </t></r></is></c>`,
+            '<c r="C3" t="inlineStr"><is><t>大阪</t><rPh sb="0" eb="2"><t>オオサカ</t></rPh></is></c></row>',
+          ].join(''),
+        },
+      ],
+      {
+        sharedStrings: [
+          '<si><t>plain</t></si>',
+          '<si><r><rPr><b/></rPr><t xml:space="preserve">Hello </t></r><r><t>world</t></r></si>',
+          '<si><t>東京</t><rPh sb="0" eb="2"><t>トウキョウ</t></rPh><phoneticPr fontId="1"/></si>',
+          '<si><t>line 1_x000D_\nline 2, not _x005F_x0041_</t></si>',
+          '<si><t>a &amp; b &lt;c&gt; &#233;</t></si>',
+        ],
+      },
+    );
+    const { rows } = await readXlsx(bytes, 'strings.xlsx', {});
+    expect(rows).toEqual([
+      ['plain', 'Hello world', '東京'],
+      ['line 1\r\nline 2, not _x0041_', 'a & b <c> é'],
+      ['inline', 'inline ', '大阪'],
+    ]);
+  });
+
+  it('shows the saved result of a formula of every type, and nothing for a formula without one', async () => {
+    const bytes = handMade([
+      {
+        name: 'Sheet1',
+        data: [
+          '<row r="1"><c r="A1"><f>1+1</f><v>2</v></c><c r="B1" t="str"><f>"a"&amp;"b"</f><v>ab</v></c></row>',
+          '<row r="2"><c r="A2" t="b"><f>TRUE()</f><v>1</v></c><c r="B2" t="e"><f>1/0</f><v>#DIV/0!</v></c></row>',
+          '<row r="3"><c r="A3"><f t="shared" ref="A3:B3" si="0">COLUMN()</f><v>1</v></c><c r="B3"><f t="shared" si="0"/><v>2</v></c></row>',
+          `<row r="4"><c r="A4"><f>NOW()</f></c>${inline('B4', 'end')}</row>`,
+        ].join(''),
+      },
+    ]);
+    const { rows } = await readXlsx(bytes, 'formulas.xlsx', {});
+    expect(rows).toEqual([
+      ['2', 'ab'],
+      ['TRUE', '#DIV/0!'],
+      ['1', '2'],
+      ['', 'end'],
+    ]);
+  });
+
+  it('numbers rows and cells that leave out their references, and reads prefixed element names', async () => {
+    const bytes = handMade([
+      {
+        name: 'Sheet1',
+        data: [
+          '<x:row><x:c t="inlineStr"><x:is><x:t>a</x:t></x:is></x:c><x:c><x:v>1</x:v></x:c></x:row>',
+          '<x:row r="3"><x:c r="C3"><x:v>3</x:v></x:c><x:c><x:v>4</x:v></x:c></x:row>',
+          '<x:row><x:c><x:v>5</x:v></x:c></x:row>',
+        ].join(''),
+      },
+    ]);
+    const { rows, rowNumbers } = await readXlsx(bytes, 'prefixed.xlsx', {});
+    expect(rows).toEqual([['a', '1'], [], ['', '', '3', '4'], ['5']]);
+    expect(rowNumbers).toEqual([1, 2, 3, 4]);
+  });
+
+  describe('dates and formats given only by an id', () => {
+    const styles = {
+      numFmts: '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy\\-mm\\-dd hh:mm"/></numFmts>',
+      cellXfs: [0, 14, 164, 44, 10, 46, 20, 3].map((id) => `<xf numFmtId="${id}" applyNumberFormat="1"/>`),
+    };
+    const row = (r: number, cells: [style: number, value: string, type?: string][]): string =>
+      `<row r="${r}">${cells
+        .map(
+          ([style, value, type], i) =>
+            `<c r="${String.fromCharCode(65 + i)}${r}" s="${style}"${type ? ` t="${type}"` : ''}><v>${value}</v></c>`,
+        )
+        .join('')}</row>`;
+
+    it('shows built-in formats as Excel does in en-US, and dates in the 1900 date system', async () => {
+      const data =
+        row(1, [
+          [1, '45356'],
+          [2, '45356.6041666667'],
+          [3, '1234.5'],
+          [4, '0.1234'],
+        ]) +
+        row(2, [
+          [5, '1.5'],
+          [6, '0.6041666667'],
+          [7, '1234567'],
+          [0, '45356'],
+        ]) +
+        row(3, [
+          [0, '2024-03-05T14:30:00', 'd'],
+          [1, '2024-03-05', 'd'],
+          [0, '2024-03-05', 'd'],
+          [0, 'not a date', 'd'],
+        ]);
+      const { rows } = await readXlsx(handMade([{ name: 'Sheet1', data }], styles), 'dates.xlsx', {});
+      expect(rows).toEqual([
+        ['3/5/2024', '2024-03-05 14:30', '$1,234.50', '12.34%'],
+        ['36:00:00', '14:30', '1,234,567', '45356'],
+        ['2024-03-05 14:30:00', '3/5/2024', '2024-03-05', 'not a date'],
+      ]);
+    });
+
+    it('counts days from 1904 in a workbook in the 1904 date system, but not times, durations or typed dates', async () => {
+      const data =
+        row(1, [
+          [1, '43894'],
+          [2, '43894.6041666667'],
+          [5, '1.5'],
+          [6, '0.6041666667'],
+        ]) +
+        row(2, [
+          [0, '43894'],
+          [1, '2024-03-05', 'd'],
+        ]);
+      const { rows } = await readXlsx(
+        handMade([{ name: 'Sheet1', data }], { ...styles, date1904: true }),
+        'mac.xlsx',
+        {},
+      );
+      expect(rows).toEqual([
+        ['3/5/2024', '2024-03-05 14:30', '36:00:00', '14:30'],
+        ['43894', '3/5/2024'],
+      ]);
+    });
+  });
+
+  it('keeps only the top-left value of a merged range, even when the other cells hold values', async () => {
+    const bytes = handMade([
+      {
+        name: 'Sheet1',
+        data: [
+          `<row r="1">${inline('A1', 'Title')}${inline('B1', 'stale')}${inline('C1', 'stale')}${inline('D1', 'kept')}</row>`,
+          `<row r="2">${inline('A2', 'a')}</row>`,
+          `<row r="3">${inline('A3', 'stale')}${inline('B3', 'b')}</row>`,
+          `<row r="5">${inline('B5', 'stale')}</row>`,
+        ].join(''),
+        after:
+          '<mergeCells count="3"><mergeCell ref="A1:C1"/><mergeCell ref="A2:A3"/><mergeCell ref="A5:B5"/></mergeCells>',
+      },
+    ]);
+    const { rows, rowNumbers } = await readXlsx(bytes, 'merged.xlsx', {});
+    expect(rows).toEqual([['Title', '', '', 'kept'], ['a'], ['', 'b']]);
+    expect(rowNumbers).toEqual([1, 2, 3]);
+  });
+
+  it('finds the parts through their relationships, whatever their names, case and order in the zip', async () => {
+    const bytes = zipOf({
+      'XL/Worksheets/Second.xml': `<worksheet xmlns="${MAIN_NS}"><sheetData><row r="2"><c r="B2" t="s"><v>0</v></c></row></sheetData></worksheet>`,
+      'xl/strings.xml': `<sst xmlns="${MAIN_NS}"><si><t>second</t></si></sst>`,
+      'xl/data/first.xml': `<worksheet xmlns="${MAIN_NS}"><sheetData><row r="1">${inline('A1', 'first')}</row></sheetData></worksheet>`,
+      'xl/_rels/book.xml.rels': relationships([
+        ['rId1', 'worksheet', '/xl/data/first.xml'],
+        ['rId2', 'chartsheet', 'chartsheets/sheet1.xml'],
+        ['rId3', 'worksheet', 'worksheets/second.xml'],
+        ['rId4', 'sharedStrings', 'strings.xml'],
+      ]),
+      'xl/book.xml': `<workbook xmlns="${MAIN_NS}" xmlns:rel="${REL_NS}"><sheets><sheet name="Data" sheetId="1" rel:id="rId1"/><sheet name="Chart" sheetId="2" rel:id="rId2"/><sheet name="Second" sheetId="3" rel:id="rId3"/></sheets></workbook>`,
+      '_rels/.rels': relationships([['rId1', 'officeDocument', 'xl/book.xml']]),
+    });
+    expect(await readXlsx(bytes, 'odd.xlsx', {})).toEqual({
+      sheetNames: ['Data', 'Second'],
+      sheet: 'Data',
+      rows: [['first']],
+      rowNumbers: [1],
+    });
+    expect((await readXlsx(bytes, 'odd.xlsx', { sheet: 'Second' })).rows).toEqual([['', 'second']]);
+  });
+
+  it('reads characters of several bytes that a chunk of the inflated XML cuts in two', async () => {
+    // Built by hand: ExcelJS's own writer sometimes cuts an emoji in two in a long sheet.
+    const texts = Array.from({ length: 4000 }, (_, i) => `${i} Zürich – 東京 😀 ${'é'.repeat(i % 7)}`);
+    const bytes = handMade(
+      [
+        {
+          name: 'Sheet1',
+          data: texts
+            .map(
+              (text, i) =>
+                `<row r="${i + 1}"><c r="A${i + 1}" t="s"><v>${i}</v></c>${inline(`B${i + 1}`, `=${text}`)}</row>`,
+            )
+            .join(''),
+        },
+      ],
+      { sharedStrings: texts.map((text) => `<si><t>${text}</t></si>`) },
+    );
+    const { rows } = await readXlsx(bytes, 'unicode.xlsx', {});
+    expect(rows).toEqual(texts.map((text) => [text, `=${text}`]));
+  });
+});
+
 describe('readXlsx: files it cannot read', () => {
   it('refuses a workbook without worksheets as empty', async () => {
     const error = await failure(readXlsx(await bytesOf(new ExcelJS.Workbook()), 'bare.xlsx', {}));
@@ -286,9 +564,56 @@ describe('readXlsx: files it cannot read', () => {
   });
 
   it('refuses a zip that is not a workbook', async () => {
-    const error = await failure(readXlsx(storedZip('word/document.xml', '<w:document/>'), 'letter.xlsx', {}));
+    const error = await failure(readXlsx(zipOf({ 'word/document.xml': '<w:document/>' }), 'letter.xlsx', {}));
     expect(error.code).toBe('FILE_UNREADABLE');
     expect(error.message).toContain('not an Excel workbook');
+  });
+
+  it('refuses a workbook whose parts fail their checksum', async () => {
+    const sheet = `<worksheet xmlns="${MAIN_NS}"><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>`;
+    const whole = zipOf({
+      'xl/workbook.xml': `<workbook xmlns="${MAIN_NS}" xmlns:r="${REL_NS}"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+      'xl/_rels/workbook.xml.rels': relationships([['rId1', 'worksheet', 'worksheets/sheet1.xml']]),
+      'xl/worksheets/sheet1.xml': sheet,
+    });
+    expect((await readXlsx(whole, 'fine.xlsx', {})).rows).toEqual([['1']]);
+    const corrupt = Buffer.from(whole);
+    corrupt.write('2', corrupt.indexOf('<v>1</v>') + 3);
+    const error = await failure(readXlsx(new Uint8Array(corrupt), 'corrupt.xlsx', {}));
+    expect(error.code).toBe('FILE_UNREADABLE');
+    expect(error.message).toContain('"corrupt.xlsx" could not be opened');
+  });
+
+  it('refuses a workbook that lists a worksheet it does not hold, or rows beyond what Excel allows', async () => {
+    const workbook = {
+      'xl/workbook.xml': `<workbook xmlns="${MAIN_NS}" xmlns:r="${REL_NS}"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+      'xl/_rels/workbook.xml.rels': relationships([['rId1', 'worksheet', 'worksheets/sheet1.xml']]),
+    };
+    expect((await failure(readXlsx(zipOf(workbook), 'missing.xlsx', {}))).code).toBe('FILE_UNREADABLE');
+    const tooFar = zipOf({
+      ...workbook,
+      'xl/worksheets/sheet1.xml': `<worksheet xmlns="${MAIN_NS}"><sheetData><row r="99999999"><c r="A99999999"><v>1</v></c></row></sheetData></worksheet>`,
+    });
+    expect((await failure(readXlsx(tooFar, 'far.xlsx', {}))).code).toBe('FILE_UNREADABLE');
+  });
+
+  it('refuses an Office document that is not a workbook, and explains a workbook with only chart sheets', async () => {
+    const letter = zipOf({
+      '_rels/.rels': relationships([['rId1', 'officeDocument', 'word/document.xml']]),
+      'word/document.xml': '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"/>',
+    });
+    const notWorkbook = await failure(readXlsx(letter, 'letter.xlsx', {}));
+    expect(notWorkbook.code).toBe('FILE_UNREADABLE');
+    expect(notWorkbook.message).toContain('not an Excel workbook');
+
+    const charts = zipOf({
+      'xl/workbook.xml': `<workbook xmlns="${MAIN_NS}" xmlns:r="${REL_NS}"><sheets><sheet name="Chart1" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+      'xl/_rels/workbook.xml.rels': relationships([['rId1', 'chartsheet', 'chartsheets/sheet1.xml']]),
+      'xl/chartsheets/sheet1.xml': '<chartsheet/>',
+    });
+    const onlyCharts = await failure(readXlsx(charts, 'charts.xlsx', {}));
+    expect(onlyCharts.code).toBe('FILE_EMPTY');
+    expect(onlyCharts.message).toContain('"charts.xlsx" has no worksheets');
   });
 
   it('explains the old binary .xls format', async () => {

@@ -101,13 +101,13 @@ function buildColumns(inputColumns: string[], actions: RowActions) {
       size: 340,
       sortFn: 'alphanumeric',
       sortUndefined: 'last',
-      cell: (info) => info.getValue() ?? <span className="muted">—</span>,
+      cell: ({ row }) => row.original.output ?? <span className="muted">—</span>,
     }),
     helper.accessor('status', {
       header: 'Status',
       size: 96,
       sortFn: 'alphanumeric',
-      cell: (info) => <StatusBadge status={info.getValue()} />,
+      cell: ({ row }) => <StatusBadge status={row.original.status} />,
     }),
     helper.accessor('attempts', { header: 'Tries', size: 64, sortFn: 'basic' }),
     helper.accessor((row) => row.latencyMs ?? undefined, {
@@ -116,7 +116,7 @@ function buildColumns(inputColumns: string[], actions: RowActions) {
       size: 80,
       sortFn: 'basic',
       sortUndefined: 'last',
-      cell: (info) => formatMs(info.getValue() ?? null),
+      cell: ({ row }) => formatMs(row.original.latencyMs),
     }),
     helper.accessor((row) => (row.promptTokens ?? 0) + (row.completionTokens ?? 0) || undefined, {
       id: 'tokens',
@@ -124,9 +124,11 @@ function buildColumns(inputColumns: string[], actions: RowActions) {
       size: 72,
       sortFn: 'basic',
       sortUndefined: 'last',
-      cell: (info) => {
-        const value = info.getValue();
-        return value === undefined ? '—' : formatCount(value);
+      cell: ({ row }) => {
+        const { promptTokens, completionTokens } = row.original;
+        return promptTokens === null && completionTokens === null
+          ? '—'
+          : formatCount((promptTokens ?? 0) + (completionTokens ?? 0));
       },
     }),
     helper.accessor((row) => row.error ?? undefined, {
@@ -135,7 +137,7 @@ function buildColumns(inputColumns: string[], actions: RowActions) {
       size: 280,
       sortFn: 'alphanumeric',
       sortUndefined: 'last',
-      cell: (info) => <span className="error-text">{info.getValue() ?? ''}</span>,
+      cell: ({ row }) => <span className="error-text">{row.original.error ?? ''}</span>,
     }),
     helper.display({
       id: 'actions',
@@ -161,21 +163,30 @@ function buildColumns(inputColumns: string[], actions: RowActions) {
 }
 
 interface Props extends RowActions {
+  /** May be the same array with rows changed in place; `version` says when. */
   rows: RowView[];
+  version: number;
   inputColumns: string[];
   selection: RowSelectionState;
   onSelectionChange: (selection: RowSelectionState) => void;
 }
 
 /** The live results grid: sortable, resizable, selectable, virtualized (10,000 rows scroll like 10). */
-export function RowsTable({ rows, inputColumns, selection, onSelectionChange, onOpen, onRetry }: Props) {
+export function RowsTable({ rows, version, inputColumns, selection, onSelectionChange, onOpen, onRetry }: Props) {
   const columns = useMemo(() => buildColumns(inputColumns, { onOpen, onRetry }), [inputColumns, onOpen, onRetry]);
   const [sorting, setSorting] = useState<SortingState>([]);
+  // Cells read their row as it is now. Only a sorted table needs its model rebuilt when rows
+  // change, because the sort keys are cached per row model.
+  const data = useMemo(
+    () => (sorting.length > 0 ? rows.slice() : rows),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [rows, sorting, sorting.length > 0 ? version : 0],
+  );
   const [scrollElement, setScrollElement] = useState<HTMLDivElement | null>(null);
   const table = useTable({
     features,
     columns,
-    data: rows,
+    data,
     getRowId,
     state: { sorting, rowSelection: selection },
     onSortingChange: setSorting,
@@ -244,17 +255,19 @@ function VirtualBody({
     count: rows.length,
     getScrollElement: () => scrollElement,
     estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
+    overscan: 6,
     getItemKey: (index) => rows[index]?.id ?? index,
   });
   return (
     <tbody style={{ height: virtualizer.getTotalSize() }}>
-      {virtualizer.getVirtualItems().map((item) => {
+      {virtualizer.getVirtualItems().map((item, slot) => {
         const row = rows[item.index];
         if (!row) return null;
         return (
           <tr
-            key={row.id}
+            // Keyed by screen slot, not by row: while scrolling, React reuses the same
+            // <tr> and <td> elements and only changes their text, instead of rebuilding them.
+            key={slot}
             data-status={row.original.status}
             aria-rowindex={row.original.index + 2}
             aria-selected={row.getIsSelected()}
@@ -262,7 +275,7 @@ function VirtualBody({
             style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
           >
             {row.getAllCells().map((cell) => (
-              <td key={cell.id} style={{ width: cell.column.getSize() }}>
+              <td key={cell.column.id} style={{ width: cell.column.getSize() }}>
                 <span className="cell-text">
                   <table.FlexRender cell={cell} />
                 </span>

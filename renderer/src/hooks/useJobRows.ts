@@ -5,11 +5,15 @@ import { errorMessage } from '../format.ts';
 
 /**
  * The rows of one job, live: a snapshot, then batched upserts. Batches that arrive
- * before the snapshot are held and applied only if newer than it; one re-render per batch.
+ * before the snapshot are held and applied only if newer than it.
+ *
+ * The array and its row objects are updated in place and `version` counts the updates:
+ * a 100,000-row table then re-renders the rows on screen without rebuilding its model.
  */
-export function useJobRows(jobId: string): { rows: RowView[] | null; error: string | null } {
+export function useJobRows(jobId: string): { rows: RowView[] | null; version: number; error: string | null } {
   const api = useApi();
   const [rows, setRows] = useState<RowView[] | null>(null);
+  const [version, setVersion] = useState(0);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -17,14 +21,13 @@ export function useJobRows(jobId: string): { rows: RowView[] | null; error: stri
     let early: { seq: number; upserts: RowResult[] }[] = [];
     let cancelled = false;
 
-    const apply = (current: RowView[] | null, upserts: RowResult[]): RowView[] | null => {
-      if (!current) return current;
-      const next = current.slice();
+    let current: RowView[] | null = null;
+    const apply = (upserts: RowResult[]): void => {
+      if (!current) return;
       for (const upsert of upserts) {
-        const existing = next[upsert.index];
-        if (existing) next[upsert.index] = { ...existing, ...upsert };
+        const existing = current[upsert.index];
+        if (existing) Object.assign(existing, upsert);
       }
-      return next;
     };
 
     // Big tables re-render less often: upserts are merged and applied at most every `interval` ms,
@@ -36,7 +39,8 @@ export function useJobRows(jobId: string): { rows: RowView[] | null; error: stri
       timer = undefined;
       const upserts = pending;
       pending = [];
-      startTransition(() => setRows((current) => apply(current, upserts)));
+      apply(upserts);
+      startTransition(() => setVersion((v) => v + 1));
     };
     const unsubscribe = api.on('rows', (batch) => {
       if (batch.jobId !== jobId) return;
@@ -55,10 +59,10 @@ export function useJobRows(jobId: string): { rows: RowView[] | null; error: stri
       (snapshot) => {
         if (cancelled) return;
         snapshotSeq = snapshot.seq;
-        let current: RowView[] | null = snapshot.rows;
-        for (const batch of early) if (batch.seq > snapshot.seq) current = apply(current, batch.upserts);
+        current = snapshot.rows;
+        for (const batch of early) if (batch.seq > snapshot.seq) apply(batch.upserts);
         early = [];
-        size = current?.length ?? 0;
+        size = current.length;
         setRows(current);
       },
       (e: unknown) => setError(errorMessage(e)),
@@ -70,5 +74,5 @@ export function useJobRows(jobId: string): { rows: RowView[] | null; error: stri
     };
   }, [api, jobId]);
 
-  return { rows, error };
+  return { rows, version, error };
 }

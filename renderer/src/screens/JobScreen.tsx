@@ -38,7 +38,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
   const [selection, setSelection] = useState<RowSelectionState>({});
   const [openRow, setOpenRow] = useState<number | null>(null);
   const [message, setMessage] = useState<string | null>(null);
-  const { rows, error: rowsError } = useJobRows(jobId);
+  const { rows, version, error: rowsError } = useJobRows(jobId);
   const samples = useLiveSamples(jobId);
 
   useEffect(() => {
@@ -201,6 +201,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
         visible.length > 0 || rows.length === 0 ? (
           <RowsTable
             rows={visible}
+            version={version}
             inputColumns={job.columns}
             selection={selection}
             onSelectionChange={setSelection}
