@@ -147,6 +147,11 @@ export interface JobSummary {
   pauseReason: string | null;
   /** Present while the job runs. */
   live: LiveStats | null;
+  /**
+   * Increases with every summary the backend produces: events and answers travel on
+   * different channels, so the UI keeps whichever it has with the highest `rev`.
+   */
+  rev: number;
 }
 
 export interface JobDetail extends JobSummary {

@@ -100,6 +100,7 @@ export class Engine {
   readonly #keys: KeyStore;
   readonly #uploadDir = join(tmpdir(), `rowbot-uploads-${process.pid}-${randomUUID().slice(0, 8)}`);
   #seq = 0;
+  #rev = 0;
   #closed = false;
 
   constructor(options: EngineOptions) {
@@ -448,11 +449,13 @@ export class Engine {
 
   getJob(jobId: string): JobDetail {
     const { sheetId: _sheetId, ...detail } = this.#record(jobId);
-    return { ...detail, live: this.#running.get(jobId)?.runner.live ?? null };
+    return { ...detail, live: this.#running.get(jobId)?.runner.live ?? null, rev: this.#nextRev() };
   }
 
   listJobs(): JobSummary[] {
-    return this.#repo.listJobs().map((job) => ({ ...job, live: this.#running.get(job.id)?.runner.live ?? null }));
+    return this.#repo
+      .listJobs()
+      .map((job) => ({ ...job, live: this.#running.get(job.id)?.runner.live ?? null, rev: this.#nextRev() }));
   }
 
   getRows(jobId: string): RowsSnapshot {
@@ -570,7 +573,12 @@ export class Engine {
       importSettings: _m,
       ...summary
     } = this.#record(jobId);
-    return { ...summary, live: this.#running.get(jobId)?.runner.live ?? null };
+    return { ...summary, live: this.#running.get(jobId)?.runner.live ?? null, rev: this.#nextRev() };
+  }
+
+  #nextRev(): number {
+    this.#rev += 1;
+    return this.#rev;
   }
 
   #flushEvents(): void {

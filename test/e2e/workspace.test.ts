@@ -114,15 +114,24 @@ describe('the live workspace in Chromium, against the mock server', () => {
     await expect.poll(done, { timeout: 15_000 }).toContain('10');
     expect(await page.getByRole('button', { name: /Retry all failed/ }).isDisabled()).toBe(true);
     for (const n of [1, 3, 4, 6, 8, 9, 10]) expect(sent(n)).toBe(1);
+    // The table shows each row as it is now: tries, status and answer.
+    await page.getByRole('button', { name: /^All/ }).click();
+    const row = (n: number) =>
+      page.locator('tbody tr').filter({ has: page.getByRole('button', { name: `Open row ${n}`, exact: true }) });
+    await expect.poll(() => row(2).locator('td').nth(5).innerText()).toBe('2');
+    await expect.poll(() => row(3).locator('td').nth(5).innerText()).toBe('1');
+    expect(await row(2).getByText('Done', { exact: true }).count()).toBe(1);
   });
 
   it('pause, reload the page, resume: nothing is lost and nothing is sent twice', async () => {
     mock.setOptions({ latencyMs: 120 });
     mock.resetCounters();
-    await startJob(40, 2, 'pause');
+    await startJob(60, 2, 'pause');
     await expect
       .poll(async () => Number((await done()).replace(/\D/g, '')), { timeout: 15_000 })
       .toBeGreaterThanOrEqual(6);
+    await expect.poll(() => page.locator('.live-chart').count(), { timeout: 10_000 }).toBe(1);
+    await page.screenshot({ path: join(SCREENSHOTS, 'workspace-0-running.png') });
     await page.getByRole('button', { name: 'Pause' }).click();
     await page.getByRole('status').filter({ hasText: 'Paused. Press Resume to continue.' }).waitFor();
     await expect.poll(() => mock.inFlight).toBe(0);
@@ -138,8 +147,8 @@ describe('the live workspace in Chromium, against the mock server', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'workspace-4-paused.png') });
 
     await page.keyboard.press('Control+Enter');
-    await expect.poll(done, { timeout: 20_000 }).toContain('40');
-    expect(mock.totalRequests).toBe(40);
+    await expect.poll(done, { timeout: 30_000 }).toContain('60');
+    expect(mock.totalRequests).toBe(60);
     expect([...mock.requestsByPrompt.values()].every((n) => n === 1)).toBe(true);
   });
 });

@@ -46,7 +46,7 @@ export interface NewJob {
   prompts: { prompt: string; skipped: boolean }[];
 }
 
-export interface JobRecord extends Omit<JobDetail, 'live'> {
+export interface JobRecord extends Omit<JobDetail, 'live' | 'rev'> {
   sheetId: string;
 }
 
@@ -298,7 +298,7 @@ export class Repository {
     return row ? this.#toRecord(row) : undefined;
   }
 
-  listJobs(): Omit<JobSummary, 'live'>[] {
+  listJobs(): Omit<JobSummary, 'live' | 'rev'>[] {
     return (this.#statements.jobs.all() as JobRow[]).map((row) => {
       const {
         columns: _c,

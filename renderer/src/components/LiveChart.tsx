@@ -21,7 +21,12 @@ export function LiveChart({ samples }: { samples: LiveSample[] }) {
         height: 90,
         legend: { show: true, live: false },
         cursor: { show: false },
-        scales: { x: { time: true }, rate: { auto: true }, count: { auto: true } },
+        // At least a minute wide, so a young run does not show sub-second ticks.
+        scales: {
+          x: { time: true, range: (_u, min, max) => [Math.min(min, max - 60), max] },
+          rate: { auto: true },
+          count: { auto: true },
+        },
         axes: [
           { stroke: cssVar('--muted'), grid: { show: false }, size: 24, font: '11px system-ui' },
           {

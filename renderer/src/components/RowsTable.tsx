@@ -109,7 +109,12 @@ function buildColumns(inputColumns: string[], actions: RowActions) {
       sortFn: 'alphanumeric',
       cell: ({ row }) => <StatusBadge status={row.original.status} />,
     }),
-    helper.accessor('attempts', { header: 'Tries', size: 64, sortFn: 'basic' }),
+    helper.accessor('attempts', {
+      header: 'Tries',
+      size: 64,
+      sortFn: 'basic',
+      cell: ({ row }) => row.original.attempts,
+    }),
     helper.accessor((row) => row.latencyMs ?? undefined, {
       id: 'latency',
       header: 'Time',
@@ -171,7 +176,11 @@ interface Props extends RowActions {
   onSelectionChange: (selection: RowSelectionState) => void;
 }
 
-/** The live results grid: sortable, resizable, selectable, virtualized (10,000 rows scroll like 10). */
+/**
+ * The live results grid: sortable, resizable, selectable, virtualized (10,000 rows scroll like 10).
+ * Every cell of a column that changes during a run reads `row.original`, never the cached
+ * `getValue()`: rows are updated in place without rebuilding the table's model.
+ */
 export function RowsTable({ rows, version, inputColumns, selection, onSelectionChange, onOpen, onRetry }: Props) {
   const columns = useMemo(() => buildColumns(inputColumns, { onOpen, onRetry }), [inputColumns, onOpen, onRetry]);
   const [sorting, setSorting] = useState<SortingState>([]);

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { RowSelectionState } from '@tanstack/react-table';
-import type { JobDetail, RowStatus, RowView } from '../../../shared/api.ts';
+import type { JobDetail, JobSummary, RowStatus, RowView } from '../../../shared/api.ts';
 import { ExportButton } from '../components/ExportDialog.tsx';
 import { LiveChart } from '../components/LiveChart.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
@@ -42,10 +42,18 @@ export function JobScreen({ jobId }: { jobId: string }) {
   const samples = useLiveSamples(jobId);
 
   useEffect(() => {
-    api.getJob({ jobId }).then(setJob, (e: unknown) => setError(errorMessage(e)));
-    return api.on('job', (summary) => {
-      if (summary.id === jobId) setJob((current) => (current ? { ...current, ...summary } : current));
+    // Whichever arrives last, the answer or an event, the newest summary (highest rev) wins.
+    let newest: JobSummary | null = null;
+    const unsubscribe = api.on('job', (summary) => {
+      if (summary.id !== jobId || (newest && summary.rev <= newest.rev)) return;
+      newest = summary;
+      setJob((current) => (current && summary.rev > current.rev ? { ...current, ...summary } : current));
     });
+    api.getJob({ jobId }).then(
+      (detail) => setJob(newest && newest.rev > detail.rev ? { ...detail, ...newest } : detail),
+      (e: unknown) => setError(errorMessage(e)),
+    );
+    return unsubscribe;
   }, [api, jobId]);
 
   const needle = search.trim().toLocaleLowerCase();
@@ -132,7 +140,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
             <span>{formatCount(perMinute)} rows/min</span>
             <span>{formatCompact(live.tokensPerMinute)} tokens/min</span>
             <span>
-              {formatCost(usage.cost)} so far
+              {usage.cost === null ? 'no price known for this model' : `${formatCost(usage.cost)} so far`}
               {estimatedTotal !== null && remaining > 0 && (
                 <span className="muted"> (est. total {formatCost(estimatedTotal)})</span>
               )}

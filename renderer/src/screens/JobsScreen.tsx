@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { AlertDialog, Dialog, DropdownMenu } from 'radix-ui';
 import type { JobSummary } from '../../../shared/api.ts';
 import { ProgressBar } from '../components/ProgressBar.tsx';
@@ -14,17 +14,20 @@ export function JobsScreen() {
   const [renaming, setRenaming] = useState<JobSummary | null>(null);
   const [deleting, setDeleting] = useState<JobSummary | null>(null);
 
-  const load = useCallback(() => {
-    api.listJobs({}).then(setJobs, (e: unknown) => setError(errorMessage(e)));
-  }, [api]);
-
   useEffect(() => {
-    load();
+    // Answers and events travel apart: keep the newest summary (highest rev) of each job.
+    const newest = new Map<string, JobSummary>();
+    api.listJobs({}).then(
+      (list) =>
+        setJobs(list.map((job) => ((newest.get(job.id)?.rev ?? 0) > job.rev ? (newest.get(job.id) ?? job) : job))),
+      (e: unknown) => setError(errorMessage(e)),
+    );
     const offJob = api.on('job', (summary) => {
+      newest.set(summary.id, summary);
       setJobs((current) => {
         if (!current) return current;
         if (!current.some((job) => job.id === summary.id)) return [summary, ...current];
-        return current.map((job) => (job.id === summary.id ? summary : job));
+        return current.map((job) => (job.id === summary.id && summary.rev > job.rev ? summary : job));
       });
     });
     const offDeleted = api.on('jobDeleted', ({ jobId }) =>
@@ -34,7 +37,7 @@ export function JobsScreen() {
       offJob();
       offDeleted();
     };
-  }, [api, load]);
+  }, [api]);
 
   async function act(action: () => Promise<unknown>): Promise<void> {
     try {
@@ -96,11 +99,13 @@ export function JobsScreen() {
               <td className="muted">{job.fileName}</td>
               <td className="muted">{formatDate(job.createdAt)}</td>
               <td className="num">{formatCount(job.counts.total)}</td>
-              <td className="progress-cell">
-                <ProgressBar counts={job.counts} label={`Progress of ${job.name}`} />
-                <span className="muted small">
-                  ✓ {formatCount(job.counts.done)} · ✗ {formatCount(job.counts.failed)}
-                </span>
+              <td>
+                <div className="progress-cell">
+                  <ProgressBar counts={job.counts} label={`Progress of ${job.name}`} />
+                  <span className="muted small">
+                    ✓ {formatCount(job.counts.done)} · ✗ {formatCount(job.counts.failed)}
+                  </span>
+                </div>
               </td>
               <td className="num">{formatCost(job.usage.cost)}</td>
               <td>
