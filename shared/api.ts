@@ -308,7 +308,12 @@ export interface CommandOutputs {
   exportJob: ExportOutcome;
 }
 
+/** What the desktop app's menu asks the window to do. */
+export type MenuAction = 'newJob' | 'import' | 'export' | 'settings' | 'theme:system' | 'theme:light' | 'theme:dark';
+
 export interface EventPayloads {
+  /** The native menu (desktop app only). */
+  menu: { action: MenuAction };
   /** A job was deleted. */
   jobDeleted: { jobId: string };
   /** Row changes, merged by row and flushed at most ~10 times a second. */
@@ -317,7 +322,7 @@ export interface EventPayloads {
   job: JobSummary;
 }
 export type EventName = keyof EventPayloads;
-export const EVENT_NAMES: EventName[] = ['rows', 'job', 'jobDeleted'];
+export const EVENT_NAMES: EventName[] = ['rows', 'job', 'jobDeleted', 'menu'];
 
 export type Commands = {
   [K in CommandName]: (input: CommandInput<K>) => Promise<CommandOutputs[K]>;

@@ -74,7 +74,7 @@ export async function dispatch(
       },
     };
   }
-  const parsed = commandInputs[name].safeParse(rawInput ?? {});
+  const parsed = commandInputs[name].safeParse(rawInput === undefined ? {} : rawInput);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : 'input';

@@ -1,7 +1,10 @@
 import type { BrowserWindowConstructorOptions, WebContents } from 'electron';
 
 /** The locked-down settings of every Rowbot window. A test reads these. */
-export function secureWindowOptions(preloadPath: string): BrowserWindowConstructorOptions {
+export function secureWindowOptions(
+  preloadPath: string,
+  options: { devTools: boolean } = { devTools: false },
+): BrowserWindowConstructorOptions {
   return {
     width: 1280,
     height: 820,
@@ -22,6 +25,7 @@ export function secureWindowOptions(preloadPath: string): BrowserWindowConstruct
       webviewTag: false,
       experimentalFeatures: false,
       spellcheck: false,
+      devTools: options.devTools,
     },
   };
 }

@@ -3,10 +3,12 @@ import { JobScreen } from './screens/JobScreen.tsx';
 import { JobsScreen } from './screens/JobsScreen.tsx';
 import { NewJobScreen } from './screens/NewJobScreen.tsx';
 import { SettingsScreen } from './screens/SettingsScreen.tsx';
+import { useMenu } from './menu.ts';
 import { navigate, useRoute } from './router.ts';
 
 export function App() {
   const route = useRoute();
+  useMenu();
   return (
     <div className="app">
       <header className="topbar">

@@ -1,8 +1,9 @@
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { JobDetail } from '../../../shared/api.ts';
 import type { ExportFormat, ExportRows } from '../../../shared/sheets.ts';
 import { useApi } from '../api.ts';
 import { errorMessage, formatCount } from '../format.ts';
+import { EXPORT_REQUEST } from '../menu.ts';
 
 const FORMATS: { id: ExportFormat; label: string; hint: string }[] = [
   { id: 'csv', label: 'CSV', hint: 'Opens in Excel, Google Sheets, Numbers' },
@@ -19,6 +20,11 @@ export function ExportButton({ job, onResult }: { job: JobDetail; onResult: (mes
   const [bom, setBom] = useState(true);
   const [writeBack, setWriteBack] = useState(false);
   const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    const open = (): void => dialog.current?.showModal();
+    window.addEventListener(EXPORT_REQUEST, open);
+    return () => window.removeEventListener(EXPORT_REQUEST, open);
+  }, []);
   const canWriteBack = job.importSettings.format === 'xlsx' && job.importSettings.headerRow !== null;
 
   async function run(): Promise<void> {

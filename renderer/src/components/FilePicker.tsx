@@ -1,7 +1,8 @@
-import { useRef, useState, type DragEvent } from 'react';
+import { useEffect, useRef, useState, type DragEvent } from 'react';
 import type { ImportOutcome, SheetPreview } from '../../../shared/api.ts';
 import { useApi } from '../api.ts';
 import { errorMessage } from '../format.ts';
+import { IMPORT_REQUEST, takeImportRequest } from '../menu.ts';
 
 function readAsBase64(file: File): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -49,6 +50,16 @@ export function FilePicker({ onImported }: { onImported: (preview: SheetPreview)
     if (api.platform === 'electron') void run(() => api.importDialog({}));
     else input.current?.click();
   }
+
+  // File › Import in the desktop menu opens the dialog straight away.
+  useEffect(() => {
+    const onRequest = (): void => {
+      if (takeImportRequest()) choose();
+    };
+    onRequest();
+    window.addEventListener(IMPORT_REQUEST, onRequest);
+    return () => window.removeEventListener(IMPORT_REQUEST, onRequest);
+  });
 
   return (
     <div>
