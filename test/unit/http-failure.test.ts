@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { httpFailure } from '../../electron/engine/providers/http-failure.ts';
+import { httpFailure, redact } from '../../electron/engine/providers/http-failure.ts';
 
 const openAiError = (message: string, code: string | null = null, type = 'invalid_request_error'): string =>
   JSON.stringify({ error: { message, type, param: null, code } });
@@ -58,5 +58,17 @@ describe('httpFailure', () => {
     expect(classify(502, '<html>Bad gateway</html>').message).toBe(
       'The provider answered 502: <html>Bad gateway</html>',
     );
+  });
+});
+
+describe('redact', () => {
+  it('never lets the key through in a provider’s error message', () => {
+    const key = 'sk-proj-abcdefghijklmnopqrstuv';
+    const error = redact(
+      httpFailure({ status: 401, headers: {}, body: openAiError(`Incorrect API key provided: ${key}.`) }),
+      key,
+    );
+    expect(error.message).toBe('The provider answered 401: Incorrect API key provided: …stuv.');
+    expect(error.kind).toBe('auth');
   });
 });

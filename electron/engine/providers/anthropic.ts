@@ -38,7 +38,7 @@ export class AnthropicProvider implements Provider {
         ...(systemPrompt ? { system: systemPrompt } : {}),
         messages: [{ role: 'user', content: prompt }],
       },
-      { headers, signal, timeoutMs },
+      { headers, signal, timeoutMs, secret: this.#endpoint.apiKey },
     );
     const message = body as MessagesResponse;
     const parts = (message.content ?? []).filter((part) => part.type === 'text' && typeof part.text === 'string');

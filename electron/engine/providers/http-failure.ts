@@ -74,7 +74,7 @@ export async function postJson(
   http: HttpClient,
   url: string,
   payload: unknown,
-  options: { headers: Record<string, string>; signal: AbortSignal; timeoutMs: number },
+  options: { headers: Record<string, string>; signal: AbortSignal; timeoutMs: number; secret?: string },
 ): Promise<{ response: HttpResponse; body: Record<string, unknown> }> {
   let response: HttpResponse;
   try {
@@ -83,7 +83,7 @@ export async function postJson(
     if (options.signal.aborted) throw error;
     throw networkFailure(error);
   }
-  if (response.status < 200 || response.status >= 300) throw httpFailure(response);
+  if (response.status < 200 || response.status >= 300) throw redact(httpFailure(response), options.secret);
   const body = parseJsonObject(response.body);
   if (!body) throw unreadableAnswer(response.status, 'not JSON, or cut short');
   return { response, body };
@@ -91,4 +91,15 @@ export async function postJson(
 
 export function asCount(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+/** A provider may quote the key back in its error; that text reaches the UI, logs and exports, so the key never does. */
+export function redact(error: ProviderError, secret: string | undefined): ProviderError {
+  if (!secret || secret.length < 8 || !error.message.includes(secret)) return error;
+  return new ProviderError(error.message.replaceAll(secret, `…${secret.slice(-4)}`), {
+    kind: error.kind,
+    httpStatus: error.httpStatus,
+    retryAfterMs: error.retryAfterMs,
+    limits: error.limits,
+  });
 }

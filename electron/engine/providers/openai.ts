@@ -31,7 +31,12 @@ export class OpenAiCompatibleProvider implements Provider {
       this.#endpoint.http,
       this.#endpoint.url,
       { model: this.#endpoint.model, messages, ...(maxOutputTokens === null ? {} : { max_tokens: maxOutputTokens }) },
-      { headers: this.#endpoint.apiKey ? { authorization: `Bearer ${this.#endpoint.apiKey}` } : {}, signal, timeoutMs },
+      {
+        headers: this.#endpoint.apiKey ? { authorization: `Bearer ${this.#endpoint.apiKey}` } : {},
+        signal,
+        timeoutMs,
+        secret: this.#endpoint.apiKey,
+      },
     );
     const completion = body as ChatCompletion;
     const content = completion.choices?.[0]?.message?.content;
