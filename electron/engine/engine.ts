@@ -35,7 +35,7 @@ import { JobRunner, type RunOutcome, type StopReason } from './scheduler/job-run
 import { RowEventBatcher, RowWriter } from './scheduler/row-writer.ts';
 import { openDatabase, type Db } from './store/database.ts';
 import { Repository, type JobRecord } from './store/repository.ts';
-import { estimateTokens } from './tokens.ts';
+import { promptTokens, tokenCounterFor } from './tokens.ts';
 
 export interface EngineOptions {
   /** Path of the SQLite file; created when missing. */
@@ -232,16 +232,16 @@ export class Engine {
     const { prompts } = this.#render(input);
     const settings = { ...DEFAULT_RUN_SETTINGS, ...input.settings };
     const sent = prompts.filter((p) => !p.skipped);
-    const system = estimateTokens(input.systemPrompt ?? '');
-    const promptTokens = sent.reduce((sum, p) => sum + system + estimateTokens(p.prompt), 0);
+    const counter = tokenCounterFor(input.provider);
+    const tokens = sent.reduce((sum, p) => sum + promptTokens(counter, input.systemPrompt ?? '', p.prompt), 0);
     const rows = sent.length;
     const longest = settings.maxOutputTokens ?? (input.provider.kind === 'anthropic' ? 1024 : 400);
     const outputTokens: [number, number] = [rows * Math.min(30, longest), rows * longest];
     const price = priceOf(input.provider);
     const cost: [number, number] | null = price
       ? [
-          (promptTokens * price.input + outputTokens[0] * price.output) / 1_000_000,
-          (promptTokens * price.input + outputTokens[1] * price.output) / 1_000_000,
+          (tokens * price.input + outputTokens[0] * price.output) / 1_000_000,
+          (tokens * price.input + outputTokens[1] * price.output) / 1_000_000,
         ]
       : null;
     const latency: [number, number] = input.provider.kind === 'demo' ? [0.25, 0.9] : [1, 6];
@@ -251,15 +251,15 @@ export class Engine {
     const byRequests = settings.requestsPerMinute ? (rows / settings.requestsPerMinute) * 60 : 0;
     const seconds = (i: 0 | 1): number => {
       const byTokens = settings.tokensPerMinute
-        ? ((promptTokens + outputTokens[i]) / settings.tokensPerMinute) * 60
+        ? ((tokens + outputTokens[i]) / settings.tokensPerMinute) * 60
         : 0;
       return Math.max(waves * latency[i], byRequests, byTokens);
     };
     return {
       rows,
       skipped: prompts.length - rows,
-      promptTokens,
-      tokensEstimated: true,
+      promptTokens: tokens,
+      tokensEstimated: !counter.exact,
       outputTokens,
       cost,
       seconds: [seconds(0), seconds(1)],
@@ -314,6 +314,7 @@ export class Engine {
       }
       return this.#emitJob(jobId);
     }
+    const counter = tokenCounterFor(job.provider);
     const runner = new JobRunner({
       jobId,
       systemPrompt: job.systemPrompt,
@@ -321,7 +322,7 @@ export class Engine {
       repo: this.#repo,
       provider: this.#provider(job.provider, job.settings),
       writer: this.#writer,
-      estimateTokens,
+      countTokens: (systemPrompt, prompt) => promptTokens(counter, systemPrompt, prompt),
       costOf: (prompt, completion) => costOf(priceOf(job.provider), prompt, completion),
       onStopLine: (reason, error) => this.#stopLine(jobId, job.provider, reason, error),
       onLiveChange: () => this.#scheduleLive(jobId),

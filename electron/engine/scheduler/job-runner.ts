@@ -25,8 +25,8 @@ export interface JobRunnerOptions {
   onLiveChange?: () => void;
   /** The database could not store a result; the run is canceled. */
   onStorageError?: (error: unknown) => void;
-  /** Estimated tokens of a prompt, for pacing before the real count is known. */
-  estimateTokens: (text: string) => number;
+  /** Prompt tokens of a request, for pacing before the provider says the real count. */
+  countTokens: (systemPrompt: string, prompt: string) => number;
   random?: () => number;
   /** Backoff between tries after errors that may pass. */
   backoff?: { baseDelayMs: number; maxDelayMs: number };
@@ -192,7 +192,7 @@ export class JobRunner {
 
   #estimate(row: QueuedRow): number {
     const output = this.#settings.maxOutputTokens ?? DEFAULT_OUTPUT_RESERVE;
-    return this.#o.estimateTokens(this.#o.systemPrompt) + this.#o.estimateTokens(row.prompt) + output;
+    return this.#o.countTokens(this.#o.systemPrompt, row.prompt) + output;
   }
 
   async #process(row: QueuedRow): Promise<void> {

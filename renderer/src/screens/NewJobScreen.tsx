@@ -274,7 +274,9 @@ export function NewJobScreen() {
             {estimate.skipped > 0 && (
               <span className="muted"> ({formatCompact(estimate.skipped)} skipped: nothing to fill in)</span>
             )}{' '}
-            · about {formatCompact(estimate.promptTokens)} prompt tokens ·{' '}
+            · {estimate.tokensEstimated ? 'about ' : ''}
+            {formatCompact(estimate.promptTokens)} prompt tokens
+            {estimate.tokensEstimated ? ' (estimated: no tokenizer for this model)' : ''} ·{' '}
             {estimate.cost ? (
               <strong>
                 {formatCost(estimate.cost[0])}–{formatCost(estimate.cost[1])}
