@@ -52,6 +52,8 @@ export interface RunSettings {
   timeoutSeconds: number;
   /** Sent as the request's output limit; also what pacing reserves per request. */
   maxOutputTokens: number | null;
+  /** Most this job may spend, in US dollars; it pauses before going over. Null: no cap. */
+  maxCost: number | null;
 }
 
 export const DEFAULT_RUN_SETTINGS: RunSettings = {
@@ -62,6 +64,7 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   maxAttempts: 5,
   timeoutSeconds: 60,
   maxOutputTokens: null,
+  maxCost: null,
 };
 
 /** What the engine is doing right now, for the job header and the chart. */

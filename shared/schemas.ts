@@ -48,6 +48,7 @@ export const runSettingsSchema = z
     maxAttempts: z.number().int().min(1).max(100),
     timeoutSeconds: z.number().min(1).max(3600),
     maxOutputTokens: z.number().int().min(1).max(1_000_000).nullable(),
+    maxCost: z.number().positive('must be above zero').max(1_000_000).nullable(),
   })
   .strict() satisfies z.ZodType<RunSettings, unknown>;
 

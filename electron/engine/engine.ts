@@ -250,9 +250,7 @@ export class Engine {
     );
     const byRequests = settings.requestsPerMinute ? (rows / settings.requestsPerMinute) * 60 : 0;
     const seconds = (i: 0 | 1): number => {
-      const byTokens = settings.tokensPerMinute
-        ? ((tokens + outputTokens[i]) / settings.tokensPerMinute) * 60
-        : 0;
+      const byTokens = settings.tokensPerMinute ? ((tokens + outputTokens[i]) / settings.tokensPerMinute) * 60 : 0;
       return Math.max(waves * latency[i], byRequests, byTokens);
     };
     return {
@@ -324,7 +322,9 @@ export class Engine {
       writer: this.#writer,
       countTokens: (systemPrompt, prompt) => promptTokens(counter, systemPrompt, prompt),
       costOf: (prompt, completion) => costOf(priceOf(job.provider), prompt, completion),
-      onStopLine: (reason, error) => this.#stopLine(jobId, job.provider, reason, error),
+      onStopLine: (reason, detail) => this.#stopLine(jobId, job, reason, detail),
+      worstCost: (prompt, output) => costOf(priceOf(job.provider), prompt, output),
+      spentBefore: job.usage.cost ?? 0,
       onLiveChange: () => this.#scheduleLive(jobId),
       onStorageError: (error) => console.error('rowbot: could not store row results:', error),
       random: this.#options.random,
@@ -526,13 +526,22 @@ export class Engine {
     this.#notifyIdle(jobId);
   }
 
-  #stopLine(jobId: string, provider: ProviderConfig, reason: StopReason, error: ProviderError): void {
-    const said = error.message.replace(/^The provider answered /, '');
-    const where = provider.kind === 'demo' ? '' : ` (${provider.model})`;
+  #stopLine(
+    jobId: string,
+    job: JobRecord,
+    reason: StopReason,
+    { error, spent }: { error?: ProviderError; spent?: number },
+  ): void {
+    const said = error?.message.replace(/^The provider answered /, '') ?? '';
+    const where = job.provider.kind === 'demo' ? '' : ` (${job.provider.model})`;
+    const dollars = (n: number): string => `$${n.toFixed(n < 1 ? 4 : 2)}`;
+    const cap = this.#record(jobId).settings.maxCost ?? 0;
     const text: Record<StopReason, string> = {
       auth: `Paused: the provider rejected the API key (${said}). Check the key, then press Resume.`,
       model: `Paused: the provider does not know this model${where} or the address is wrong (${said}). Check the model name and the API address, then press Resume.`,
       quota: `Paused: the provider says your quota or credit is used up (${said}). Add credit or raise the limit in your provider account, then press Resume.`,
+      budget: `Paused: the next rows could take this job over its budget of ${dollars(cap)} (${dollars(spent ?? 0)} spent). Raise or remove the budget, then press Resume.`,
+      'budget-unpriced': `Paused: Rowbot knows no price for this model${where}, so it cannot keep to the budget. Remove the budget, or choose a model with a known price.`,
     };
     this.#repo.setJobStatus(jobId, 'paused', text[reason]);
     const running = this.#running.get(jobId);

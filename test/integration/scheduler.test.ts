@@ -305,3 +305,47 @@ describe('JobRunner through the Engine, against the mock server', () => {
     expect(seen.at(-1)).toBeLessThanOrEqual(8);
   });
 });
+
+describe('the budget cap', () => {
+  let bench: Bench;
+  afterEach(async () => {
+    await bench?.close();
+  });
+
+  it('pauses before the job could go over its budget, overshooting by nothing in flight; raising it carries on', async () => {
+    // gpt-4o-mini has a list price; the mock server answers whatever the model is called.
+    bench = await openBench({ latencyMs: 10 });
+    const { engine } = bench;
+    const lines = ['n', ...Array.from({ length: 100 }, (_, i) => String(i + 1))];
+    const preview = await engine.importBytes('rows.csv', Buffer.from(lines.join('\n')));
+    const job = engine.createJob({
+      sheetId: preview.sheetId,
+      template: 'Row {{n}}',
+      provider: { kind: 'openai', baseUrl: bench.mock.baseUrl, model: 'gpt-4o-mini' },
+      settings: { concurrency: 4, maxOutputTokens: 20, maxCost: 0.0001 },
+    });
+    engine.startJob(job.id);
+    const paused = await engine.waitForJob(job.id);
+    expect(paused.status).toBe('paused');
+    expect(paused.pauseReason).toContain('could take this job over its budget of $0.0001');
+    expect(paused.usage.cost).toBeGreaterThan(0);
+    expect(paused.usage.cost).toBeLessThanOrEqual(0.0001);
+    expect(paused.counts.failed).toBe(0);
+    expect(paused.counts.done).toBeGreaterThan(5);
+    expect(paused.counts.done).toBeLessThan(100);
+
+    engine.updateJobSettings(job.id, { maxCost: 1 });
+    engine.startJob(job.id);
+    const done = await engine.waitForJob(job.id);
+    expect(done).toMatchObject({ status: 'completed', counts: { done: 100 } });
+  });
+
+  it('says it cannot keep to a budget when the model has no known price', async () => {
+    bench = await openBench({ latencyMs: 1 });
+    const jobId = await bench.job(10, { concurrency: 2, maxCost: 5 });
+    bench.engine.startJob(jobId);
+    const paused = await bench.engine.waitForJob(jobId);
+    expect(paused.pauseReason).toContain('knows no price for this model (mock-1)');
+    expect(bench.mock.totalRequests).toBe(0);
+  });
+});

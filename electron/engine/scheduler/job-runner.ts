@@ -8,7 +8,8 @@ import { backoffDelay } from './retry.ts';
 import type { RowUpdate, RowWriter } from './row-writer.ts';
 import { Throughput } from './throughput.ts';
 
-export type StopReason = Extract<FailureKind, 'auth' | 'model' | 'quota'>;
+/** Why the line stopped: the provider refused (auth, model, quota) or the budget is spent. */
+export type StopReason = Extract<FailureKind, 'auth' | 'model' | 'quota'> | 'budget' | 'budget-unpriced';
 
 export interface JobRunnerOptions {
   jobId: string;
@@ -20,7 +21,11 @@ export interface JobRunnerOptions {
   /** Cost of one answer in dollars, or null when the price is unknown. */
   costOf: (promptTokens: number | null, completionTokens: number | null) => number | null;
   /** Every row would fail the same way: the job must pause and say why. Called once per stop. */
-  onStopLine: (reason: StopReason, error: ProviderError) => void;
+  onStopLine: (reason: StopReason, detail: { error?: ProviderError; spent?: number }) => void;
+  /** Worst case of one request in dollars (its prompt plus the whole output limit); null when the price is unknown. */
+  worstCost: (promptTokens: number, maxOutputTokens: number) => number | null;
+  /** Spent on this job before this run (from the database). */
+  spentBefore: number;
   /** Live figures changed (concurrency settled, a wait began). */
   onLiveChange?: () => void;
   /** The database could not store a result; the run is canceled. */
@@ -63,6 +68,9 @@ export class JobRunner {
   #paused = false;
   #stopped: StopReason | null = null;
   #consecutiveRateLimits = 0;
+  /** Dollars spent (committed results) and held back for requests in flight. */
+  #spent: number;
+  #reserved = 0;
   #rateLimited = 0;
   #retries = 0;
   #finish!: (outcome: RunOutcome) => void;
@@ -72,6 +80,7 @@ export class JobRunner {
   constructor(options: JobRunnerOptions) {
     this.#o = options;
     this.#settings = options.settings;
+    this.#spent = options.spentBefore;
     this.#random = options.random ?? Math.random;
     this.#queue = new PQueue({ concurrency: options.settings.concurrency });
     this.#pacer = new Pacer(options.settings);
@@ -195,10 +204,48 @@ export class JobRunner {
     return this.#o.countTokens(this.#o.systemPrompt, row.prompt) + output;
   }
 
+  /**
+   * Holds back the worst case of a request before it is sent; refuses when that could take
+   * the job over its budget. Overshoot is then bounded by what is already in flight.
+   */
+  #reserveBudget(row: QueuedRow): number | 'stop' {
+    const cap = this.#settings.maxCost;
+    if (cap === null) return 0;
+    const output = this.#settings.maxOutputTokens ?? DEFAULT_OUTPUT_RESERVE * 4;
+    const worst = this.#o.worstCost(this.#o.countTokens(this.#o.systemPrompt, row.prompt), output);
+    const reason: StopReason | null =
+      worst === null ? 'budget-unpriced' : this.#spent + this.#reserved + worst > cap ? 'budget' : null;
+    if (reason) {
+      if (this.#stopped === null) {
+        this.#stopped = reason;
+        this.pause();
+        this.#o.onStopLine(reason, { spent: this.#spent });
+      }
+      return 'stop';
+    }
+    this.#reserved += worst ?? 0;
+    return worst ?? 0;
+  }
+
   async #process(row: QueuedRow): Promise<void> {
     const signal = this.#abort.signal;
-    const { jobId, writer } = this.#o;
     const estimate = this.#estimate(row);
+    const reserved = this.#reserveBudget(row);
+    if (reserved === 'stop') {
+      this.#exhausted = false;
+      await this.#settle(row, this.#requeueUpdate(row));
+      return;
+    }
+    try {
+      await this.#send(row, estimate, signal);
+    } finally {
+      this.#reserved -= reserved;
+    }
+  }
+
+  /** Paces, sends and records one request of a row. */
+  async #send(row: QueuedRow, estimate: number, signal: AbortSignal): Promise<void> {
+    const { jobId, writer } = this.#o;
     try {
       await this.#pacer.acquire(estimate, signal);
     } catch {
@@ -244,6 +291,8 @@ export class JobRunner {
         promptTokens: result.promptTokens,
         completionTokens: result.completionTokens,
       });
+      const cost = this.#o.costOf(result.promptTokens, result.completionTokens);
+      this.#spent += cost ?? 0;
       await this.#settle(row, {
         jobId,
         index: row.index,
@@ -255,7 +304,7 @@ export class JobRunner {
         latencyMs: Math.round(performance.now() - began),
         promptTokens: result.promptTokens,
         completionTokens: result.completionTokens,
-        cost: this.#o.costOf(result.promptTokens, result.completionTokens),
+        cost,
         finishedAt: new Date().toISOString(),
       });
     } catch (error) {
@@ -297,7 +346,7 @@ export class JobRunner {
       if (this.#stopped === null) {
         this.#stopped = kind;
         this.pause();
-        this.#o.onStopLine(kind, failure as ProviderError);
+        this.#o.onStopLine(kind, { error: failure as ProviderError });
       }
       this.#exhausted = false;
       log('stopped', said);

@@ -123,9 +123,15 @@ export function RunControls({ job, onError }: Props) {
           onCommit={(value) => update({ requestsPerMinute: value })}
         />
         <LimitField
+          key={`tpm:${settings.tokensPerMinute}`}
           label="Tokens/min"
           value={settings.tokensPerMinute}
           onCommit={(value) => update({ tokensPerMinute: value })}
+        />
+        <BudgetField
+          key={`cap:${settings.maxCost}`}
+          value={settings.maxCost}
+          onCommit={(value) => update({ maxCost: value })}
         />
       </div>
     </Tooltip.Provider>
@@ -228,6 +234,47 @@ function LimitField({
           if (event.key === 'Enter') commit();
         }}
         title={value === null ? 'No limit of our own' : `${formatCount(value)} per minute`}
+      />
+    </label>
+  );
+}
+
+/** The most the job may spend, in dollars; empty for no cap. */
+export function BudgetField({ value, onCommit }: { value: number | null; onCommit: (value: number | null) => void }) {
+  const [text, setText] = useState(value === null ? '' : String(value));
+  const [invalid, setInvalid] = useState(false);
+
+  function commit(): void {
+    const trimmed = text.replace(/[$,\s]/g, '');
+    if (trimmed === '') {
+      setInvalid(false);
+      if (value !== null) onCommit(null);
+      return;
+    }
+    const n = Number(trimmed);
+    if (!Number.isFinite(n) || n <= 0) {
+      setInvalid(true);
+      return;
+    }
+    setInvalid(false);
+    if (n !== value) onCommit(n);
+  }
+
+  return (
+    <label className="limit-field">
+      <span>Budget $</span>
+      <input
+        type="text"
+        inputMode="decimal"
+        value={text}
+        placeholder="no cap"
+        aria-invalid={invalid || undefined}
+        onChange={(event) => setText(event.target.value)}
+        onBlur={commit}
+        onKeyDown={(event) => {
+          if (event.key === 'Enter') commit();
+        }}
+        title="The job pauses before it could spend more than this"
       />
     </label>
   );
