@@ -54,6 +54,8 @@ export interface RunSettings {
   maxOutputTokens: number | null;
   /** Most this job may spend, in US dollars; it pauses before going over. Null: no cap. */
   maxCost: number | null;
+  /** Reuse the stored answer of an identical earlier request instead of sending it again. */
+  useCache: boolean;
 }
 
 export const DEFAULT_RUN_SETTINGS: RunSettings = {
@@ -65,6 +67,7 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   timeoutSeconds: 60,
   maxOutputTokens: null,
   maxCost: null,
+  useCache: true,
 };
 
 /** What the engine is doing right now, for the job header and the chart. */
@@ -176,6 +179,8 @@ export interface RowResult {
   promptTokens: number | null;
   completionTokens: number | null;
   cost: number | null;
+  /** The answer came from the cache: an identical earlier request; nothing was sent or paid. */
+  cached: boolean;
 }
 
 export interface RowView extends RowResult {

@@ -49,6 +49,7 @@ export const runSettingsSchema = z
     timeoutSeconds: z.number().min(1).max(3600),
     maxOutputTokens: z.number().int().min(1).max(1_000_000).nullable(),
     maxCost: z.number().positive('must be above zero').max(1_000_000).nullable(),
+    useCache: z.boolean(),
   })
   .strict() satisfies z.ZodType<RunSettings, unknown>;
 

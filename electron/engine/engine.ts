@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -31,7 +31,7 @@ import { AnthropicProvider } from './providers/anthropic.ts';
 import { DemoProvider } from './providers/demo.ts';
 import { OpenAiCompatibleProvider } from './providers/openai.ts';
 import type { Provider, ProviderError } from './providers/provider.ts';
-import { JobRunner, type RunOutcome, type StopReason } from './scheduler/job-runner.ts';
+import { JobRunner, type JobRunnerOptions, type RunOutcome, type StopReason } from './scheduler/job-runner.ts';
 import { RowEventBatcher, RowWriter } from './scheduler/row-writer.ts';
 import { openDatabase, type Db } from './store/database.ts';
 import { Repository, type JobRecord } from './store/repository.ts';
@@ -325,6 +325,7 @@ export class Engine {
       onStopLine: (reason, detail) => this.#stopLine(jobId, job, reason, detail),
       worstCost: (prompt, output) => costOf(priceOf(job.provider), prompt, output),
       spentBefore: job.usage.cost ?? 0,
+      cache: this.#cacheFor(job.provider, job.settings),
       onLiveChange: () => this.#scheduleLive(jobId),
       onStorageError: (error) => console.error('rowbot: could not store row results:', error),
       random: this.#options.random,
@@ -584,6 +585,18 @@ export class Engine {
       ...summary
     } = this.#record(jobId);
     return { ...summary, live: this.#running.get(jobId)?.runner.live ?? null, rev: this.#nextRev() };
+  }
+
+  /** Answers keyed by everything that shapes them: provider, address, model, output limit, system prompt and prompt. */
+  #cacheFor(provider: ProviderConfig, settings: RunSettings): JobRunnerOptions['cache'] {
+    const key = (systemPrompt: string, prompt: string): string =>
+      createHash('sha256')
+        .update(JSON.stringify([provider, settings.maxOutputTokens, systemPrompt, prompt]))
+        .digest('hex');
+    return {
+      get: (systemPrompt, prompt) => this.#repo.cachedAnswer(key(systemPrompt, prompt)),
+      put: (systemPrompt, prompt, answer) => this.#repo.cacheAnswer(key(systemPrompt, prompt), answer),
+    };
   }
 
   #nextRev(): number {

@@ -349,3 +349,37 @@ describe('the budget cap', () => {
     expect(bench.mock.totalRequests).toBe(0);
   });
 });
+
+describe('the response cache', () => {
+  let bench: Bench;
+  afterEach(async () => {
+    await bench?.close();
+  });
+
+  it('a re-run of identical requests sends nothing and costs nothing; it can be switched off per job', async () => {
+    bench = await openBench({ latencyMs: 2 });
+    const { engine, mock } = bench;
+    const first = await bench.job(20, { concurrency: 4 });
+    engine.startJob(first);
+    await engine.waitForJob(first);
+    expect(mock.totalRequests).toBe(20);
+
+    mock.resetCounters();
+    const again = engine.duplicateJob(first).id;
+    engine.startJob(again);
+    const summary = await engine.waitForJob(again);
+    expect(summary.counts.done).toBe(20);
+    expect(mock.totalRequests).toBe(0);
+    const rows = engine.getRows(again).rows;
+    expect(
+      rows.every((row) => row.cached && row.cost === 0 && row.output === engine.getRows(first).rows[row.index]?.output),
+    ).toBe(true);
+
+    const fresh = engine.duplicateJob(first).id;
+    engine.updateJobSettings(fresh, { useCache: false });
+    engine.startJob(fresh);
+    await engine.waitForJob(fresh);
+    expect(mock.totalRequests).toBe(20);
+    expect(engine.getRows(fresh).rows.some((row) => row.cached)).toBe(false);
+  });
+});

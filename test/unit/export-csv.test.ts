@@ -16,6 +16,7 @@ function row(index: number, values: string[], output: string | null): RowView {
     promptTokens: 3,
     completionTokens: 4,
     cost: null,
+    cached: false,
   };
 }
 

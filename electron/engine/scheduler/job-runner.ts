@@ -1,7 +1,7 @@
 import PQueue from 'p-queue';
 import type { AttemptView, LiveStats, RunSettings } from '../../../shared/api.ts';
 import { ProviderError, type FailureKind, type Provider } from '../providers/provider.ts';
-import type { QueuedRow, Repository } from '../store/repository.ts';
+import type { CachedAnswer, QueuedRow, Repository } from '../store/repository.ts';
 import { AutoConcurrency } from './auto-concurrency.ts';
 import { Pacer } from './pacer.ts';
 import { backoffDelay } from './retry.ts';
@@ -26,6 +26,11 @@ export interface JobRunnerOptions {
   worstCost: (promptTokens: number, maxOutputTokens: number) => number | null;
   /** Spent on this job before this run (from the database). */
   spentBefore: number;
+  /** Answers of identical earlier requests (same provider, model, parameters and prompt). */
+  cache?: {
+    get(systemPrompt: string, prompt: string): CachedAnswer | undefined;
+    put(systemPrompt: string, prompt: string, answer: CachedAnswer): void;
+  };
   /** Live figures changed (concurrency settled, a wait began). */
   onLiveChange?: () => void;
   /** The database could not store a result; the run is canceled. */
@@ -229,6 +234,27 @@ export class JobRunner {
 
   async #process(row: QueuedRow): Promise<void> {
     const signal = this.#abort.signal;
+    if (this.#settings.useCache) {
+      const hit = this.#o.cache?.get(this.#o.systemPrompt, row.prompt);
+      if (hit) {
+        // The same request was answered before: reuse it, send nothing, pay nothing.
+        await this.#settle(row, {
+          ...EMPTY,
+          jobId: this.#o.jobId,
+          index: row.index,
+          status: 'done',
+          output: hit.output,
+          attempts: row.attempts,
+          latencyMs: 0,
+          promptTokens: hit.promptTokens,
+          completionTokens: hit.completionTokens,
+          cost: 0,
+          cached: true,
+          finishedAt: new Date().toISOString(),
+        });
+        return;
+      }
+    }
     const estimate = this.#estimate(row);
     const reserved = this.#reserveBudget(row);
     if (reserved === 'stop') {
@@ -293,6 +319,11 @@ export class JobRunner {
       });
       const cost = this.#o.costOf(result.promptTokens, result.completionTokens);
       this.#spent += cost ?? 0;
+      this.#o.cache?.put(this.#o.systemPrompt, row.prompt, {
+        output: result.text,
+        promptTokens: result.promptTokens,
+        completionTokens: result.completionTokens,
+      });
       await this.#settle(row, {
         jobId,
         index: row.index,
@@ -305,6 +336,7 @@ export class JobRunner {
         promptTokens: result.promptTokens,
         completionTokens: result.completionTokens,
         cost,
+        cached: false,
         finishedAt: new Date().toISOString(),
       });
     } catch (error) {
@@ -438,11 +470,15 @@ export class JobRunner {
 
 const RETRY_SHAPE = { baseDelayMs: 500, maxDelayMs: 30_000 };
 
-const EMPTY: Pick<RowUpdate, 'output' | 'error' | 'latencyMs' | 'promptTokens' | 'completionTokens' | 'cost'> = {
+const EMPTY: Pick<
+  RowUpdate,
+  'output' | 'error' | 'latencyMs' | 'promptTokens' | 'completionTokens' | 'cost' | 'cached'
+> = {
   output: null,
   error: null,
   latencyMs: null,
   promptTokens: null,
   completionTokens: null,
   cost: null,
+  cached: false,
 };

@@ -92,10 +92,22 @@ export class RowEventBatcher {
       promptTokens,
       completionTokens,
       cost,
+      cached,
     } of updates) {
       let rows = this.#pending.get(jobId);
       if (!rows) this.#pending.set(jobId, (rows = new Map()));
-      rows.set(index, { index, status, output, error, attempts, latencyMs, promptTokens, completionTokens, cost });
+      rows.set(index, {
+        index,
+        status,
+        output,
+        error,
+        attempts,
+        latencyMs,
+        promptTokens,
+        completionTokens,
+        cost,
+        cached,
+      });
     }
     this.#timer ??= setTimeout(() => this.flush(), this.#intervalMs);
   }

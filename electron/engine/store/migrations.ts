@@ -146,6 +146,21 @@ export const migrations: Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 50,
+    name: 'response cache, cached rows',
+    sql: `
+      -- Answers by request: provider, address, model, parameters and the full prompt, hashed.
+      CREATE TABLE response_cache (
+        key TEXT PRIMARY KEY,
+        output TEXT NOT NULL,
+        prompt_tokens INTEGER,
+        completion_tokens INTEGER,
+        created_at TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      ALTER TABLE job_rows ADD COLUMN cached INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = migrations.at(-1)?.version ?? 0;

@@ -63,6 +63,7 @@ export interface RowPatch {
   promptTokens?: number | null;
   completionTokens?: number | null;
   cost?: number | null;
+  cached?: boolean;
   startedAt?: string | null;
   finishedAt?: string | null;
 }
@@ -104,6 +105,13 @@ interface ResultRow {
   prompt_tokens: number | null;
   completion_tokens: number | null;
   cost: number | null;
+  cached: number;
+}
+
+export interface CachedAnswer {
+  output: string;
+  promptTokens: number | null;
+  completionTokens: number | null;
 }
 
 const now = (): string => new Date().toISOString();
@@ -166,7 +174,7 @@ export class Repository {
          WHERE job_id = ? AND status = 'queued' AND row_index > ? ORDER BY row_index LIMIT ?`,
       ),
       results: db.prepare(
-        `SELECT row_index, status, output, error, attempts, latency_ms, prompt_tokens, completion_tokens, cost
+        `SELECT row_index, status, output, error, attempts, latency_ms, prompt_tokens, completion_tokens, cost, cached
          FROM job_rows WHERE job_id = ? ORDER BY row_index`,
       ),
       insertAttempt: db.prepare(
@@ -180,10 +188,14 @@ export class Repository {
       ),
       row: db.prepare(
         `SELECT r.row_index, r.status, r.prompt, r.output, r.error, r.attempts, r.latency_ms, r.prompt_tokens,
-                r.completion_tokens, r.cost, s.values_json
+                r.completion_tokens, r.cost, r.cached, s.values_json
          FROM job_rows r JOIN jobs j ON j.id = r.job_id
          LEFT JOIN sheet_rows s ON s.sheet_id = j.sheet_id AND s.row_index = r.row_index
          WHERE r.job_id = ? AND r.row_index = ?`,
+      ),
+      cacheGet: db.prepare('SELECT output, prompt_tokens, completion_tokens FROM response_cache WHERE key = ?'),
+      cachePut: db.prepare(
+        'INSERT OR REPLACE INTO response_cache (key, output, prompt_tokens, completion_tokens, created_at) VALUES (?, ?, ?, ?, ?)',
       ),
       rename: db.prepare('UPDATE jobs SET name = ?, updated_at = ? WHERE id = ?'),
       deleteJob: db.prepare('DELETE FROM jobs WHERE id = ?'),
@@ -364,7 +376,12 @@ export class Repository {
   applyRowPatches(patches: readonly RowPatch[], attempts: readonly AttemptRecord[] = []): void {
     if (patches.length === 0 && attempts.length === 0) return;
     this.#db.transaction(() => {
-      for (const patch of patches) this.#patchStatement(patch).run(patch);
+      for (const patch of patches) {
+        // SQLite has no booleans.
+        this.#patchStatement(patch).run(
+          patch.cached === undefined ? patch : { ...patch, cached: patch.cached ? 1 : 0 },
+        );
+      }
       for (const attempt of attempts) this.#statements.insertAttempt.run(attempt);
     })();
   }
@@ -400,6 +417,16 @@ export class Repository {
         error: a.error,
       })),
     };
+  }
+
+  cachedAnswer(key: string): CachedAnswer | undefined {
+    const row = this.#statements.cacheGet.get(key) as
+      { output: string; prompt_tokens: number | null; completion_tokens: number | null } | undefined;
+    return row && { output: row.output, promptTokens: row.prompt_tokens, completionTokens: row.completion_tokens };
+  }
+
+  cacheAnswer(key: string, answer: CachedAnswer): void {
+    this.#statements.cachePut.run(key, answer.output, answer.promptTokens, answer.completionTokens, now());
   }
 
   renameJob(jobId: string, name: string): void {
@@ -483,6 +510,7 @@ const PATCH_FIELDS: [Exclude<keyof RowPatch, 'jobId' | 'index' | 'status'>, stri
   ['promptTokens', 'prompt_tokens'],
   ['completionTokens', 'completion_tokens'],
   ['cost', 'cost'],
+  ['cached', 'cached'],
   ['startedAt', 'started_at'],
   ['finishedAt', 'finished_at'],
 ];
@@ -498,5 +526,6 @@ function toResult(row: ResultRow): RowResult {
     promptTokens: row.prompt_tokens,
     completionTokens: row.completion_tokens,
     cost: row.cost,
+    cached: row.cached === 1,
   };
 }

@@ -107,7 +107,14 @@ function buildColumns(inputColumns: string[], actions: RowActions) {
       header: 'Status',
       size: 96,
       sortFn: 'alphanumeric',
-      cell: ({ row }) => <StatusBadge status={row.original.status} />,
+      cell: ({ row }) =>
+        row.original.cached && row.original.status === 'done' ? (
+          <span className="badge badge-cached" title="An identical earlier request was answered: reused, nothing sent">
+            Cached
+          </span>
+        ) : (
+          <StatusBadge status={row.original.status} />
+        ),
     }),
     helper.accessor('attempts', {
       header: 'Tries',

@@ -34,6 +34,7 @@ export function NewJobScreen() {
   const [keys, setKeys] = useState<KeyStatus[]>([]);
   const [estimate, setEstimate] = useState<JobEstimate | null>(null);
   const [skipEmptyRows, setSkipEmptyRows] = useState(true);
+  const [useCache, setUseCache] = useState(true);
   const [starting, setStarting] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -109,7 +110,7 @@ export function NewJobScreen() {
         template,
         systemPrompt,
         provider,
-        settings: { concurrency },
+        settings: { concurrency, useCache },
         skipEmptyRows,
       });
       await api.startJob({ jobId: job.id });
@@ -245,6 +246,10 @@ export function NewJobScreen() {
             </label>
           </div>
         )}
+        <label className="setting checkbox">
+          <input type="checkbox" checked={useCache} onChange={(event) => setUseCache(event.target.checked)} />
+          <span>Reuse the answer of an identical earlier request (free, marked “Cached”)</span>
+        </label>
         <label className="field narrow">
           <span>Rows at once</span>
           <input
