@@ -31,6 +31,10 @@ rowbot run options:
   --rpm N                at most N requests per minute
   --tpm N                at most N tokens per minute
   --max-attempts N       tries per row for errors that may pass (default 5)
+  --max-tokens N         the output limit of each answer
+  --max-cost USD         pause before the job could spend more than this
+  --no-cache             send every row, even when an identical request was answered before
+  --estimate             print the rows, tokens, cost and time of the run, and send nothing
   --timeout SECONDS      per request (default 60)
   --db FILE              the database (default: $ROWBOT_DB, or the app's own)
   --out FILE             write the results: .csv, .xlsx or .jsonl (input order)

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { MAX_CONCURRENCY, type ProviderConfig, type RunSettings } from '../../shared/api.ts';
+import { MAX_CONCURRENCY, type JobEstimate, type ProviderConfig, type RunSettings } from '../../shared/api.ts';
 import { RowbotError } from '../../shared/errors.ts';
 import { httpUrl } from '../../shared/schemas.ts';
 import { checkTemplate, describeTemplateProblem } from '../../shared/template.ts';
@@ -9,7 +9,7 @@ import { defaultDbFile } from '../engine/paths.ts';
 import { formatFromPath } from '../engine/sheets/export.ts';
 import { EXPORT_ROWS, type ExportOptions, type ExportRows } from '../../shared/sheets.ts';
 import { importOptionsFromFlags, IMPORT_FLAGS } from './import-flags.ts';
-import { progressLine } from './progress.ts';
+import { formatDuration, progressLine } from './progress.ts';
 
 export const EXIT = { allDone: 0, someFailed: 1, badUsage: 2, interrupted: 130 } as const;
 
@@ -33,6 +33,10 @@ export const RUN_OPTIONS = {
   out: { type: 'string' },
   resume: { type: 'string' },
   'max-rows': { type: 'string' },
+  'max-cost': { type: 'string' },
+  'max-tokens': { type: 'string' },
+  cache: { type: 'boolean', default: true },
+  estimate: { type: 'boolean', default: false },
   ...IMPORT_FLAGS,
   rows: { type: 'string', default: 'all' },
   bom: { type: 'boolean', default: true },
@@ -79,6 +83,18 @@ function settingsFromFlags(values: Values): Partial<RunSettings> {
   if (tpm !== undefined) settings.tokensPerMinute = tpm;
   const attempts = wholeNumber('--max-attempts', values['max-attempts'], 1, 100);
   if (attempts !== undefined) settings.maxAttempts = attempts;
+  const maxTokens = wholeNumber('--max-tokens', values['max-tokens'], 1, 1_000_000);
+  if (maxTokens !== undefined) settings.maxOutputTokens = maxTokens;
+  if (values['max-cost'] !== undefined) {
+    const dollars = Number(values['max-cost'].replace(/^\$/, ''));
+    if (!Number.isFinite(dollars) || dollars <= 0) {
+      throw new UsageError(
+        `--max-cost must be an amount in US dollars above zero, e.g. 5 or 0.50, not "${values['max-cost']}".`,
+      );
+    }
+    settings.maxCost = dollars;
+  }
+  if (!values.cache) settings.useCache = false;
   if (values.timeout !== undefined) {
     const seconds = Number(values.timeout);
     if (!Number.isFinite(seconds) || seconds < 1 || seconds > 3600) {
@@ -145,7 +161,9 @@ export async function runCommand(args: string[]): Promise<number> {
       const { provider } = engine.getJob(jobId);
       if (provider.kind !== 'demo') apiKey = process.env[values['api-key-env'] ?? PROVIDERS[provider.kind].keyEnv];
     } else {
-      jobId = await createFromFlags(engine, values, positionals, settings, (key) => (apiKey = key));
+      const created = await createFromFlags(engine, values, positionals, settings, (key) => (apiKey = key));
+      if (created === null) return EXIT.allDone;
+      jobId = created;
     }
     return await runJob(engine, jobId, values);
   } catch (error) {
@@ -162,7 +180,7 @@ async function createFromFlags(
   positionals: string[],
   settings: Partial<RunSettings>,
   setKey: (key: string | undefined) => void,
-): Promise<string> {
+): Promise<string | null> {
   const [file] = positionals;
   if (!file) throw new UsageError('Name the spreadsheet to run, e.g. rowbot run products.csv --template "…{{name}}…".');
   let template = values.template;
@@ -190,14 +208,19 @@ async function createFromFlags(
   const problem = describeTemplateProblem(checkTemplate(template, preview.columns), preview.columns);
   if (problem) throw new UsageError(problem);
   for (const note of preview.notes) console.error(`note: ${note}`);
-  const job = engine.createJob({
+  const input = {
     sheetId: preview.sheetId,
     template,
     systemPrompt: values.system ?? '',
     provider,
     settings,
-  });
-  return job.id;
+    skipEmptyRows: !values['keep-empty'],
+  };
+  if (values.estimate) {
+    printEstimate(engine.estimateJob(input), values.json);
+    return null;
+  }
+  return engine.createJob(input).id;
 }
 
 async function runJob(engine: Engine, jobId: string, values: Values): Promise<number> {
@@ -253,7 +276,8 @@ async function runJob(engine: Engine, jobId: string, values: Values): Promise<nu
     );
   }
   if (interrupted) return EXIT.interrupted;
-  return done === total ? EXIT.allDone : EXIT.someFailed;
+  // Skipped rows (nothing to fill in) are not failures.
+  return failed === 0 && summary.status === 'completed' ? EXIT.allDone : EXIT.someFailed;
 }
 
 function showProgress(engine: Engine, jobId: string, began: number, startDone: number, quiet: boolean): () => void {
@@ -267,4 +291,24 @@ function showProgress(engine: Engine, jobId: string, began: number, startDone: n
     process.stderr.write(`\r${progressLine(message.payload, began, startDone, now)}\u001b[K`);
   });
   return unsubscribe;
+}
+
+/** `--estimate`: what the run would send, cost and take; nothing is sent. */
+function printEstimate(estimate: JobEstimate, json: boolean): void {
+  if (json) {
+    console.log(JSON.stringify(estimate));
+    return;
+  }
+  const money = (n: number): string => `$${n.toFixed(n < 1 ? 4 : 2)}`;
+  const tokens = `${estimate.promptTokens.toLocaleString('en-US')} prompt tokens${estimate.tokensEstimated ? ' (estimated: no tokenizer for this model)' : ''}`;
+  console.log(
+    `Rows to send: ${estimate.rows.toLocaleString('en-US')}${estimate.skipped ? ` (${estimate.skipped} skipped: nothing to fill in)` : ''}`,
+  );
+  console.log(
+    `Tokens:       ${tokens}; ${estimate.outputTokens[0].toLocaleString('en-US')}–${estimate.outputTokens[1].toLocaleString('en-US')} output tokens`,
+  );
+  console.log(
+    `Cost:         ${estimate.cost ? `${money(estimate.cost[0])}–${money(estimate.cost[1])}` : 'no price known for this model'}`,
+  );
+  console.log(`Time:         ${formatDuration(estimate.seconds[0])}–${formatDuration(estimate.seconds[1])}`);
 }

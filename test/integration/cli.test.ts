@@ -188,6 +188,79 @@ describe('the rowbot CLI', () => {
     expect(missing.stderr).toContain('cannot open');
   });
 
+  it('--estimate prints what the run would cost and sends nothing', async () => {
+    mock.resetCounters();
+    const result = await rowbot(
+      'run',
+      join(dir, 'in.csv'),
+      '--template',
+      'About {{city}}',
+      '--provider',
+      'openai',
+      '--base-url',
+      mock.baseUrl,
+      '--model',
+      'gpt-4o-mini',
+      '--max-tokens',
+      '50',
+      '--estimate',
+      '--json',
+    );
+    expect(result.status).toBe(0);
+    const estimate = JSON.parse(result.stdout) as {
+      rows: number;
+      cost: [number, number];
+      tokensEstimated: boolean;
+      outputTokens: number[];
+    };
+    expect(estimate).toMatchObject({ rows: 3, tokensEstimated: false, outputTokens: [90, 150] });
+    expect(estimate.cost[1]).toBeGreaterThan(estimate.cost[0]);
+    expect(mock.totalRequests).toBe(0);
+    const text = await rowbot('run', join(dir, 'in.csv'), '--template', 'About {{city}}', '--estimate');
+    expect(text.stdout).toContain('Rows to send: 3');
+    expect(text.stdout).toContain('Cost:         $0.0000–$0.0000');
+    const bad = await rowbot('run', join(dir, 'in.csv'), '--template', 'x {{city}}', '--max-cost', 'lots');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--max-cost must be an amount in US dollars');
+  });
+
+  it('skips rows whose placeholders are all empty, unless --keep-empty', async () => {
+    writeFileSync(join(dir, 'gaps.csv'), 'city,note\nParis,x\n,y\nOslo,z\n');
+    mock.resetCounters();
+    const skipped = await rowbot(
+      'run',
+      join(dir, 'gaps.csv'),
+      '--template',
+      'About {{city}}',
+      '--provider',
+      'openai',
+      '--base-url',
+      mock.baseUrl,
+      '--model',
+      'm',
+      '--json',
+    );
+    expect(skipped.status).toBe(0);
+    expect(JSON.parse(skipped.stdout.trim().split('\n').at(-1) ?? '{}')).toMatchObject({ rows: 3, done: 2 });
+    expect(mock.totalRequests).toBe(2);
+    const kept = await rowbot(
+      'run',
+      join(dir, 'gaps.csv'),
+      '--template',
+      'About {{city}}',
+      '--provider',
+      'openai',
+      '--base-url',
+      mock.baseUrl,
+      '--model',
+      'm',
+      '--keep-empty',
+      '--no-cache',
+      '--json',
+    );
+    expect(JSON.parse(kept.stdout.trim().split('\n').at(-1) ?? '{}')).toMatchObject({ rows: 3, done: 3 });
+  });
+
   it('prints usage for help and for an unknown option', () => {
     const help = spawnSync(process.execPath, [BIN, 'help'], { encoding: 'utf8' });
     expect(help.status).toBe(0);
