@@ -34,7 +34,7 @@ import type { Provider, ProviderError } from './providers/provider.ts';
 import { JobRunner, type JobRunnerOptions, type RunOutcome, type StopReason } from './scheduler/job-runner.ts';
 import { RowEventBatcher, RowWriter } from './scheduler/row-writer.ts';
 import { openDatabase, type Db } from './store/database.ts';
-import { Repository, type JobRecord } from './store/repository.ts';
+import { Repository, summaryOf, type JobRecord } from './store/repository.ts';
 import { promptTokens, tokenCounterFor } from './tokens.ts';
 
 export interface EngineOptions {
@@ -576,15 +576,11 @@ export class Engine {
   }
 
   #summary(jobId: string): JobSummary {
-    const {
-      columns: _c,
-      template: _t,
-      systemPrompt: _s,
-      sheetId: _i,
-      importSettings: _m,
-      ...summary
-    } = this.#record(jobId);
-    return { ...summary, live: this.#running.get(jobId)?.runner.live ?? null, rev: this.#nextRev() };
+    return {
+      ...summaryOf(this.#record(jobId)),
+      live: this.#running.get(jobId)?.runner.live ?? null,
+      rev: this.#nextRev(),
+    };
   }
 
   /** Answers keyed by everything that shapes them: provider, address, model, output limit, system prompt and prompt. */

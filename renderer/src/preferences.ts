@@ -44,9 +44,14 @@ export function savePreferences(patch: Partial<Preferences>): void {
   for (const listener of listeners) listener();
 }
 
+const systemDark = window.matchMedia('(prefers-color-scheme: dark)');
+systemDark.addEventListener('change', () => applyTheme());
+
+/** Sets data-theme to light or dark (the system's choice for "system"); the CSS has one set of dark tokens. */
 export function applyTheme(theme: Theme = read().theme): void {
-  if (theme === 'system') delete document.documentElement.dataset.theme;
-  else document.documentElement.dataset.theme = theme;
+  const resolved = theme === 'system' ? (systemDark.matches ? 'dark' : 'light') : theme;
+  document.documentElement.dataset.theme = resolved;
+  document.documentElement.dataset.themeChoice = theme;
 }
 
 /** Defaults and appearance, kept on this computer (never keys: those stay in the backend). */

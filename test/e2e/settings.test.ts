@@ -44,7 +44,9 @@ describe('settings in Chromium', () => {
     await page.reload();
     expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
     await page.getByRole('radio', { name: 'Follow the system' }).check();
-    expect(await page.locator('html').getAttribute('data-theme')).toBeNull();
+    // The system (this browser context) is light.
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('light');
+    expect(await page.locator('html').getAttribute('data-theme-choice')).toBe('system');
 
     await page.getByRole('button', { name: 'Remove' }).first().click();
     await page.getByText('Not set').waitFor();

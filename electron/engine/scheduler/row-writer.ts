@@ -81,33 +81,10 @@ export class RowEventBatcher {
   }
 
   add(updates: readonly RowUpdate[]): void {
-    for (const {
-      jobId,
-      index,
-      status,
-      output,
-      error,
-      attempts,
-      latencyMs,
-      promptTokens,
-      completionTokens,
-      cost,
-      cached,
-    } of updates) {
-      let rows = this.#pending.get(jobId);
-      if (!rows) this.#pending.set(jobId, (rows = new Map()));
-      rows.set(index, {
-        index,
-        status,
-        output,
-        error,
-        attempts,
-        latencyMs,
-        promptTokens,
-        completionTokens,
-        cost,
-        cached,
-      });
+    for (const update of updates) {
+      let rows = this.#pending.get(update.jobId);
+      if (!rows) this.#pending.set(update.jobId, (rows = new Map()));
+      rows.set(update.index, resultOf(update));
     }
     this.#timer ??= setTimeout(() => this.flush(), this.#intervalMs);
   }
@@ -119,4 +96,10 @@ export class RowEventBatcher {
     this.#pending = new Map();
     for (const [jobId, rows] of pending) this.#emit(jobId, [...rows.values()]);
   }
+}
+
+/** The part of an update the UI sees: the row's result, without storage-only fields. */
+function resultOf(update: RowUpdate): RowResult {
+  const { index, status, output, error, attempts, latencyMs, promptTokens, completionTokens, cost, cached } = update;
+  return { index, status, output, error, attempts, latencyMs, promptTokens, completionTokens, cost, cached };
 }

@@ -68,6 +68,15 @@ export interface RowPatch {
   finishedAt?: string | null;
 }
 
+/** A job summary as stored: without what only a running job has (live figures, revision). */
+export type StoredSummary = Omit<JobSummary, 'live' | 'rev'>;
+
+/** The summary part of a job record (no template, columns or import details). */
+export function summaryOf(record: JobRecord): StoredSummary {
+  const { columns: _c, template: _t, systemPrompt: _s, sheetId: _i, importSettings: _m, ...summary } = record;
+  return summary;
+}
+
 export interface AttemptRecord extends AttemptView {
   jobId: string;
   index: number;
@@ -310,18 +319,8 @@ export class Repository {
     return row ? this.#toRecord(row) : undefined;
   }
 
-  listJobs(): Omit<JobSummary, 'live' | 'rev'>[] {
-    return (this.#statements.jobs.all() as JobRow[]).map((row) => {
-      const {
-        columns: _c,
-        template: _t,
-        systemPrompt: _s,
-        sheetId: _i,
-        importSettings: _m,
-        ...summary
-      } = this.#toRecord(row);
-      return summary;
-    });
+  listJobs(): StoredSummary[] {
+    return (this.#statements.jobs.all() as JobRow[]).map((row) => summaryOf(this.#toRecord(row)));
   }
 
   countsAndUsage(jobId: string): { counts: JobCounts; usage: JobUsage } {

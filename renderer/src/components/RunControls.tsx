@@ -128,9 +128,13 @@ export function RunControls({ job, onError }: Props) {
           value={settings.tokensPerMinute}
           onCommit={(value) => update({ tokensPerMinute: value })}
         />
-        <BudgetField
+        <LimitField
           key={`cap:${settings.maxCost}`}
+          label="Budget $"
           value={settings.maxCost}
+          parse={dollars}
+          placeholder="no cap"
+          hint="The job pauses before it could spend more than this"
           onCommit={(value) => update({ maxCost: value })}
         />
       </div>
@@ -191,32 +195,40 @@ function ConcurrencySlider({
   );
 }
 
-function LimitField({
-  label,
-  value,
-  onCommit,
-}: {
+/** Whole numbers like 500, 1,000 or 20k; null when empty; undefined when unreadable. */
+function perMinute(text: string): number | null | undefined {
+  const trimmed = text.replace(/[,\s_]/g, '');
+  if (trimmed === '') return null;
+  const n = Number(trimmed.replace(/k$/i, '000'));
+  return Number.isInteger(n) && n >= 1 ? n : undefined;
+}
+
+/** Dollars like 5, $0.50 or 1,000; null when empty; undefined when unreadable. */
+function dollars(text: string): number | null | undefined {
+  const trimmed = text.replace(/[$,\s]/g, '');
+  if (trimmed === '') return null;
+  const n = Number(trimmed);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+interface LimitFieldProps {
   label: string;
   value: number | null;
   onCommit: (value: number | null) => void;
-}) {
+  parse?: (text: string) => number | null | undefined;
+  placeholder?: string;
+  hint?: string;
+}
+
+/** A limit typed as text, applied on Enter or when leaving the field; empty means none. */
+function LimitField({ label, value, onCommit, parse = perMinute, placeholder = 'no limit', hint }: LimitFieldProps) {
   const [text, setText] = useState(value === null ? '' : String(value));
   const [invalid, setInvalid] = useState(false);
 
   function commit(): void {
-    const trimmed = text.replace(/[,\s_]/g, '');
-    if (trimmed === '') {
-      setInvalid(false);
-      if (value !== null) onCommit(null);
-      return;
-    }
-    const n = Number(trimmed.replace(/k$/i, '000'));
-    if (!Number.isInteger(n) || n < 1) {
-      setInvalid(true);
-      return;
-    }
-    setInvalid(false);
-    if (n !== value) onCommit(n);
+    const next = parse(text);
+    setInvalid(next === undefined);
+    if (next !== undefined && next !== value) onCommit(next);
   }
 
   return (
@@ -224,57 +236,16 @@ function LimitField({
       <span>{label}</span>
       <input
         type="text"
-        inputMode="numeric"
+        inputMode={parse === dollars ? 'decimal' : 'numeric'}
         value={text}
-        placeholder="no limit"
+        placeholder={placeholder}
         aria-invalid={invalid || undefined}
         onChange={(event) => setText(event.target.value)}
         onBlur={commit}
         onKeyDown={(event) => {
           if (event.key === 'Enter') commit();
         }}
-        title={value === null ? 'No limit of our own' : `${formatCount(value)} per minute`}
-      />
-    </label>
-  );
-}
-
-/** The most the job may spend, in dollars; empty for no cap. */
-export function BudgetField({ value, onCommit }: { value: number | null; onCommit: (value: number | null) => void }) {
-  const [text, setText] = useState(value === null ? '' : String(value));
-  const [invalid, setInvalid] = useState(false);
-
-  function commit(): void {
-    const trimmed = text.replace(/[$,\s]/g, '');
-    if (trimmed === '') {
-      setInvalid(false);
-      if (value !== null) onCommit(null);
-      return;
-    }
-    const n = Number(trimmed);
-    if (!Number.isFinite(n) || n <= 0) {
-      setInvalid(true);
-      return;
-    }
-    setInvalid(false);
-    if (n !== value) onCommit(n);
-  }
-
-  return (
-    <label className="limit-field">
-      <span>Budget $</span>
-      <input
-        type="text"
-        inputMode="decimal"
-        value={text}
-        placeholder="no cap"
-        aria-invalid={invalid || undefined}
-        onChange={(event) => setText(event.target.value)}
-        onBlur={commit}
-        onKeyDown={(event) => {
-          if (event.key === 'Enter') commit();
-        }}
-        title="The job pauses before it could spend more than this"
+        title={hint ?? (value === null ? 'No limit of our own' : `${formatCount(value)} per minute`)}
       />
     </label>
   );
