@@ -1,8 +1,8 @@
 import ExcelJS from 'exceljs';
+import { strToU8, Zip, ZipDeflate, ZipPassThrough, zipSync } from 'fflate';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32, deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readXlsx, writeBackXlsx, writeResultsXlsx } from '../../electron/engine/sheets/xlsx.ts';
 import { RowbotError } from '../../shared/errors.ts';
@@ -43,46 +43,28 @@ async function failure(promise: Promise<unknown>): Promise<RowbotError> {
   return rowbotError;
 }
 
-/** A zip of these files, stored or deflated, built by hand so that tests control every byte. */
+/** A zip of these files, stored (so tests can find and change their bytes) or deflated. */
 function zipOf(files: Record<string, string | Uint8Array>, options: { deflate?: boolean } = {}): Uint8Array {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const [name, content] of Object.entries(files)) {
-    const data = Buffer.from(content);
-    const stored = options.deflate ? deflateRawSync(data) : data;
-    const fileName = Buffer.from(name);
-    const crc = crc32(data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(options.deflate ? 8 : 0, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(stored.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(fileName.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(options.deflate ? 8 : 0, 10);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(stored.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(fileName.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, fileName, stored);
-    centrals.push(central, fileName);
-    offset += local.length + fileName.length + stored.length;
+  const parts = Object.fromEntries(
+    Object.entries(files).map(([name, content]) => [name, typeof content === 'string' ? strToU8(content) : content]),
+  );
+  return zipSync(parts, { level: options.deflate ? 6 : 0 });
+}
+
+/** A zip written as a stream: each entry gives its sizes only after its data, as Java's zip writers do. */
+function streamedZipOf(files: [name: string, content: string | Uint8Array, deflate: boolean][]): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  const zip = new Zip((error, chunk) => {
+    if (error) throw error;
+    chunks.push(chunk);
+  });
+  for (const [name, content, deflate] of files) {
+    const file = deflate ? new ZipDeflate(name, { level: 6 }) : new ZipPassThrough(name);
+    zip.add(file);
+    file.push(typeof content === 'string' ? strToU8(content) : content, true);
   }
-  const centralSize = centrals.reduce((size, part) => size + part.length, 0);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(centrals.length / 2, 8);
-  end.writeUInt16LE(centrals.length / 2, 10);
-  end.writeUInt32LE(centralSize, 12);
-  end.writeUInt32LE(offset, 16);
-  return new Uint8Array(Buffer.concat([...locals, ...centrals, end]));
+  zip.end();
+  return new Uint8Array(Buffer.concat(chunks));
 }
 
 const MAIN_NS = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
@@ -515,8 +497,10 @@ describe('readXlsx: workbooks written by other tools', () => {
   });
 
   it('reads characters of several bytes that a chunk of the inflated XML cuts in two', async () => {
-    // Built by hand: ExcelJS's own writer sometimes cuts an emoji in two in a long sheet.
-    const texts = Array.from({ length: 4000 }, (_, i) => `${i} Zürich – 東京 😀 ${'é'.repeat(i % 7)}`);
+    // Built by hand: ExcelJS's writer can itself cut an emoji in two in a long part (see the
+    // tests of writing). Parts of over a megabyte, made mostly of characters of 2 to 4 bytes,
+    // so that many of the chunks the XML is parsed in end inside a character.
+    const texts = Array.from({ length: 4000 }, (_, i) => `${i} Zürich – 東京 😀 ${'😀東é'.repeat(40 + (i % 13))}`);
     const bytes = handMade(
       [
         {
@@ -533,6 +517,39 @@ describe('readXlsx: workbooks written by other tools', () => {
     );
     const { rows } = await readXlsx(bytes, 'unicode.xlsx', {});
     expect(rows).toEqual(texts.map((text) => [text, `=${text}`]));
+  });
+
+  it('reads big parts of a zip whose entries give their sizes after their data, even after one that looks like a header', async () => {
+    const data = Array.from(
+      { length: 30_000 },
+      (_, i) => `<row r="${i + 1}">${inline(`A${i + 1}`, `row ${i + 1}`)}</row>`,
+    );
+    const parts: [string, string | Uint8Array, boolean][] = [
+      [
+        'xl/workbook.xml',
+        `<workbook xmlns="${MAIN_NS}" xmlns:r="${REL_NS}"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+        true,
+      ],
+      ['xl/_rels/workbook.xml.rels', relationships([['rId1', 'worksheet', 'worksheets/sheet1.xml']]), true],
+      // Over a megabyte, so it is inflated as a stream.
+      [
+        'xl/worksheets/sheet1.xml',
+        `<worksheet xmlns="${MAIN_NS}"><sheetData>${data.join('')}</sheetData></worksheet>`,
+        true,
+      ],
+    ];
+    const expected = Array.from({ length: 30_000 }, (_, i) => [`row ${i + 1}`]);
+    expect((await readXlsx(streamedZipOf(parts), 'streamed.xlsx', {})).rows).toEqual(expected);
+
+    // A stored entry (an embedded object, say) that holds what looks like a local header, one
+    // that claims 2 GB of data: a reader that goes by the local headers loses its way here.
+    const header = Buffer.alloc(34);
+    header.writeUInt32LE(0x04034b50, 0);
+    header.writeUInt32LE(0x7fffffff, 18);
+    header.writeUInt16LE(4, 26);
+    header.write('junk', 30);
+    const misleading = streamedZipOf([['xl/embeddings/object.bin', header, false], ...parts]);
+    expect((await readXlsx(misleading, 'streamed.xlsx', {})).rows).toEqual(expected);
   });
 });
 
@@ -569,19 +586,42 @@ describe('readXlsx: files it cannot read', () => {
     expect(error.message).toContain('not an Excel workbook');
   });
 
-  it('refuses a workbook whose parts fail their checksum', async () => {
-    const sheet = `<worksheet xmlns="${MAIN_NS}"><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>`;
-    const whole = zipOf({
-      'xl/workbook.xml': `<workbook xmlns="${MAIN_NS}" xmlns:r="${REL_NS}"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>`,
-      'xl/_rels/workbook.xml.rels': relationships([['rId1', 'worksheet', 'worksheets/sheet1.xml']]),
-      'xl/worksheets/sheet1.xml': sheet,
-    });
-    expect((await readXlsx(whole, 'fine.xlsx', {})).rows).toEqual([['1']]);
-    const corrupt = Buffer.from(whole);
-    corrupt.write('2', corrupt.indexOf('<v>1</v>') + 3);
-    const error = await failure(readXlsx(new Uint8Array(corrupt), 'corrupt.xlsx', {}));
-    expect(error.code).toBe('FILE_UNREADABLE');
-    expect(error.message).toContain('"corrupt.xlsx" could not be opened');
+  it('refuses a workbook whose parts do not inflate, or whose XML is broken or cut short', async () => {
+    const sheetXml = `<worksheet xmlns="${MAIN_NS}"><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>`;
+    const workbook = (sheet: string, options: { deflate?: boolean } = {}): Uint8Array =>
+      zipOf(
+        {
+          'xl/worksheets/sheet1.xml': sheet,
+          'xl/workbook.xml': `<workbook xmlns="${MAIN_NS}" xmlns:r="${REL_NS}"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+          'xl/_rels/workbook.xml.rels': relationships([['rId1', 'worksheet', 'worksheets/sheet1.xml']]),
+        },
+        options,
+      );
+    const damagedAs = async (bytes: Uint8Array, name: string): Promise<void> => {
+      const error = await failure(readXlsx(bytes, name, {}));
+      expect(error.code).toBe('FILE_UNREADABLE');
+      expect(error.message).toContain(`"${name}" could not be opened`);
+    };
+    expect((await readXlsx(workbook(sheetXml, { deflate: true }), 'fine.xlsx', {})).rows).toEqual([['1']]);
+    expect((await readXlsx(workbook(sheetXml), 'fine.xlsx', {})).rows).toEqual([['1']]);
+
+    // The sheet is the first entry: its deflated data follows a 30-byte header and its name.
+    // Small parts are inflated whole, big ones (over a megabyte) as a stream.
+    const rows = Array.from({ length: 30_000 }, (_, i) => `<row r="${i + 1}"><c r="A${i + 1}"><v>${i}</v></c></row>`);
+    const bigSheetXml = sheetXml.replace(/<sheetData>.*<\/sheetData>/, `<sheetData>${rows.join('')}</sheetData>`);
+    expect((await readXlsx(workbook(bigSheetXml, { deflate: true }), 'big.xlsx', {})).rows).toHaveLength(30_000);
+    for (const sheet of [sheetXml, bigSheetXml]) {
+      const garbled = workbook(sheet, { deflate: true });
+      const data = 30 + 'xl/worksheets/sheet1.xml'.length;
+      garbled.fill(0xff, data, data + 8);
+      await damagedAs(garbled, 'garbled.xlsx');
+    }
+
+    const broken = Buffer.from(workbook(sheetXml));
+    broken.write('</rox>', broken.indexOf('</row>'));
+    await damagedAs(new Uint8Array(broken), 'broken.xlsx');
+
+    await damagedAs(workbook(sheetXml.slice(0, sheetXml.indexOf('</sheetData>'))), 'cut.xlsx');
   });
 
   it('refuses a workbook that lists a worksheet it does not hold, or rows beyond what Excel allows', async () => {
@@ -701,6 +741,54 @@ describe('writing workbooks', () => {
     expect(written.getColumn(4).width).toBe(60);
     expect(written.getColumn(3).width).toBe(8);
     expect(await temps()).toEqual([]);
+  });
+
+  /** A long model output with emoji (one of several code points), CJK outside the BMP and accents. */
+  const astral = (i: number): string =>
+    `${i} 😀 東京 ${'🎉'.repeat(i % 13)} 𠮷野家 ${'é'.repeat(i % 7)} ${'x'.repeat(i % 300)} 👩‍👩‍👧 end`;
+
+  // ExcelJS's own zip writer (JSZip) encodes each part in slices of 16,384 UTF-16 units, and a
+  // character outside the BMP that straddled two slices came out as two U+FFFD: in 5,000 rows
+  // like these, a few rows lost a character.
+  it('writes emoji and CJK text in thousands of rows without losing a character', async () => {
+    const texts = Array.from({ length: 5000 }, (_, i) => astral(i));
+    const path = join(dir, 'emoji.xlsx');
+    await writeResultsXlsx(
+      path,
+      ['input', 'output'],
+      texts.map((text) => [text, `=${text}`]),
+    );
+    const { rows } = await readXlsx(await readFile(path), 'emoji.xlsx', {});
+    expect(rows).toEqual([['input', 'output'], ...texts.map((text) => [text, `=${text}`])]);
+  });
+
+  it("writes back emoji and CJK text in thousands of rows, and keeps the workbook's own, without losing a character", async () => {
+    const inputs = Array.from({ length: 5000 }, (_, i) => astral(i));
+    const outputs = inputs.map((text, i) => `${astral(i + 1)} / ${text}`);
+    // Made with fflate, not ExcelJS, so that the source itself has every character.
+    const source = handMade(
+      [
+        {
+          name: 'Data',
+          data: [
+            '<row r="1"><c r="A1" t="inlineStr"><is><t>input</t></is></c></row>',
+            ...inputs.map((_, i) => `<row r="${i + 2}"><c r="A${i + 2}" t="s"><v>${i}</v></c></row>`),
+          ].join(''),
+        },
+      ],
+      { sharedStrings: inputs.map((text) => `<si><t>${text}</t></si>`) },
+    );
+    const outPath = join(dir, 'emoji-back.xlsx');
+    await writeBackXlsx({
+      source,
+      sheet: 'Data',
+      headerRowNumber: 1,
+      newColumns: ['output'],
+      values: new Map(outputs.map((text, i) => [i + 2, [text]])),
+      outPath,
+    });
+    const { rows } = await readXlsx(await readFile(outPath), 'emoji-back.xlsx', {});
+    expect(rows).toEqual([['input', 'output'], ...inputs.map((text, i) => [text, outputs[i]])]);
   });
 
   it("cuts a string longer than Excel's cell limit of 32,767 characters", async () => {

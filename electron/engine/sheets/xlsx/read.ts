@@ -1,0 +1,86 @@
+import { RowbotError } from '../../../../shared/errors.ts';
+import { readCells, readSharedStrings } from './cells.ts';
+import { checkSignature, damaged, pickSheet, quotedList } from './checks.ts';
+import { readNumberFormats } from './number-format.ts';
+import { readWorkbookParts } from './package.ts';
+import { openZip } from './zip.ts';
+
+/** One worksheet as Excel shows it: every cell as its displayed text. */
+export interface XlsxSheet {
+  /** Every worksheet of the workbook in tab order, hidden ones included (chart sheets are not worksheets). */
+  sheetNames: string[];
+  /** The sheet that was read. */
+  sheet: string;
+  /** From the first row with a value to the last; an empty row is []; trailing empty cells are trimmed. */
+  rows: string[][];
+  /** rowNumbers[i] is the 1-based worksheet row number of rows[i]. */
+  rowNumbers: number[];
+}
+
+/** Reads the sheet, inflating its big parts as a stream or whole. */
+async function readSheet(
+  bytes: Uint8Array,
+  fileName: string,
+  wanted: string | undefined,
+  stream: boolean,
+): Promise<XlsxSheet> {
+  const zip = openZip(bytes, { stream });
+  const workbook = await readWorkbookParts(zip, fileName);
+  const sheetNames = workbook.sheets.map((sheet) => sheet.name);
+  const chosen = pickSheet(workbook.sheets, wanted, fileName);
+  const formats = await readNumberFormats(zip, workbook.styles);
+  const sharedStrings = await readSharedStrings(zip, workbook.sharedStrings);
+  const used = await readCells(zip, chosen.entry, { formats, sharedStrings, date1904: workbook.date1904 });
+
+  if (used.size === 0) {
+    const others = sheetNames.filter((name) => name !== chosen.name);
+    throw new RowbotError(
+      'FILE_EMPTY',
+      `The sheet "${chosen.name}" in "${fileName}" is empty.${others.length > 0 ? ` Choose another sheet (${quotedList(others)}), or add` : ' Add'} a header row and at least one row of data, save it, and import it again.`,
+    );
+  }
+  let first = Infinity;
+  let last = 0;
+  for (const rowNumber of used.keys()) {
+    if (rowNumber < first) first = rowNumber;
+    if (rowNumber > last) last = rowNumber;
+  }
+  const rows: string[][] = [];
+  const rowNumbers: number[] = [];
+  for (let rowNumber = first; rowNumber <= last; rowNumber += 1) {
+    const cells = used.get(rowNumber) ?? [];
+    // Fill the holes left by empty cells.
+    for (let i = 0; i < cells.length; i += 1) cells[i] ??= '';
+    rows.push(cells);
+    rowNumbers.push(rowNumber);
+  }
+  return { sheetNames, sheet: chosen.name, rows, rowNumbers };
+}
+
+/**
+ * Reads one worksheet of an .xlsx workbook, every cell as the text Excel shows. It reads the
+ * zip's parts itself (workbook, relationships, styles, shared strings, the one worksheet) and
+ * parses their XML as it inflates them: no model of the workbook is built, and ExcelJS is never
+ * loaded.
+ */
+export async function readXlsx(
+  bytes: Uint8Array,
+  fileName: string,
+  options: { sheet?: string } = {},
+): Promise<XlsxSheet> {
+  checkSignature(bytes, fileName);
+  try {
+    return await readSheet(bytes, fileName, options.sheet, true);
+  } catch (error) {
+    if (error instanceof RowbotError) throw error;
+  }
+  // fflate's streaming reader can misread a sound zip (see streamEntry): read it again with each
+  // part inflated whole before calling it damaged.
+  try {
+    return await readSheet(bytes, fileName, options.sheet, false);
+  } catch (error) {
+    if (error instanceof RowbotError) throw error;
+    // fflate's errors (a zip cut short or damaged), saxes' (malformed XML) and our own checks.
+    throw damaged(fileName);
+  }
+}
