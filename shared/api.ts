@@ -3,6 +3,7 @@
  * declared here once; Electron IPC and the `rowbot serve` HTTP transport both carry it.
  */
 import type { ErrorPayload } from './errors.ts';
+import type { KeyId } from './providers.ts';
 import type { ExportOptions, ImportOptions, ImportSettings } from './sheets.ts';
 
 /** `skipped`: every placeholder of the row was empty, so nothing was sent (a job setting). */
@@ -26,6 +27,8 @@ export interface OpenAiProviderConfig {
   /** e.g. https://api.openai.com/v1; requests go to {baseUrl}/chat/completions. */
   baseUrl: string;
   model: string;
+  /** Which saved key to send (default: the OpenAI key); null sends none (local servers). */
+  keyId?: KeyId | null;
 }
 
 export interface AnthropicProviderConfig {
@@ -94,12 +97,20 @@ export interface JobUsage {
 
 /** Whether a provider has a key; the key itself never crosses to the UI. */
 export interface KeyStatus {
-  provider: Exclude<ProviderKind, 'demo'>;
+  provider: KeyId;
   set: boolean;
   lastFour: string | null;
   /** saved: encrypted in the OS keychain; session: typed in this run only; environment: an env variable. */
   source: 'saved' | 'session' | 'environment' | null;
   envVar: string;
+}
+
+/** The answer to "Test connection", in plain words. */
+export interface ConnectionTest {
+  ok: boolean;
+  message: string;
+  /** Model names the provider offers, when it lists them. */
+  models: string[];
 }
 
 /** What a run will cost and take, as a range, before anything is sent. */
@@ -228,6 +239,7 @@ export const COMMAND_NAMES = [
   'setKey',
   'clearKey',
   'estimateJob',
+  'testConnection',
   'importUpload',
   'importDialog',
   'reimport',
@@ -265,6 +277,8 @@ export interface CommandInputs {
   setKey: { provider: KeyStatus['provider']; key: string };
   clearKey: { provider: KeyStatus['provider'] };
   estimateJob: Omit<CreateJobInput, 'name'>;
+  /** Lists the provider's models where its API offers that, otherwise sends a one-token request. */
+  testConnection: { provider: ProviderConfig };
   importUpload: { fileName: string; dataBase64: string; options?: ImportOptions };
   importDialog: { options?: ImportOptions };
   /** The same file again with other settings (encoding, delimiter, header, sheet). */
@@ -298,6 +312,7 @@ export interface CommandOutputs {
   setKey: KeyStatus[];
   clearKey: KeyStatus[];
   estimateJob: JobEstimate;
+  testConnection: ConnectionTest;
   importUpload: ImportOutcome;
   importDialog: ImportOutcome;
   reimport: SheetPreview;

@@ -11,6 +11,7 @@ import {
   type ProviderConfig,
   type RunSettings,
 } from './api.ts';
+import { KEY_IDS } from './providers.ts';
 import {
   ENCODINGS,
   EXPORT_FORMATS,
@@ -33,7 +34,9 @@ const model = z.string().trim().min(1, 'is required').max(200);
 
 export const providerConfigSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('demo'), model }).strict(),
-  z.object({ kind: z.literal('openai'), baseUrl: httpUrl, model }).strict(),
+  z
+    .object({ kind: z.literal('openai'), baseUrl: httpUrl, model, keyId: z.enum(KEY_IDS).nullable().optional() })
+    .strict(),
   z.object({ kind: z.literal('anthropic'), baseUrl: httpUrl, model }).strict(),
 ]) satisfies z.ZodType<ProviderConfig, unknown>;
 
@@ -65,7 +68,7 @@ export const importOptionsSchema = z
   })
   .strict() satisfies z.ZodType<ImportOptions, unknown>;
 
-const keyProvider = z.enum(['openai', 'anthropic']);
+const keyProvider = z.enum(KEY_IDS);
 
 const createJobInput = z
   .object({
@@ -95,6 +98,7 @@ export const commandInputs = {
     .strict(),
   clearKey: z.object({ provider: keyProvider }).strict(),
   estimateJob: createJobInput.omit({ name: true }),
+  testConnection: z.object({ provider: providerConfigSchema }).strict(),
   importUpload: z
     .object({
       fileName: z.string().min(1).max(260),

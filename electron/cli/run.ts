@@ -1,6 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { MAX_CONCURRENCY, type JobEstimate, type ProviderConfig, type RunSettings } from '../../shared/api.ts';
+import {
+  MAX_CONCURRENCY,
+  type JobEstimate,
+  type ProviderConfig,
+  type ProviderKind,
+  type RunSettings,
+} from '../../shared/api.ts';
+import { KEY_ENV, PROVIDER_PRESETS, type KeyId } from '../../shared/providers.ts';
 import { RowbotError } from '../../shared/errors.ts';
 import { httpUrl } from '../../shared/schemas.ts';
 import { checkTemplate, describeTemplateProblem } from '../../shared/template.ts';
@@ -46,11 +53,16 @@ export const RUN_OPTIONS = {
   json: { type: 'boolean', default: false },
 } as const;
 
-const PROVIDERS = {
-  demo: { baseUrl: '', keyEnv: '' },
-  openai: { baseUrl: 'https://api.openai.com/v1', keyEnv: 'OPENAI_API_KEY' },
-  anthropic: { baseUrl: 'https://api.anthropic.com/v1', keyEnv: 'ANTHROPIC_API_KEY' },
-} as const;
+/** demo, openai, anthropic, and every preset (ollama, groq, openrouter…) by its id. */
+const PROVIDERS: Record<string, { kind: ProviderKind; baseUrl: string; keyEnv: string; keyId: KeyId | null }> = {
+  demo: { kind: 'demo', baseUrl: '', keyEnv: '', keyId: null },
+  ...Object.fromEntries(
+    PROVIDER_PRESETS.map((p) => [
+      p.id,
+      { kind: p.kind, baseUrl: p.baseUrl, keyEnv: p.keyId ? KEY_ENV[p.keyId] : '', keyId: p.keyId },
+    ]),
+  ),
+};
 
 type Values = ReturnType<typeof parse>['values'];
 
@@ -106,9 +118,10 @@ function settingsFromFlags(values: Values): Partial<RunSettings> {
 }
 
 function providerFromFlags(values: Values): { provider: ProviderConfig; keyEnv: string } {
-  const kind = values.provider;
-  if (!(kind in PROVIDERS)) throw new UsageError(`--provider must be demo, openai or anthropic, not "${kind}".`);
-  const preset = PROVIDERS[kind as keyof typeof PROVIDERS];
+  const id = values.provider;
+  const preset = PROVIDERS[id];
+  if (!preset) throw new UsageError(`--provider must be one of ${Object.keys(PROVIDERS).join(', ')}, not "${id}".`);
+  const { kind } = preset;
   if (kind === 'demo') return { provider: { kind: 'demo', model: values.model ?? 'demo' }, keyEnv: '' };
   const baseUrl = values['base-url'] ?? preset.baseUrl;
   if (!httpUrl.safeParse(baseUrl).success) {
@@ -159,7 +172,8 @@ export async function runCommand(args: string[]): Promise<number> {
       if (Object.keys(settings).length > 0) engine.updateJobSettings(jobId, settings);
       if (values['retry-failed']) engine.retryRows(jobId, 'failed');
       const { provider } = engine.getJob(jobId);
-      if (provider.kind !== 'demo') apiKey = process.env[values['api-key-env'] ?? PROVIDERS[provider.kind].keyEnv];
+      if (provider.kind !== 'demo')
+        apiKey = process.env[values['api-key-env'] ?? PROVIDERS[provider.kind]?.keyEnv ?? ''];
     } else {
       const created = await createFromFlags(engine, values, positionals, settings, (key) => (apiKey = key));
       if (created === null) return EXIT.allDone;
@@ -195,7 +209,7 @@ async function createFromFlags(
     throw new UsageError('Give a prompt with --template "…{{column}}…" or --template-file FILE.');
   const { provider, keyEnv } = providerFromFlags(values);
   const key = keyEnv ? process.env[keyEnv] : undefined;
-  if (provider.kind !== 'demo' && !key && provider.baseUrl === PROVIDERS[provider.kind].baseUrl) {
+  if (provider.kind !== 'demo' && !key && keyEnv && provider.baseUrl === PROVIDERS[values.provider]?.baseUrl) {
     throw new UsageError(
       `No API key: set the ${keyEnv} environment variable (or name another one with --api-key-env).`,
     );

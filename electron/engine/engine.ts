@@ -9,6 +9,7 @@ import {
   type EventMessage,
   type EventName,
   type EventPayloads,
+  type ConnectionTest,
   type JobDetail,
   type JobEstimate,
   type KeyStatus,
@@ -29,6 +30,7 @@ import { MemoryKeyStore, type KeyStore } from './keys.ts';
 import { costOf, priceOf } from './pricing.ts';
 import { AnthropicProvider } from './providers/anthropic.ts';
 import { DemoProvider } from './providers/demo.ts';
+import { testConnection } from './providers/connection.ts';
 import { OpenAiCompatibleProvider } from './providers/openai.ts';
 import type { Provider, ProviderError } from './providers/provider.ts';
 import { JobRunner, type JobRunnerOptions, type RunOutcome, type StopReason } from './scheduler/job-runner.ts';
@@ -208,6 +210,22 @@ export class Engine {
   #checkSize(fileName: string, size: number): void {
     const max = this.#options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     if (size > max) throw tooLarge(fileName, size, max);
+  }
+
+  /** The key a provider sends: the one its preset names (none for local servers), else its kind's. */
+  #keyFor(config: ProviderConfig): string | undefined {
+    if (config.kind === 'demo') return undefined;
+    const keyId = config.kind === 'openai' && config.keyId !== undefined ? config.keyId : config.kind;
+    return keyId === null ? undefined : this.#keys.get(keyId);
+  }
+
+  testConnection(config: ProviderConfig): Promise<ConnectionTest> {
+    return testConnection(
+      config,
+      this.#http,
+      this.#options.resolveApiKey?.(config) ?? this.#keyFor(config),
+      this.#provider(config, DEFAULT_RUN_SETTINGS),
+    );
   }
 
   getKeys(): KeyStatus[] {
@@ -558,7 +576,7 @@ export class Engine {
 
   #provider(config: ProviderConfig, settings: RunSettings): Provider {
     this.#http.ensureConnections(settings.autoConcurrency ? MAX_CONCURRENCY : settings.concurrency);
-    const apiKey = this.#options.resolveApiKey?.(config) ?? this.#keys.get(config.kind);
+    const apiKey = this.#options.resolveApiKey?.(config) ?? this.#keyFor(config);
     switch (config.kind) {
       case 'demo':
         return new DemoProvider({ latencyMs: this.#options.demoLatencyMs });

@@ -29,6 +29,7 @@ export function createHandlers(engine: Engine, hooks: ShellHooks): Handlers {
     setKey: ({ provider, key }) => engine.setKey(provider, key),
     clearKey: ({ provider }) => engine.clearKey(provider),
     estimateJob: (input) => engine.estimateJob(input),
+    testConnection: ({ provider }) => engine.testConnection(provider),
     importUpload: async ({ fileName, dataBase64, options }) => ({
       kind: 'imported',
       preview: await engine.importBytes(fileName, Buffer.from(dataBase64, 'base64'), options),

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { KeyStatus, ProviderKind } from '../../shared/api.ts';
+import type { KeyStatus } from '../../shared/api.ts';
+import type { KeyId } from '../../shared/providers.ts';
 import { RowbotError } from '../../shared/errors.ts';
 import { KEY_ENV, KEY_PROVIDERS, lastFour, type KeyStore } from '../engine/keys.ts';
 
@@ -11,7 +12,7 @@ export interface SafeStorageLike {
   decryptString(encrypted: Buffer): string;
 }
 
-type Saved = Partial<Record<(typeof KEY_PROVIDERS)[number], string>>;
+type Saved = Partial<Record<KeyId, string>>;
 
 /**
  * API keys encrypted with the OS keychain (Electron safeStorage) in a small JSON file in
@@ -31,8 +32,7 @@ export class SafeStorageKeyStore implements KeyStore {
     this.#saved = this.#load();
   }
 
-  get(provider: ProviderKind): string | undefined {
-    if (provider === 'demo') return undefined;
+  get(provider: KeyId): string | undefined {
     const sealed = this.#saved[provider];
     if (sealed) {
       try {
@@ -45,8 +45,7 @@ export class SafeStorageKeyStore implements KeyStore {
     return this.#env[KEY_ENV[provider]] || undefined;
   }
 
-  set(provider: ProviderKind, key: string): void {
-    if (provider === 'demo') return;
+  set(provider: KeyId, key: string): void {
     if (!this.#safe.isEncryptionAvailable()) {
       throw new RowbotError(
         'FORBIDDEN',
@@ -57,8 +56,7 @@ export class SafeStorageKeyStore implements KeyStore {
     this.#store();
   }
 
-  clear(provider: ProviderKind): void {
-    if (provider === 'demo') return;
+  clear(provider: KeyId): void {
     const { [provider]: _removed, ...rest } = this.#saved;
     this.#saved = rest;
     this.#store();

@@ -64,7 +64,7 @@ describe.skipIf(!binary)('the Electron app: import, run, export', () => {
       await page.getByRole('textbox', { name: 'Prompt template' }).fill('Country of {{city}}?');
       await page.getByRole('radio', { name: /OpenAI-compatible API/ }).check();
       await page.getByRole('textbox', { name: 'API address' }).fill(mock.baseUrl);
-      await page.getByRole('textbox', { name: 'Model' }).fill('mock-1');
+      await page.getByRole('combobox', { name: 'Model' }).fill('mock-1');
       await page.getByRole('button', { name: 'Run 3 rows' }).click();
       await expect
         .poll(() => page.getByRole('progressbar', { name: 'Job progress' }).getAttribute('aria-valuenow'), {

@@ -73,7 +73,10 @@ describe('rowbot serve in Chromium: the whole slice', () => {
 
     await page.getByRole('radio', { name: /OpenAI-compatible API/ }).check();
     await page.getByRole('textbox', { name: 'API address' }).fill(mock.baseUrl);
-    await page.getByRole('textbox', { name: 'Model' }).fill('mock-1');
+    await page.getByRole('combobox', { name: 'Model' }).fill('mock-1');
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByRole('status').filter({ hasText: '✓ Connected' }).waitFor();
+    mock.resetCounters();
     await page.getByRole('spinbutton', { name: 'Rows at once' }).fill(String(CONCURRENCY));
     await page.getByRole('button', { name: `Run ${ROWS} rows` }).scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SCREENSHOTS, 'slice-2b-new-job.png') });

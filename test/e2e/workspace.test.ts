@@ -46,7 +46,7 @@ describe('the live workspace in Chromium, against the mock server', () => {
     await page.getByRole('textbox', { name: 'Prompt template' }).fill(`${name}: summarize item {{item}}`);
     await page.getByRole('radio', { name: /OpenAI-compatible API/ }).check();
     await page.getByRole('textbox', { name: 'API address' }).fill(mock.baseUrl);
-    await page.getByRole('textbox', { name: 'Model' }).fill('mock-1');
+    await page.getByRole('combobox', { name: 'Model' }).fill('mock-1');
     await page.getByRole('spinbutton', { name: 'Rows at once' }).fill(String(concurrency));
     await page.getByRole('button', { name: `Run ${rows} rows` }).click();
     await page.getByRole('group', { name: 'Run controls' }).waitFor();

@@ -108,7 +108,7 @@ describe('the rowbot CLI', () => {
     [['--concurrency', '0'], '--concurrency must be a whole number from 1 to 1,000, not "0"'],
     [['--concurrency', '2.5'], '--concurrency must be a whole number'],
     [['--rpm=-5'], '--rpm must be a whole number from 1'],
-    [['--provider', 'foo'], '--provider must be demo, openai or anthropic, not "foo"'],
+    [['--provider', 'foo'], '--provider must be one of demo, openai, anthropic, ollama'],
     [
       ['--provider', 'openai', '--base-url', 'ftp://x', '--model', 'm'],
       '--base-url must be an http:// or https:// address',

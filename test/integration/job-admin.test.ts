@@ -85,3 +85,50 @@ describe('estimates before a run', () => {
     ).toThrow(/not a column/);
   });
 });
+
+describe('Test connection', () => {
+  let bench: Bench;
+  afterEach(async () => {
+    await bench?.close();
+  });
+
+  const at = (baseUrl: string, model = 'mock-1') => ({ kind: 'openai' as const, baseUrl, model });
+
+  it('lists the models, and suggests one when the name is wrong', async () => {
+    bench = await openBench({ models: ['mock-1', 'mock-2-large'] });
+    const ok = await bench.engine.testConnection(at(bench.mock.baseUrl));
+    expect(ok).toEqual({ ok: true, message: 'Connected. 2 models available.', models: ['mock-1', 'mock-2-large'] });
+    const typo = await bench.engine.testConnection(at(bench.mock.baseUrl, 'mock-2-lrge'));
+    expect(typo.ok).toBe(false);
+    expect(typo.message).toContain('no model called “mock-2-lrge”. Did you mean “mock-2-large”');
+  });
+
+  it('falls back to a one-token request on a server without a model list', async () => {
+    bench = await openBench();
+    const result = await bench.engine.testConnection(at(bench.mock.baseUrl));
+    expect(result).toMatchObject({ ok: true, models: [] });
+    expect(result.message).toContain('a one-token request worked');
+    expect(bench.mock.totalRequests).toBe(1);
+  });
+
+  it('explains a rejected key and an address where nothing answers', async () => {
+    bench = await openBench({ requireKey: 'sk-right', models: ['mock-1'] });
+    const rejected = await bench.engine.testConnection(at(bench.mock.baseUrl));
+    expect(rejected.message).toBe(
+      'The provider rejected the API key (Incorrect API key provided: sk-…wxyz.). Check the key in Settings.',
+    );
+    bench.engine.setKey('openai', 'sk-right');
+    expect((await bench.engine.testConnection(at(bench.mock.baseUrl))).ok).toBe(true);
+    const nobody = await bench.engine.testConnection(at('http://127.0.0.1:9/v1'));
+    expect(nobody.ok).toBe(false);
+    expect(nobody.message).toContain('Nothing answers at http://127.0.0.1:9/v1');
+    expect(nobody.message).toContain('connection refused');
+  });
+
+  it('sends the key a preset names, and none for a local server', async () => {
+    bench = await openBench({ requireKey: 'gsk-groq-key', models: ['mock-1'] });
+    bench.engine.setKey('groq', 'gsk-groq-key');
+    expect((await bench.engine.testConnection({ ...at(bench.mock.baseUrl), keyId: 'groq' })).ok).toBe(true);
+    expect((await bench.engine.testConnection({ ...at(bench.mock.baseUrl), keyId: null })).ok).toBe(false);
+  });
+});

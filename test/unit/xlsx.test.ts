@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import { strToU8, Zip, ZipDeflate, ZipPassThrough, zipSync } from 'fflate';
+import { strFromU8, strToU8, unzipSync, Zip, ZipDeflate, ZipPassThrough, zipSync } from 'fflate';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -789,6 +789,106 @@ describe('writing workbooks', () => {
     });
     const { rows } = await readXlsx(await readFile(outPath), 'emoji-back.xlsx', {});
     expect(rows).toEqual([['input', 'output'], ...inputs.map((text, i) => [text, outputs[i]])]);
+  });
+
+  it('writes a workbook that ExcelJS opens: a bold header, the Text format on formula-like cells, no formulas', async () => {
+    const path = join(dir, 'styles.xlsx');
+    await writeResultsXlsx(
+      path,
+      ['name', '=header'],
+      [
+        ['=HYPERLINK("http://evil")', 'plain'],
+        [7, '-1'],
+      ],
+    );
+    const sheet = (await load(path)).worksheets[0];
+    if (!sheet) throw new Error('no sheet');
+    expect(sheet.name).toBe('Results');
+    expect(sheet.getCell('A1').font?.bold).toBe(true);
+    expect(sheet.getCell('B1').font?.bold).toBe(true);
+    expect(sheet.getCell('B1').numFmt).toBe('@');
+    const formulaLike = sheet.getCell('A2');
+    expect(formulaLike.type).toBe(ExcelJS.ValueType.String);
+    expect(formulaLike.value).toBe('=HYPERLINK("http://evil")');
+    expect(formulaLike.formula).toBeUndefined();
+    expect(formulaLike.numFmt).toBe('@');
+    expect(formulaLike.font?.bold).toBeFalsy();
+    expect(sheet.getCell('B2').numFmt).toBeUndefined();
+    expect(sheet.getCell('A3').value).toBe(7);
+    expect(sheet.getCell('B3').numFmt).toBe('@');
+
+    const parts = unzipSync(await readFile(path));
+    expect(Object.keys(parts).sort()).toEqual([
+      '[Content_Types].xml',
+      '_rels/.rels',
+      'xl/_rels/workbook.xml.rels',
+      'xl/styles.xml',
+      'xl/workbook.xml',
+      'xl/worksheets/sheet1.xml',
+    ]);
+    const xml = strFromU8(parts['xl/worksheets/sheet1.xml'] as Uint8Array);
+    expect(xml).not.toMatch(/<f[ >]/);
+    expect(xml).toContain('<c r="A2" s="2" t="inlineStr"><is><t>=HYPERLINK("http://evil")</t></is></c>');
+  });
+
+  it('escapes markup, keeps CR and control characters as Excel does, and never writes XML a parser refuses', async () => {
+    const path = join(dir, 'escapes.xlsx');
+    const texts = [
+      'a & b <c> "q" \'s\'',
+      'bell\u0007 nul\u0000 esc\u001B end',
+      'crlf\r\nline\rcr',
+      '_x0041_ is not an A',
+      ' lead and trail ',
+      'not a character: \uFFFE',
+    ];
+    await writeResultsXlsx(
+      path,
+      ['text', '\u0001odd <header>'],
+      [...texts.map((text) => [text]), ['lone \uD800 half']],
+    );
+    const { rows } = await readXlsx(await readFile(path), 'escapes.xlsx', {});
+    expect(rows).toEqual([['text', '\u0001odd <header>'], ...texts.map((text) => [text]), ['lone \uFFFD half']]);
+    const sheet = (await load(path)).worksheets[0];
+    expect(sheet?.getCell('A2').value).toBe('a & b <c> "q" \'s\'');
+    expect(sheet?.getCell('A4').value).toBe('crlf\r\nline\rcr');
+    expect(sheet?.getCell('A6').value).toBe(' lead and trail ');
+    const xml = strFromU8(unzipSync(await readFile(path))['xl/worksheets/sheet1.xml'] as Uint8Array);
+    // eslint-disable-next-line no-control-regex -- no raw control character may reach the XML
+    expect(xml).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\r\uFFFE]/);
+    expect(xml).toContain('bell_x0007_ nul_x0000_ esc_x001B_ end');
+    expect(xml).toContain('_x005F_x0041_ is not an A');
+  });
+
+  it('refuses more rows than a worksheet holds, before writing anything', async () => {
+    const path = join(dir, 'too-many.xlsx');
+    const rows: (string | number | null)[][] = new Array<(string | number | null)[]>(1_048_576).fill(['x']);
+    const error = await failure(writeResultsXlsx(path, ['a'], rows));
+    expect(error.code).toBe('EXPORT_FAILED');
+    expect(error.message).toContain('at most 1,048,576 rows');
+    expect(await readdir(dir)).not.toContain('too-many.xlsx');
+    expect(await temps()).toEqual([]);
+  });
+
+  it('gives the event loop a turn every few thousand rows', async () => {
+    // Building the whole workbook model blocked the event loop for the whole write: over a second for these rows.
+    let turns = 0;
+    let longestWait = 0;
+    let last = performance.now();
+    let writing = true;
+    const tick = (): void => {
+      const now = performance.now();
+      longestWait = Math.max(longestWait, now - last);
+      last = now;
+      turns += 1;
+      if (writing) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const rows = Array.from({ length: 40_000 }, (_, i) => [`row ${i}`, i, 'x'.repeat(200)]);
+    await writeResultsXlsx(join(dir, 'turns.xlsx'), ['name', 'n', 'output'], rows);
+    writing = false;
+    expect(turns).toBeGreaterThanOrEqual(10);
+    // Some milliseconds a batch; generous for a busy machine.
+    expect(longestWait).toBeLessThan(500);
   });
 
   it("cuts a string longer than Excel's cell limit of 32,767 characters", async () => {

@@ -48,6 +48,19 @@ export class HttpClient {
   }
 
   async postJson(url: string, payload: unknown, options: PostOptions): Promise<HttpResponse> {
+    return this.#request('POST', url, JSON.stringify(payload), options);
+  }
+
+  async get(url: string, options: PostOptions): Promise<HttpResponse> {
+    return this.#request('GET', url, undefined, options);
+  }
+
+  async #request(
+    method: 'GET' | 'POST',
+    url: string,
+    body: string | undefined,
+    options: PostOptions,
+  ): Promise<HttpResponse> {
     const target = new URL(url);
     const pool = this.#pool(target.origin);
     // One timer per request, cleared as soon as it ends (AbortSignal.timeout would keep
@@ -60,14 +73,18 @@ export class HttpClient {
     else outer?.addEventListener('abort', onAbort, { once: true });
     try {
       const response = await pool.request({
-        method: 'POST',
+        method,
         path: `${target.pathname}${target.search}`,
-        headers: { 'content-type': 'application/json', accept: 'application/json', ...options.headers },
-        body: JSON.stringify(payload),
+        headers: {
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...options.headers,
+        },
+        body,
         signal: controller.signal,
       });
-      const body = await response.body.text();
-      return { status: response.statusCode, headers: response.headers, body };
+      const text = await response.body.text();
+      return { status: response.statusCode, headers: response.headers, body: text };
     } catch (error) {
       if (controller.signal.reason instanceof HttpTimeoutError && !outer?.aborted) throw controller.signal.reason;
       throw error;

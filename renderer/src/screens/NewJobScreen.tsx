@@ -1,11 +1,13 @@
 import { useEffect, useState } from 'react';
 import {
   MAX_CONCURRENCY,
+  type ConnectionTest,
   type JobEstimate,
   type KeyStatus,
   type ProviderConfig,
   type SheetPreview,
 } from '../../../shared/api.ts';
+import { KEY_NAMES, PROVIDER_PRESETS, presetById, type KeyId } from '../../../shared/providers.ts';
 import { checkTemplate, describeTemplateProblem } from '../../../shared/template.ts';
 import { FilePicker } from '../components/FilePicker.tsx';
 import { SheetPreviewTable } from '../components/SheetPreviewTable.tsx';
@@ -32,6 +34,9 @@ export function NewJobScreen() {
   );
   const [concurrency, setConcurrency] = useState(preferences.concurrency);
   const [keys, setKeys] = useState<KeyStatus[]>([]);
+  const [presetId, setPresetId] = useState('openai');
+  const [connection, setConnection] = useState<ConnectionTest | null>(null);
+  const [testing, setTesting] = useState(false);
   const [estimate, setEstimate] = useState<JobEstimate | null>(null);
   const [skipEmptyRows, setSkipEmptyRows] = useState(true);
   const [useCache, setUseCache] = useState(true);
@@ -45,13 +50,43 @@ export function NewJobScreen() {
     providerKind !== 'demo' && (!URL.canParse(baseUrl) || model.trim() === '')
       ? 'Enter the API address (starting with https://) and a model name.'
       : null;
+  const preset = providerKind === 'openai' ? presetById(presetId) : presetById(providerKind);
+  const keyId: KeyId | null = providerKind === 'demo' ? null : (preset?.keyId ?? providerKind);
   const provider: ProviderConfig =
     providerKind === 'demo'
       ? { kind: 'demo', model: 'demo' }
-      : { kind: providerKind, baseUrl: baseUrl.trim(), model: model.trim() };
-  const keyStatus = keys.find((k) => k.provider === providerKind);
-  const officialHost = providerKind !== 'demo' && /api\.(openai|anthropic)\.com/.test(baseUrl);
-  const missingKey = keyStatus && !keyStatus.set && officialHost;
+      : providerKind === 'anthropic'
+        ? { kind: 'anthropic', baseUrl: baseUrl.trim(), model: model.trim() }
+        : { kind: 'openai', baseUrl: baseUrl.trim(), model: model.trim(), keyId };
+  const keyStatus = keys.find((k) => k.provider === keyId);
+  // Only warn at the service's own address: a changed address may be a server that needs no key.
+  const missingKey =
+    keyId !== null &&
+    keyId !== 'custom' &&
+    keyStatus !== undefined &&
+    !keyStatus.set &&
+    baseUrl.trim() === preset?.baseUrl;
+
+  function choosePreset(id: string): void {
+    const next = presetById(id);
+    setPresetId(id);
+    setConnection(null);
+    if (!next) return;
+    if (next.baseUrl) setBaseUrl(next.baseUrl);
+    setModel(next.exampleModel);
+  }
+
+  async function test(): Promise<void> {
+    setTesting(true);
+    setConnection(null);
+    try {
+      setConnection(await api.testConnection({ provider }));
+    } catch (e) {
+      setConnection({ ok: false, message: errorMessage(e), models: [] });
+    } finally {
+      setTesting(false);
+    }
+  }
 
   function setProviderKind(kind: ProviderKind): void {
     setProviderKindState(kind);
@@ -223,10 +258,22 @@ export function NewJobScreen() {
             </span>
           </label>
         </fieldset>
-        {missingKey && (
+        {providerKind === 'openai' && (
+          <label className="field">
+            <span>Service</span>
+            <select value={presetId} onChange={(event) => choosePreset(event.target.value)}>
+              {PROVIDER_PRESETS.filter((p) => p.kind === 'openai').map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.label} — {p.hint}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {missingKey && keyId && (
           <p className="banner banner-warning" role="status">
-            No API key for {providerKind === 'anthropic' ? 'Anthropic' : 'OpenAI'} yet.{' '}
-            <a href="#/settings">Add it in Settings</a>, then come back: this job stays as it is.
+            No API key for {KEY_NAMES[keyId]} yet. <a href="#/settings">Add it in Settings</a>, then come back: this job
+            stays as it is.
           </p>
         )}
         {providerKind !== 'demo' && (
@@ -242,8 +289,32 @@ export function NewJobScreen() {
             </label>
             <label className="field">
               <span>Model</span>
-              <input type="text" value={model} onChange={(event) => setModel(event.target.value)} spellCheck={false} />
+              <input
+                type="text"
+                value={model}
+                list="provider-models"
+                onChange={(event) => setModel(event.target.value)}
+                spellCheck={false}
+              />
+              <datalist id="provider-models">
+                {connection?.models.map((m) => (
+                  <option key={m} value={m} />
+                ))}
+              </datalist>
             </label>
+          </div>
+        )}
+        {providerKind !== 'demo' && (
+          <div className="connection">
+            <button type="button" onClick={() => void test()} disabled={testing || providerProblem !== null}>
+              {testing ? 'Testing…' : 'Test connection'}
+            </button>
+            {connection && (
+              <span role="status" className={connection.ok ? 'ok-text' : 'error-text'}>
+                {connection.ok ? '✓ ' : '✗ '}
+                {connection.message}
+              </span>
+            )}
           </div>
         )}
         <label className="setting checkbox">

@@ -1,13 +1,11 @@
 import { useEffect, useState } from 'react';
 import type { KeyStatus } from '../../../shared/api.ts';
+import { KEY_NAMES } from '../../../shared/providers.ts';
 import { useApi } from '../api.ts';
 import { errorMessage } from '../format.ts';
 import { savePreferences, usePreferences, type Theme } from '../preferences.ts';
 
-const PROVIDER_NAMES: Record<KeyStatus['provider'], string> = {
-  openai: 'OpenAI (and compatible APIs)',
-  anthropic: 'Anthropic',
-};
+const PROVIDER_NAMES = KEY_NAMES;
 
 export function SettingsScreen() {
   const api = useApi();

@@ -83,17 +83,27 @@ function failureReason(error: unknown): string {
   }
 }
 
-/** Writes next to the target and renames into place, so a failure never leaves half a file. */
-export async function saveWorkbook(workbook: Workbook, path: string): Promise<void> {
+/**
+ * Has `write` fill a temp file next to the target, then renames it into place, so a failure never
+ * leaves half a file. A RowbotError from `write` passes through; any other failure becomes
+ * EXPORT_FAILED, with the reason when it is a common one.
+ */
+export async function writeAtomically(path: string, write: (temp: string) => Promise<void>): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await writeFile(temp, zipSync(await renderParts(workbook)));
+    await write(temp);
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true }).catch(() => undefined);
+    if (error instanceof RowbotError) throw error;
     throw new RowbotError(
       'EXPORT_FAILED',
       `Could not save the export to "${path}"${failureReason(error)}. Choose another folder; your results are safe in Rowbot.`,
     );
   }
+}
+
+/** Renders the workbook and writes it atomically (see writeAtomically). */
+export async function saveWorkbook(workbook: Workbook, path: string): Promise<void> {
+  await writeAtomically(path, async (temp) => writeFile(temp, zipSync(await renderParts(workbook))));
 }

@@ -1,9 +1,8 @@
 import type { Cell, Workbook, Worksheet } from 'exceljs';
 import { RowbotError } from '../../../../shared/errors.ts';
 import { asBuffer, checkSignature, damaged, MAX_COLUMNS, MAX_ROWS, noWorksheets, pickSheet } from './checks.ts';
+import { FORMULA_START, fitCellText, widthFor, type XlsxCell } from './cell-text.ts';
 import { saveWorkbook } from './save.ts';
-
-export type XlsxCell = string | number | null;
 
 export interface WriteBackOptions {
   /** The bytes of the user's workbook, as imported. */
@@ -53,20 +52,6 @@ function findSheet(workbook: Workbook, wanted: string, fileName: string): Worksh
   return pickSheet(sheets, wanted, fileName).worksheet;
 }
 
-/** OWASP's list of first characters that make a spreadsheet treat a cell as a formula. */
-const FORMULA_START = /^[=+\-@\t\r]/;
-/** Excel refuses (as a damaged file) a cell longer than this. */
-const MAX_CELL_CHARS = 32_767;
-const MIN_WIDTH = 8;
-const MAX_WIDTH = 60;
-
-function fitCellText(text: string): string {
-  if (text.length <= MAX_CELL_CHARS) return text;
-  // Do not cut a surrogate pair in half.
-  const end = /[\uD800-\uDBFF]/.test(text.charAt(MAX_CELL_CHARS - 1)) ? MAX_CELL_CHARS - 1 : MAX_CELL_CHARS;
-  return text.slice(0, end);
-}
-
 /**
  * Strings are written as strings and numbers as numbers; never a formula. A string cell that
  * begins like a formula (OWASP: = + - @ tab CR) is already inert as stored, but Excel would run
@@ -84,68 +69,6 @@ function setCell(cell: Cell, value: XlsxCell | undefined): void {
   cell.value = text;
   // A fresh style object: a loaded workbook shares one style object among cells of the same style.
   if (FORMULA_START.test(text)) cell.style = { ...cell.style, numFmt: '@' };
-}
-
-/** Width in characters for a column: its longest line, within limits. */
-function widthFor(values: Iterable<XlsxCell | undefined>): number {
-  let longest = 0;
-  for (const value of values) {
-    if (value === null || value === undefined) continue;
-    // A number shows with at most 15 significant digits (0.1+0.2 shows as 0.3).
-    const text = typeof value === 'number' ? String(Number(value.toPrecision(15))) : value;
-    if (text.length <= longest) continue;
-    for (const line of text.split('\n')) longest = Math.max(longest, line.length);
-    if (longest >= MAX_WIDTH) break;
-  }
-  return Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, longest + 2));
-}
-
-function* columnValues(
-  header: string,
-  rows: readonly (readonly XlsxCell[])[],
-  index: number,
-): Generator<XlsxCell | undefined> {
-  yield header;
-  for (const row of rows) yield row[index];
-}
-
-/** Excel's rules for sheet names: at most 31 characters, none of : \ / ? * [ ], no leading or trailing '. */
-function safeSheetName(name: string): string {
-  const cleaned = name
-    .replace(/[:\\/?*[\]]/g, ' ')
-    .slice(0, 31)
-    .replace(/^'+|'+$/g, '')
-    .trim();
-  return cleaned === '' ? 'Results' : cleaned;
-}
-
-/** A new workbook with one sheet: a bold, frozen header row, then the rows. */
-export async function writeResultsXlsx(
-  path: string,
-  header: string[],
-  rows: XlsxCell[][],
-  sheetName = 'Results',
-): Promise<void> {
-  const workbook = await newWorkbook();
-  const sheet = workbook.addWorksheet(safeSheetName(sheetName), { views: [{ state: 'frozen', ySplit: 1 }] });
-  const width = rows.reduce((widest, row) => Math.max(widest, row.length), header.length);
-  if (rows.length + 1 > MAX_ROWS || width > MAX_COLUMNS) {
-    throw new RowbotError(
-      'EXPORT_FAILED',
-      `Could not save the export to "${path}": Excel holds at most ${MAX_ROWS.toLocaleString('en-US')} rows and ${MAX_COLUMNS.toLocaleString('en-US')} columns. Export as CSV or JSON lines instead; your results are safe in Rowbot.`,
-    );
-  }
-  const headerRow = sheet.getRow(1);
-  header.forEach((name, i) => setCell(headerRow.getCell(i + 1), name));
-  headerRow.font = { bold: true };
-  rows.forEach((values, r) => {
-    const row = sheet.getRow(r + 2);
-    values.forEach((value, c) => setCell(row.getCell(c + 1), value));
-  });
-  for (let c = 0; c < width; c += 1) {
-    sheet.getColumn(c + 1).width = widthFor(columnValues(header[c] ?? '', rows, c));
-  }
-  await saveWorkbook(workbook, path);
 }
 
 /** The right-most column with anything in it (a value, or part of a merged range), or 0. */

@@ -1,0 +1,98 @@
+import type { ConnectionTest, ProviderConfig } from '../../../shared/api.ts';
+import { closestNames } from '../../../shared/template.ts';
+import type { HttpClient } from '../http/client.ts';
+import { ANTHROPIC_VERSION } from './anthropic.ts';
+import { networkFailure, parseJsonObject, providerMessage } from './http-failure.ts';
+import type { Provider } from './provider.ts';
+
+const TIMEOUT_MS = 10_000;
+
+function modelIds(body: string): string[] {
+  const data = parseJsonObject(body)?.data;
+  if (!Array.isArray(data)) return [];
+  return data
+    .map((item: unknown) => (item as { id?: unknown }).id)
+    .filter((id): id is string => typeof id === 'string')
+    .sort((a, b) => a.localeCompare(b));
+}
+
+function verdict(config: ProviderConfig, models: string[], how: string): ConnectionTest {
+  if (models.length === 0 || config.kind === 'demo' || models.includes(config.model)) {
+    return {
+      ok: true,
+      message: `Connected${how}.${models.length > 0 ? ` ${models.length} models available.` : ''}`,
+      models,
+    };
+  }
+  const near = closestNames(config.model, models, 3);
+  return {
+    ok: false,
+    message: `Connected, but the provider has no model called “${config.model}”.${near.length > 0 ? ` Did you mean ${near.map((m) => `“${m}”`).join(' or ')}?` : ' Pick one from its list.'}`,
+    models,
+  };
+}
+
+/** Plain words for a failed check: bad key, wrong address, no server, no network. */
+function failure(status: number, body: string, url: string): ConnectionTest {
+  const { message } = providerMessage(parseJsonObject(body), body);
+  if (status === 401 || status === 403)
+    return {
+      ok: false,
+      message: `The provider rejected the API key (${message}). Check the key in Settings.`,
+      models: [],
+    };
+  if (status === 404) return { ok: false, message: `Nothing at ${url}: check the API address.`, models: [] };
+  return { ok: false, message: `The provider answered ${status}: ${message}`, models: [] };
+}
+
+/**
+ * "Test connection": lists the models where the API offers that (OpenAI-compatible and
+ * Anthropic both have GET /models); a server without that list is asked for one token.
+ */
+export async function testConnection(
+  config: ProviderConfig,
+  http: HttpClient,
+  apiKey: string | undefined,
+  provider: Provider,
+): Promise<ConnectionTest> {
+  if (config.kind === 'demo')
+    return { ok: true, message: 'The Demo model works offline: nothing to test.', models: ['demo'] };
+  const url = `${config.baseUrl.replace(/\/+$/, '')}/models`;
+  const headers: Record<string, string> =
+    config.kind === 'anthropic'
+      ? { 'anthropic-version': ANTHROPIC_VERSION, ...(apiKey ? { 'x-api-key': apiKey } : {}) }
+      : apiKey
+        ? { authorization: `Bearer ${apiKey}` }
+        : {};
+  let response;
+  try {
+    response = await http.get(url, { headers, timeoutMs: TIMEOUT_MS });
+  } catch (error) {
+    const reason = networkFailure(error).message.replace(/^The provider could not be reached /, '');
+    return {
+      ok: false,
+      message: `Nothing answers at ${config.baseUrl} ${reason} Is the address right, and is the server running?`,
+      models: [],
+    };
+  }
+  if (response.status >= 200 && response.status < 300) return verdict(config, modelIds(response.body), '');
+  if (response.status !== 404 && response.status !== 405) return failure(response.status, response.body, url);
+  // No model list here: ask for a single token instead.
+  try {
+    await provider.complete({
+      prompt: 'Say OK.',
+      systemPrompt: '',
+      maxOutputTokens: 1,
+      timeoutMs: TIMEOUT_MS,
+      signal: new AbortController().signal,
+    });
+    return {
+      ok: true,
+      message: 'Connected (this server does not list its models; a one-token request worked).',
+      models: [],
+    };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, message, models: [] };
+  }
+}
