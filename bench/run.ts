@@ -206,9 +206,12 @@ async function importFigures(script: string): Promise<string[]> {
       ['CSV', csv],
       ['XLSX', xlsx],
     ] as const) {
-      const result = await childJson<{ seconds: number; rows: number; peakRssMb: number }>(script, [file]);
+      const result = await childJson<{ seconds: number; rows: number; peakRssMb: number; exportSeconds: number }>(
+        script,
+        [file],
+      );
       lines.push(
-        `import of ${result.rows.toLocaleString('en-US')} rows × 10 columns (${label}): ${result.seconds.toFixed(2)} s, peak RSS ${Math.round(result.peakRssMb)} MB`,
+        `import of ${result.rows.toLocaleString('en-US')} rows × 10 columns (${label}): ${result.seconds.toFixed(2)} s, peak RSS ${Math.round(result.peakRssMb)} MB; then XLSX export of all rows: ${result.exportSeconds.toFixed(2)} s`,
       );
     }
     return lines;

@@ -66,7 +66,7 @@ export async function uiBench(): Promise<string[]> {
     await call(serve.origin, token, 'startJob', { jobId: job.id });
     const runStart = performance.now();
     const sliderMs: number[] = [];
-    let next = 51;
+    let next = 71;
     while (performance.now() - runStart < RUN_SECONDS * 1000) {
       await new Promise((resolve) => setTimeout(resolve, 1500));
       // Press a key on the slider thumb and time it until the new value is on screen.
