@@ -14,7 +14,7 @@ const electronDir = {
 const restrict = (paths, patterns) => ['error', { paths, patterns }];
 
 export default tseslint.config(
-  { ignores: ['out/', 'dist/', 'node_modules/', 'docs/', 'test-results/'] },
+  { ignores: ['out/', 'dist/', 'node_modules/', 'docs/', 'test-results/', '.tmp/', 'build/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -59,6 +59,21 @@ export interface RunSettings {
   maxCost: number | null;
   /** Reuse the stored answer of an identical earlier request instead of sending it again. */
   useCache: boolean;
+  /** Sampling: null leaves the provider's default. */
+  temperature: number | null;
+  topP: number | null;
+  /** Text at which the model stops writing (up to four). */
+  stop: string[];
+  /** Ask for a JSON object; with fields, each becomes its own column in the table and exports. */
+  jsonOutput: JsonOutput | null;
+}
+
+export const JSON_FIELD_TYPES = ['string', 'number', 'boolean'] as const;
+export type JsonFieldType = (typeof JSON_FIELD_TYPES)[number];
+
+export interface JsonOutput {
+  /** Empty: any JSON object (JSON mode). Otherwise the schema the answer must follow. */
+  fields: { name: string; type: JsonFieldType }[];
 }
 
 export const DEFAULT_RUN_SETTINGS: RunSettings = {
@@ -71,6 +86,10 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   maxOutputTokens: null,
   maxCost: null,
   useCache: true,
+  temperature: null,
+  topP: null,
+  stop: [],
+  jsonOutput: null,
 };
 
 /** What the engine is doing right now, for the job header and the chart. */

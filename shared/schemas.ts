@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import {
+  JSON_FIELD_TYPES,
   MAX_CONCURRENCY,
   MAX_UPLOAD_BASE64_CHARS,
   type CommandInputs,
@@ -53,6 +54,27 @@ export const runSettingsSchema = z
     maxOutputTokens: z.number().int().min(1).max(1_000_000).nullable(),
     maxCost: z.number().positive('must be above zero').max(1_000_000).nullable(),
     useCache: z.boolean(),
+    temperature: z.number().min(0).max(2).nullable(),
+    topP: z.number().gt(0, 'must be above zero').max(1).nullable(),
+    stop: z.array(z.string().min(1).max(100)).max(4, 'allows at most four stop sequences'),
+    jsonOutput: z
+      .object({
+        fields: z
+          .array(
+            z
+              .object({
+                name: z
+                  .string()
+                  .trim()
+                  .regex(/^[A-Za-z_][A-Za-z0-9_ -]{0,63}$/, 'must be a short name of letters, digits, _ or -'),
+                type: z.enum(JSON_FIELD_TYPES),
+              })
+              .strict(),
+          )
+          .max(50),
+      })
+      .strict()
+      .nullable(),
   })
   .strict() satisfies z.ZodType<RunSettings, unknown>;
 

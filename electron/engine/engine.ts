@@ -512,7 +512,13 @@ export class Engine {
       );
       return;
     }
-    await exportResults(path, job.columns, rows, options);
+    await exportResults(
+      path,
+      job.columns,
+      rows,
+      options,
+      job.settings.jsonOutput?.fields.map((field) => field.name) ?? [],
+    );
   }
 
   /** Stops every run (rows in flight go back to the queue, jobs pause), then closes pools and the database. */
@@ -605,7 +611,18 @@ export class Engine {
   #cacheFor(provider: ProviderConfig, settings: RunSettings): JobRunnerOptions['cache'] {
     const key = (systemPrompt: string, prompt: string): string =>
       createHash('sha256')
-        .update(JSON.stringify([provider, settings.maxOutputTokens, systemPrompt, prompt]))
+        .update(
+          JSON.stringify([
+            provider,
+            settings.maxOutputTokens,
+            settings.temperature,
+            settings.topP,
+            settings.stop,
+            settings.jsonOutput,
+            systemPrompt,
+            prompt,
+          ]),
+        )
         .digest('hex');
     return {
       get: (systemPrompt, prompt) => this.#repo.cachedAnswer(key(systemPrompt, prompt)),

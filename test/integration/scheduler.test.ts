@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mockReply, pickFault } from '../fixtures/mock-llm-server.ts';
 import { openBench, prompt, until, type Bench } from './harness.ts';
@@ -381,5 +383,64 @@ describe('the response cache', () => {
     await engine.waitForJob(fresh);
     expect(mock.totalRequests).toBe(20);
     expect(engine.getRows(fresh).rows.some((row) => row.cached)).toBe(false);
+  });
+});
+
+describe('run parameters and JSON answers', () => {
+  let bench: Bench;
+  afterEach(async () => {
+    await bench?.close();
+  });
+
+  it('sends temperature, top_p, stop and a strict JSON schema; each field becomes its own export column', async () => {
+    bench = await openBench({ latencyMs: 1 });
+    const { engine, mock, dir } = bench;
+    const jobId = await bench.job(3, {
+      concurrency: 2,
+      temperature: 0.2,
+      topP: 0.9,
+      stop: ['\n\n'],
+      jsonOutput: {
+        fields: [
+          { name: 'title', type: 'string' },
+          { name: 'words', type: 'number' },
+        ],
+      },
+    });
+    engine.startJob(jobId);
+    expect((await engine.waitForJob(jobId)).counts.done).toBe(3);
+    expect(mock.lastRequest).toMatchObject({
+      temperature: 0.2,
+      top_p: 0.9,
+      stop: ['\n\n'],
+      response_format: {
+        type: 'json_schema',
+        json_schema: {
+          name: 'row',
+          strict: true,
+          schema: { type: 'object', required: ['title', 'words'], additionalProperties: false },
+        },
+      },
+    });
+    const out = join(dir, 'out.jsonl');
+    await engine.exportTo(jobId, out, { format: 'jsonl', rows: 'all' });
+    const first = JSON.parse(readFileSync(out, 'utf8').split('\n')[0] ?? '{}') as Record<string, unknown>;
+    expect(first).toMatchObject({ n: '1', 'output.title': 'title of Row 1', 'output.words': 5, status: 'done' });
+  });
+
+  it('an answer that is not the JSON asked for is retried, then fails with a plain reason', async () => {
+    bench = await openBench({ latencyMs: 1 });
+    const jobId = await bench.job(1, { concurrency: 1, maxAttempts: 2, jsonOutput: { fields: [] } });
+    // The mock answers JSON mode with {"answer": …}: switch the job to demand a field it never sends.
+    bench.engine.updateJobSettings(jobId, { jsonOutput: { fields: [{ name: 'missing', type: 'string' }] } });
+    bench.mock.setOptions({
+      latencyMs: 1,
+      fault: () => ({ status: 200, body: { choices: [{ message: { content: 'not json' } }] } }),
+    });
+    bench.engine.startJob(jobId);
+    await bench.engine.waitForJob(jobId);
+    const [row] = bench.engine.getRows(jobId).rows;
+    expect(row).toMatchObject({ status: 'failed', attempts: 2 });
+    expect(row?.error).toContain('The answer was not the JSON asked for: it is not valid JSON.');
   });
 });

@@ -1,7 +1,15 @@
 import type { HttpClient } from '../http/client.ts';
 import { serverLimits } from '../http/rate-limit-headers.ts';
 import { asCount, postJson, unreadableAnswer } from './http-failure.ts';
-import { endpoint, type CompletionRequest, type CompletionResult, type Endpoint, type Provider } from './provider.ts';
+import {
+  endpoint,
+  jsonInstruction,
+  type CompletionRequest,
+  type CompletionResult,
+  type Endpoint,
+  type Provider,
+  type RequestParams,
+} from './provider.ts';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 /** The Messages API requires an output limit; this is used when the job sets none. */
@@ -24,6 +32,7 @@ export class AnthropicProvider implements Provider {
     prompt,
     systemPrompt,
     maxOutputTokens,
+    params,
     timeoutMs,
     signal,
   }: CompletionRequest): Promise<CompletionResult> {
@@ -35,7 +44,10 @@ export class AnthropicProvider implements Provider {
       {
         model: this.#endpoint.model,
         max_tokens: maxOutputTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
-        ...(systemPrompt ? { system: systemPrompt } : {}),
+        ...anthropicSystem(systemPrompt, params),
+        ...(typeof params?.temperature === 'number' ? { temperature: params.temperature } : {}),
+        ...(typeof params?.topP === 'number' ? { top_p: params.topP } : {}),
+        ...(params && params.stop.length > 0 ? { stop_sequences: params.stop } : {}),
         messages: [{ role: 'user', content: prompt }],
       },
       { headers, signal, timeoutMs, secret: this.#endpoint.apiKey },
@@ -51,4 +63,11 @@ export class AnthropicProvider implements Provider {
       limits: serverLimits(response.headers),
     };
   }
+}
+
+/** The Messages API has no JSON mode: the instruction goes with the system prompt. */
+function anthropicSystem(systemPrompt: string, params: RequestParams | undefined): { system?: string } {
+  const json = params?.jsonOutput ? jsonInstruction(params.jsonOutput) : '';
+  const system = [systemPrompt, json].filter(Boolean).join('\n\n');
+  return system ? { system } : {};
 }

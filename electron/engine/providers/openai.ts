@@ -1,7 +1,15 @@
 import type { HttpClient } from '../http/client.ts';
 import { serverLimits } from '../http/rate-limit-headers.ts';
 import { asCount, postJson, unreadableAnswer } from './http-failure.ts';
-import { endpoint, type CompletionRequest, type CompletionResult, type Endpoint, type Provider } from './provider.ts';
+import {
+  endpoint,
+  jsonSchemaOf,
+  type CompletionRequest,
+  type CompletionResult,
+  type Endpoint,
+  type Provider,
+  type RequestParams,
+} from './provider.ts';
 
 interface ChatCompletion {
   choices?: { message?: { content?: unknown } }[];
@@ -20,6 +28,7 @@ export class OpenAiCompatibleProvider implements Provider {
     prompt,
     systemPrompt,
     maxOutputTokens,
+    params,
     timeoutMs,
     signal,
   }: CompletionRequest): Promise<CompletionResult> {
@@ -30,7 +39,12 @@ export class OpenAiCompatibleProvider implements Provider {
     const { response, body } = await postJson(
       this.#endpoint.http,
       this.#endpoint.url,
-      { model: this.#endpoint.model, messages, ...(maxOutputTokens === null ? {} : { max_tokens: maxOutputTokens }) },
+      {
+        model: this.#endpoint.model,
+        messages,
+        ...(maxOutputTokens === null ? {} : { max_tokens: maxOutputTokens }),
+        ...openAiParams(params),
+      },
       {
         headers: this.#endpoint.apiKey ? { authorization: `Bearer ${this.#endpoint.apiKey}` } : {},
         signal,
@@ -49,4 +63,25 @@ export class OpenAiCompatibleProvider implements Provider {
       limits: serverLimits(response.headers),
     };
   }
+}
+
+/** temperature, top_p, stop and response_format (JSON mode, or a strict JSON schema). */
+function openAiParams(params: RequestParams | undefined): Record<string, unknown> {
+  if (!params) return {};
+  const { temperature, topP, stop, jsonOutput } = params;
+  return {
+    ...(temperature === null ? {} : { temperature }),
+    ...(topP === null ? {} : { top_p: topP }),
+    ...(stop.length === 0 ? {} : { stop }),
+    ...(jsonOutput === null
+      ? {}
+      : jsonOutput.fields.length === 0
+        ? { response_format: { type: 'json_object' } }
+        : {
+            response_format: {
+              type: 'json_schema',
+              json_schema: { name: 'row', strict: true, schema: jsonSchemaOf(jsonOutput) },
+            },
+          }),
+  };
 }

@@ -1,12 +1,39 @@
 import type { HttpClient } from '../http/client.ts';
+import type { JsonOutput } from '../../../shared/api.ts';
 import type { ServerLimits } from '../http/rate-limit-headers.ts';
 
 export interface CompletionRequest {
   prompt: string;
   systemPrompt: string;
   maxOutputTokens: number | null;
+  /** Sampling and output shape; absent fields leave the provider's defaults. */
+  params?: RequestParams;
   timeoutMs: number;
   signal: AbortSignal;
+}
+
+export interface RequestParams {
+  temperature: number | null;
+  topP: number | null;
+  stop: string[];
+  jsonOutput: JsonOutput | null;
+}
+
+/** The JSON Schema of an answer with these fields, every field required, nothing else allowed. */
+export function jsonSchemaOf(output: JsonOutput): Record<string, unknown> {
+  return {
+    type: 'object',
+    properties: Object.fromEntries(output.fields.map((field) => [field.name, { type: field.type }])),
+    required: output.fields.map((field) => field.name),
+    additionalProperties: false,
+  };
+}
+
+/** Told to the model when the API cannot enforce JSON itself. */
+export function jsonInstruction(output: JsonOutput): string {
+  return output.fields.length === 0
+    ? 'Answer with one JSON object only, no other text.'
+    : `Answer with one JSON object only, no other text, with exactly these fields: ${output.fields.map((f) => `"${f.name}" (${f.type})`).join(', ')}.`;
 }
 
 export interface CompletionResult {

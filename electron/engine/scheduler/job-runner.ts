@@ -302,9 +302,22 @@ export class JobRunner {
         prompt: row.prompt,
         systemPrompt: this.#o.systemPrompt,
         maxOutputTokens: this.#settings.maxOutputTokens,
+        params: {
+          temperature: this.#settings.temperature,
+          topP: this.#settings.topP,
+          stop: this.#settings.stop,
+          jsonOutput: this.#settings.jsonOutput,
+        },
         timeoutMs: this.#settings.timeoutSeconds * 1000,
         signal,
       });
+      const problem = jsonProblem(result.text, this.#settings.jsonOutput);
+      if (problem) {
+        throw new ProviderError(`The answer was not the JSON asked for: ${problem}.`, {
+          kind: 'transient',
+          httpStatus: result.httpStatus,
+        });
+      }
       const used = (result.promptTokens ?? 0) + (result.completionTokens ?? 0);
       if (result.promptTokens !== null) this.#pacer.adjustTokens(used - estimate);
       this.#pacer.observe(result.limits, estimate);
@@ -482,3 +495,18 @@ const EMPTY: Pick<
   cost: null,
   cached: false,
 };
+
+/** Why an answer is not the JSON object the job asked for, or null when it is (or none was asked for). */
+export function jsonProblem(text: string, output: RunSettings['jsonOutput']): string | null {
+  if (!output) return null;
+  let value: unknown;
+  try {
+    // Models sometimes wrap JSON in a Markdown code fence.
+    value = JSON.parse(text.trim().replace(/^```(?:json)?\s*|\s*```$/g, ''));
+  } catch {
+    return 'it is not valid JSON';
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'it is not a JSON object';
+  const missing = output.fields.filter((field) => !(field.name in value)).map((field) => field.name);
+  return missing.length > 0 ? `it lacks ${missing.map((m) => `"${m}"`).join(', ')}` : null;
+}

@@ -4,17 +4,9 @@ import { rm, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { RowView } from '../../../shared/api.ts';
 import { RowbotError } from '../../../shared/errors.ts';
+import { exportTable, type Cell } from './export-table.ts';
 
-export const RESULT_COLUMNS = [
-  'output',
-  'status',
-  'error',
-  'attempts',
-  'latency_ms',
-  'prompt_tokens',
-  'completion_tokens',
-  'cost',
-] as const;
+export { RESULT_COLUMNS } from './export-table.ts';
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 
@@ -26,23 +18,17 @@ export function neutralizeFormula(cell: string): string {
   return FORMULA_START.test(cell) ? `'${cell}` : cell;
 }
 
-export function resultsToCsv(columns: readonly string[], rows: readonly RowView[], withBom = true): string {
-  const sorted = [...rows].sort((a, b) => a.index - b.index);
-  const records = sorted.map((row) =>
-    [
-      ...columns.map((_, i) => row.values[i] ?? ''),
-      row.output ?? '',
-      row.status,
-      row.error ?? '',
-      String(row.attempts),
-      row.latencyMs === null ? '' : String(row.latencyMs),
-      row.promptTokens === null ? '' : String(row.promptTokens),
-      row.completionTokens === null ? '' : String(row.completionTokens),
-      row.cost === null ? '' : String(row.cost),
-    ].map(neutralizeFormula),
-  );
-  const header = [...columns, ...RESULT_COLUMNS].map(neutralizeFormula);
-  const body = stringify([header, ...records], { record_delimiter: '\r\n' });
+export function resultsToCsv(
+  columns: readonly string[],
+  rows: readonly RowView[],
+  withBom = true,
+  jsonFields: readonly string[] = [],
+): string {
+  const { header, records } = exportTable(columns, rows, jsonFields);
+  const text = (cell: Cell): string => neutralizeFormula(cell === null ? '' : String(cell));
+  const body = stringify([header.map(text), ...records.map((record) => record.map(text))], {
+    record_delimiter: '\r\n',
+  });
   return withBom ? `\uFEFF${body}` : body;
 }
 

@@ -2,7 +2,8 @@ import { basename, extname } from 'node:path';
 import type { RowView } from '../../../shared/api.ts';
 import { RowbotError } from '../../../shared/errors.ts';
 import { EXPORT_FORMATS, type ExportFormat, type ExportOptions } from '../../../shared/sheets.ts';
-import { RESULT_COLUMNS, resultsToCsv, writeFileAtomic } from './export-csv.ts';
+import { resultsToCsv, writeFileAtomic } from './export-csv.ts';
+import { exportTable, type Cell } from './export-table.ts';
 
 export function formatFromPath(path: string): ExportFormat {
   const ext = extname(path).slice(1).toLowerCase();
@@ -13,36 +14,16 @@ export function formatFromPath(path: string): ExportFormat {
   );
 }
 
-type Cell = string | number | null;
-
-/** The result cells of a row, in RESULT_COLUMNS order. */
-function resultCells(row: RowView): Cell[] {
-  return [
-    row.output,
-    row.status,
-    row.error,
-    row.attempts,
-    row.latencyMs,
-    row.promptTokens,
-    row.completionTokens,
-    row.cost,
-  ];
-}
-
-function sorted(rows: readonly RowView[]): RowView[] {
-  return [...rows].sort((a, b) => a.index - b.index);
-}
-
-export function resultsToJsonl(columns: readonly string[], rows: readonly RowView[]): string {
-  return sorted(rows)
-    .map((row) => {
-      const record: Record<string, Cell> = {};
-      columns.forEach((column, i) => (record[column] = row.values[i] ?? ''));
-      RESULT_COLUMNS.forEach((column, i) => (record[column] = resultCells(row)[i] ?? null));
-      return JSON.stringify(record);
-    })
+export function resultsToJsonl(
+  columns: readonly string[],
+  rows: readonly RowView[],
+  jsonFields: readonly string[] = [],
+): string {
+  const { header, records } = exportTable(columns, rows, jsonFields);
+  return records
+    .map((record) => JSON.stringify(Object.fromEntries(header.map((name, i) => [name, record[i] ?? null]))))
     .join('\n')
-    .concat(rows.length > 0 ? '\n' : '');
+    .concat(records.length > 0 ? '\n' : '');
 }
 
 /** Writes results in input order, atomically (temp file, then rename). */
@@ -51,19 +32,17 @@ export async function exportResults(
   columns: readonly string[],
   rows: readonly RowView[],
   options: Partial<ExportOptions> = {},
+  jsonFields: readonly string[] = [],
 ): Promise<void> {
   const format = options.format ?? formatFromPath(path);
   if (format === 'csv') {
-    await writeFileAtomic(path, resultsToCsv(columns, rows, options.bom ?? true));
+    await writeFileAtomic(path, resultsToCsv(columns, rows, options.bom ?? true, jsonFields));
   } else if (format === 'jsonl') {
-    await writeFileAtomic(path, resultsToJsonl(columns, rows));
+    await writeFileAtomic(path, resultsToJsonl(columns, rows, jsonFields));
   } else {
     const { writeResultsXlsx } = await import('./xlsx.ts');
-    await writeResultsXlsx(
-      path,
-      [...columns, ...RESULT_COLUMNS],
-      sorted(rows).map((row) => [...columns.map((_, i) => row.values[i] ?? ''), ...resultCells(row)]),
-    );
+    const { header, records } = exportTable(columns, rows, jsonFields);
+    await writeResultsXlsx(path, header, records);
   }
 }
 

@@ -1,0 +1,70 @@
+import type { RowView } from '../../../shared/api.ts';
+
+export const RESULT_COLUMNS = [
+  'output',
+  'status',
+  'error',
+  'attempts',
+  'latency_ms',
+  'prompt_tokens',
+  'completion_tokens',
+  'cost',
+] as const;
+
+export type Cell = string | number | null;
+
+export interface ExportTable {
+  header: string[];
+  /** In input order, whatever order the rows finished in. */
+  records: Cell[][];
+}
+
+/** The fields of a JSON answer, by name; empty when the answer is not a JSON object. */
+export function jsonFieldsOf(output: string | null): Record<string, unknown> {
+  if (!output) return {};
+  try {
+    const value: unknown = JSON.parse(output.trim().replace(/^```(?:json)?\s*|\s*```$/g, ''));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+function fieldCell(value: unknown): Cell {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'number' || typeof value === 'string') return value;
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  return JSON.stringify(value);
+}
+
+/**
+ * The rows of an export, the same for every format: the input columns in order, then the
+ * output, each field of a JSON answer as `output.<field>`, and the run's own columns.
+ */
+export function exportTable(
+  columns: readonly string[],
+  rows: readonly RowView[],
+  jsonFields: readonly string[] = [],
+): ExportTable {
+  const header = [...columns, 'output', ...jsonFields.map((field) => `output.${field}`), ...RESULT_COLUMNS.slice(1)];
+  const records = [...rows]
+    .sort((a, b) => a.index - b.index)
+    .map((row) => {
+      const fields = jsonFields.length > 0 ? jsonFieldsOf(row.output) : {};
+      return [
+        ...columns.map((_, i) => row.values[i] ?? ''),
+        row.output,
+        ...jsonFields.map((field) => fieldCell(fields[field])),
+        row.status,
+        row.error,
+        row.attempts,
+        row.latencyMs,
+        row.promptTokens,
+        row.completionTokens,
+        row.cost,
+      ];
+    });
+  return { header, records };
+}
