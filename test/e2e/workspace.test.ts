@@ -30,7 +30,12 @@ describe('the live workspace in Chromium, against the mock server', () => {
   });
 
   /** Through the real wizard: upload, template, the mock as provider, start. */
-  async function startJob(rows: number, concurrency: number, name: string): Promise<void> {
+  async function startJob(
+    rows: number,
+    concurrency: number,
+    name: string,
+    configure?: () => Promise<void>,
+  ): Promise<void> {
     page = await (
       await browser.newContext({ viewport: { width: 1280, height: 800 }, reducedMotion: 'reduce' })
     ).newPage();
@@ -48,6 +53,7 @@ describe('the live workspace in Chromium, against the mock server', () => {
     await page.getByRole('textbox', { name: 'API address' }).fill(mock.baseUrl);
     await page.getByRole('combobox', { name: 'Model' }).fill('mock-1');
     await page.getByRole('spinbutton', { name: 'Rows at once' }).fill(String(concurrency));
+    await configure?.();
     await page.getByRole('button', { name: `Run ${rows} rows` }).click();
     await page.getByRole('group', { name: 'Run controls' }).waitFor();
   }
@@ -121,6 +127,25 @@ describe('the live workspace in Chromium, against the mock server', () => {
     await expect.poll(() => row(2).locator('td').nth(5).innerText()).toBe('2');
     await expect.poll(() => row(3).locator('td').nth(5).innerText()).toBe('1');
     expect(await row(2).getByText('Done', { exact: true }).count()).toBe(1);
+  });
+
+  it('asks for JSON with named fields and shows each field as its own column', async () => {
+    mock.setOptions({ latencyMs: 5 });
+    await startJob(4, 2, 'json', async () => {
+      await page.getByText('Answer options: length, creativity, budget, JSON').click();
+      await page.getByRole('spinbutton', { name: 'Temperature (0–2)' }).fill('0.3');
+      await page.getByRole('radio', { name: /JSON with these fields/ }).check();
+      await page.getByRole('textbox', { name: 'Field 1 name' }).fill('title');
+      await page.getByRole('button', { name: 'Add field' }).click();
+      await page.getByRole('textbox', { name: 'Field 2 name' }).fill('words');
+      await page.getByRole('combobox', { name: 'Field 2 type' }).selectOption('number');
+      await page.screenshot({ path: join(SCREENSHOTS, 'workspace-5-json-options.png') });
+    });
+    await expect.poll(done, { timeout: 15_000 }).toBe('Done 4');
+    expect(mock.lastRequest).toMatchObject({ temperature: 0.3, response_format: { type: 'json_schema' } });
+    await page.getByRole('columnheader', { name: 'title' }).waitFor();
+    await page.getByText(`title of ${prompt(1, 'json')}`, { exact: true }).waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'workspace-6-json-columns.png') });
   });
 
   it('pause, reload the page, resume: nothing is lost and nothing is sent twice', async () => {

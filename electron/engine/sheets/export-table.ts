@@ -1,4 +1,5 @@
 import type { RowView } from '../../../shared/api.ts';
+import { jsonFieldsOf } from '../../../shared/json-output.ts';
 
 export const RESULT_COLUMNS = [
   'output',
@@ -17,19 +18,6 @@ export interface ExportTable {
   header: string[];
   /** In input order, whatever order the rows finished in. */
   records: Cell[][];
-}
-
-/** The fields of a JSON answer, by name; empty when the answer is not a JSON object. */
-export function jsonFieldsOf(output: string | null): Record<string, unknown> {
-  if (!output) return {};
-  try {
-    const value: unknown = JSON.parse(output.trim().replace(/^```(?:json)?\s*|\s*```$/g, ''));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : {};
-  } catch {
-    return {};
-  }
 }
 
 function fieldCell(value: unknown): Cell {

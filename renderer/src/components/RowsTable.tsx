@@ -16,6 +16,7 @@ import {
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { RowView } from '../../../shared/api.ts';
+import { jsonFieldsOf } from '../../../shared/json-output.ts';
 import { formatCount, formatMs } from '../format.ts';
 import { StatusBadge } from './StatusBadge.tsx';
 
@@ -39,7 +40,12 @@ export interface RowActions {
   onRetry: (index: number) => void;
 }
 
-function buildColumns(inputColumns: string[], actions: RowActions) {
+function jsonCell(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function buildColumns(inputColumns: string[], jsonFields: string[], actions: RowActions) {
   return helper.columns([
     helper.display({
       id: 'select',
@@ -103,6 +109,14 @@ function buildColumns(inputColumns: string[], actions: RowActions) {
       sortUndefined: 'last',
       cell: ({ row }) => row.original.output ?? <span className="muted">—</span>,
     }),
+    ...jsonFields.map((name) =>
+      helper.display({
+        id: `json:${name}`,
+        header: name,
+        size: 160,
+        cell: ({ row }) => jsonCell(jsonFieldsOf(row.original.output)[name]),
+      }),
+    ),
     helper.accessor('status', {
       header: 'Status',
       size: 96,
@@ -178,6 +192,8 @@ interface Props extends RowActions {
   /** May be the same array with rows changed in place; `version` says when. */
   rows: RowView[];
   version: number;
+  /** Fields of JSON answers, each shown as a column after Output. */
+  jsonFields: string[];
   inputColumns: string[];
   selection: RowSelectionState;
   onSelectionChange: (selection: RowSelectionState) => void;
@@ -188,8 +204,20 @@ interface Props extends RowActions {
  * Every cell of a column that changes during a run reads `row.original`, never the cached
  * `getValue()`: rows are updated in place without rebuilding the table's model.
  */
-export function RowsTable({ rows, version, inputColumns, selection, onSelectionChange, onOpen, onRetry }: Props) {
-  const columns = useMemo(() => buildColumns(inputColumns, { onOpen, onRetry }), [inputColumns, onOpen, onRetry]);
+export function RowsTable({
+  rows,
+  version,
+  inputColumns,
+  jsonFields,
+  selection,
+  onSelectionChange,
+  onOpen,
+  onRetry,
+}: Props) {
+  const columns = useMemo(
+    () => buildColumns(inputColumns, jsonFields, { onOpen, onRetry }),
+    [inputColumns, jsonFields, onOpen, onRetry],
+  );
   const [sorting, setSorting] = useState<SortingState>([]);
   // Cells read their row as it is now. Only a sorted table needs its model rebuilt when rows
   // change, because the sort keys are cached per row model.

@@ -57,6 +57,8 @@ export function JobScreen({ jobId }: { jobId: string }) {
   }, [api, jobId]);
 
   const needle = search.trim().toLocaleLowerCase();
+  const fieldsKey = JSON.stringify(job?.settings.jsonOutput?.fields.map((f) => f.name) ?? []);
+  const jsonFields = useMemo(() => JSON.parse(fieldsKey) as string[], [fieldsKey]);
   const visible = useMemo<RowView[]>(
     () => (rows ?? []).filter((row) => (filter === 'all' || row.status === filter) && matches(row, needle)),
     [rows, filter, needle],
@@ -210,6 +212,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
           <RowsTable
             rows={visible}
             version={version}
+            jsonFields={jsonFields}
             inputColumns={job.columns}
             selection={selection}
             onSelectionChange={setSelection}

@@ -9,6 +9,7 @@ import {
 } from '../../../shared/api.ts';
 import { KEY_NAMES, PROVIDER_PRESETS, presetById, type KeyId } from '../../../shared/providers.ts';
 import { checkTemplate, describeTemplateProblem } from '../../../shared/template.ts';
+import { AnswerOptions, type AnswerSettings } from '../components/AnswerOptions.tsx';
 import { FilePicker } from '../components/FilePicker.tsx';
 import { SheetPreviewTable } from '../components/SheetPreviewTable.tsx';
 import { TemplateEditor } from '../components/TemplateEditor.tsx';
@@ -40,6 +41,14 @@ export function NewJobScreen() {
   const [estimate, setEstimate] = useState<JobEstimate | null>(null);
   const [skipEmptyRows, setSkipEmptyRows] = useState(true);
   const [useCache, setUseCache] = useState(true);
+  const [answer, setAnswer] = useState<AnswerSettings>({
+    temperature: null,
+    topP: null,
+    stop: [],
+    maxOutputTokens: null,
+    maxCost: null,
+    jsonOutput: null,
+  });
   const [starting, setStarting] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -105,7 +114,7 @@ export function NewJobScreen() {
 
   const ready = preview !== null && templateProblem === null && providerProblem === null;
   const estimateKey = ready
-    ? JSON.stringify([preview.sheetId, template, systemPrompt, provider, concurrency, skipEmptyRows])
+    ? JSON.stringify([preview.sheetId, template, systemPrompt, provider, concurrency, skipEmptyRows, answer])
     : null;
   useEffect(() => {
     if (!estimateKey || !preview) return;
@@ -117,7 +126,7 @@ export function NewJobScreen() {
           template,
           systemPrompt,
           provider,
-          settings: { concurrency },
+          settings: { concurrency, ...answer },
           skipEmptyRows,
         })
         .then(
@@ -145,7 +154,7 @@ export function NewJobScreen() {
         template,
         systemPrompt,
         provider,
-        settings: { concurrency, useCache },
+        settings: { concurrency, useCache, ...answer },
         skipEmptyRows,
       });
       await api.startJob({ jobId: job.id });
@@ -317,6 +326,7 @@ export function NewJobScreen() {
             )}
           </div>
         )}
+        <AnswerOptions value={answer} onChange={setAnswer} />
         <label className="setting checkbox">
           <input type="checkbox" checked={useCache} onChange={(event) => setUseCache(event.target.checked)} />
           <span>Reuse the answer of an identical earlier request (free, marked “Cached”)</span>
