@@ -264,6 +264,8 @@ export const COMMAND_NAMES = [
   'reimport',
   'createJob',
   'startJob',
+  'sampleJob',
+  'projectJob',
   'pauseJob',
   'cancelJob',
   'retryRows',
@@ -305,6 +307,10 @@ export interface CommandInputs {
   createJob: CreateJobInput;
   /** Starts a ready job, or resumes a paused or canceled one. */
   startJob: { jobId: string };
+  /** Runs the next few rows (10 by default), then pauses with a projection of the rest. */
+  sampleJob: { jobId: string; rows?: number };
+  /** Cost and time of the queued rows, projected from the rows already answered. */
+  projectJob: { jobId: string };
   /** No new rows start; rows in flight finish. */
   pauseJob: { jobId: string };
   /** Rows in flight are aborted and go back to the queue. */
@@ -337,6 +343,8 @@ export interface CommandOutputs {
   reimport: SheetPreview;
   createJob: JobDetail;
   startJob: JobSummary;
+  sampleJob: JobSummary;
+  projectJob: JobEstimate;
   pauseJob: JobSummary;
   cancelJob: JobSummary;
   retryRows: { requeued: number; job: JobSummary };

@@ -132,6 +132,8 @@ export const commandInputs = {
   reimport: z.object({ sourceId: id, options: importOptionsSchema }).strict(),
   createJob: createJobInput,
   startJob: jobRef,
+  sampleJob: z.object({ jobId: id, rows: z.number().int().min(1).max(1000).optional() }).strict(),
+  projectJob: jobRef,
   pauseJob: jobRef,
   cancelJob: jobRef,
   retryRows: z

@@ -321,6 +321,53 @@ export class Engine {
 
   /** Starts a ready job or resumes a paused or canceled one, in the background; returns at once. */
   startJob(jobId: string): JobSummary {
+    return this.#run(jobId);
+  }
+
+  /**
+   * A sample run: the next `rows` queued rows only, then the job pauses with a projection of
+   * the cost and time of the rest, measured from these rows' real answers.
+   */
+  sampleJob(jobId: string, rows = 10): JobSummary {
+    if (this.#running.has(jobId)) throw new RowbotError('JOB_STATE', 'This job is already running: pause it first.');
+    return this.#run(jobId, rows);
+  }
+
+  /** What the queued rows will cost and take, projected from the rows already answered. */
+  projectJob(jobId: string): JobEstimate {
+    const job = this.#record(jobId);
+    this.#writer.flush();
+    const counter = tokenCounterFor(job.provider);
+    const queued = this.#repo.queuedPrompts(jobId);
+    const count = (prompt: string): number => promptTokens(counter, job.systemPrompt, prompt);
+    // Calibrate our count on what the provider reported for the rows it answered.
+    const answeredPrompts = this.#repo.answeredPrompts(jobId);
+    const ours = answeredPrompts.reduce((sum, row) => sum + count(row.prompt), 0);
+    const theirs = answeredPrompts.reduce((sum, row) => sum + row.promptTokens, 0);
+    const ratio = ours > 0 && theirs > 0 ? theirs / ours : 1;
+    const tokens = Math.round(queued.reduce((sum, prompt) => sum + count(prompt), 0) * ratio);
+    const answered = this.#repo.answeredStats(jobId);
+    const output = Math.round(answered.completionTokens * queued.length);
+    const price = priceOf(job.provider);
+    const spent = job.usage.cost ?? 0;
+    const rest = price ? (tokens * price.input + output * price.output) / 1_000_000 : null;
+    const { concurrency, requestsPerMinute } = job.settings;
+    const seconds = Math.max(
+      Math.ceil(queued.length / concurrency) * (answered.latencyMs / 1000),
+      requestsPerMinute ? (queued.length / requestsPerMinute) * 60 : 0,
+    );
+    return {
+      rows: queued.length,
+      skipped: job.counts.skipped,
+      promptTokens: tokens,
+      tokensEstimated: !counter.exact,
+      outputTokens: [output, output],
+      cost: rest === null ? null : [spent + rest * 0.9, spent + rest * 1.1],
+      seconds: [seconds * 0.9, seconds * 1.1],
+    };
+  }
+
+  #run(jobId: string, sampleSize?: number): JobSummary {
     const job = this.#record(jobId);
     const running = this.#running.get(jobId);
     if (running) {
@@ -348,6 +395,7 @@ export class Engine {
       onStorageError: (error) => console.error('rowbot: could not store row results:', error),
       random: this.#options.random,
       backoff: this.#options.backoff,
+      sampleSize,
     });
     const ticker = setInterval(() => {
       if (!this.#closed && !runner.paused) this.#emitJob(jobId);
@@ -544,6 +592,10 @@ export class Engine {
     this.#writer.flush();
     if (entry.closing) this.#repo.setJobStatus(jobId, 'paused', CLOSED);
     else if (outcome === 'completed') this.#repo.setJobStatus(jobId, 'completed');
+    else if (outcome === 'sampled') {
+      const left = this.#repo.counts(jobId).queued;
+      this.#repo.setJobStatus(jobId, left > 0 ? 'paused' : 'completed', left > 0 ? this.#sampleNote(jobId) : null);
+    }
     if (!this.#closed) {
       this.#flushEvents();
       this.#emitJob(jobId);
@@ -572,6 +624,17 @@ export class Engine {
     const running = this.#running.get(jobId);
     void running?.runner.settled().then(() => this.#notifyIdle(jobId));
     this.#emitJob(jobId);
+  }
+
+  #sampleNote(jobId: string): string {
+    const projection = this.projectJob(jobId);
+    const answered = this.#repo.answeredStats(jobId);
+    const cost = projection.cost
+      ? `about $${((projection.cost[0] + projection.cost[1]) / 2).toFixed(projection.cost[1] < 1 ? 4 : 2)} in all`
+      : 'an unknown cost (no price for this model)';
+    const minutes = (projection.seconds[0] + projection.seconds[1]) / 2 / 60;
+    const time = minutes < 1 ? `under a minute` : `about ${Math.round(minutes)} min`;
+    return `Sample run done: answers averaged ${Math.round(answered.completionTokens)} tokens and ${answered.latencyMs < 1000 ? `${Math.round(answered.latencyMs)} ms` : `${(answered.latencyMs / 1000).toFixed(1)} s`}. The other ${projection.rows.toLocaleString('en-US')} rows should take ${time}, for ${cost}. Press Resume to run them.`;
   }
 
   #notifyIdle(jobId: string): void {

@@ -38,6 +38,8 @@ export function createHandlers(engine: Engine, hooks: ShellHooks): Handlers {
     reimport: ({ sourceId, options }) => engine.reimport(sourceId, options),
     createJob: (input) => engine.createJob(input),
     startJob: ({ jobId }) => engine.startJob(jobId),
+    sampleJob: ({ jobId, rows }) => engine.sampleJob(jobId, rows),
+    projectJob: ({ jobId }) => engine.projectJob(jobId),
     pauseJob: ({ jobId }) => engine.pauseJob(jobId),
     cancelJob: ({ jobId }) => engine.cancelJob(jobId),
     retryRows: ({ jobId, rows }) => engine.retryRows(jobId, rows),

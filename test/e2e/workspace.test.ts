@@ -35,6 +35,7 @@ describe('the live workspace in Chromium, against the mock server', () => {
     concurrency: number,
     name: string,
     configure?: () => Promise<void>,
+    sample = false,
   ): Promise<void> {
     page = await (
       await browser.newContext({ viewport: { width: 1280, height: 800 }, reducedMotion: 'reduce' })
@@ -54,7 +55,7 @@ describe('the live workspace in Chromium, against the mock server', () => {
     await page.getByRole('combobox', { name: 'Model' }).fill('mock-1');
     await page.getByRole('spinbutton', { name: 'Rows at once' }).fill(String(concurrency));
     await configure?.();
-    await page.getByRole('button', { name: `Run ${rows} rows` }).click();
+    await page.getByRole('button', { name: sample ? 'Try 10 rows first' : `Run ${rows} rows` }).click();
     await page.getByRole('group', { name: 'Run controls' }).waitFor();
   }
 
@@ -146,6 +147,22 @@ describe('the live workspace in Chromium, against the mock server', () => {
     await page.getByRole('columnheader', { name: 'title' }).waitFor();
     await page.getByText(`title of ${prompt(1, 'json')}`, { exact: true }).waitFor();
     await page.screenshot({ path: join(SCREENSHOTS, 'workspace-6-json-columns.png') });
+  });
+
+  it('tries ten rows first, shows the projection, then runs the rest', async () => {
+    mock.setOptions({ latencyMs: 5 });
+    mock.resetCounters();
+    await startJob(30, 3, 'sample', undefined, true);
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Sample run done: answers averaged \d+ tokens/ })
+      .waitFor({ timeout: 15_000 });
+    expect(await done()).toBe('Done 10');
+    expect(mock.totalRequests).toBe(10);
+    await page.screenshot({ path: join(SCREENSHOTS, 'workspace-7-sample.png') });
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(done, { timeout: 15_000 }).toBe('Done 30');
+    expect(mock.totalRequests).toBe(30);
   });
 
   it('pause, reload the page, resume: nothing is lost and nothing is sent twice', async () => {

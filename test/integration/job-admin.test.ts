@@ -132,3 +132,41 @@ describe('Test connection', () => {
     expect((await bench.engine.testConnection({ ...at(bench.mock.baseUrl), keyId: null })).ok).toBe(false);
   });
 });
+
+describe('a sample run', () => {
+  let bench: Bench;
+  afterEach(async () => {
+    await bench?.close();
+  });
+
+  it('runs ten rows, pauses with a projection, and the projection lands within 10% of the real cost', async () => {
+    bench = await openBench({ latencyMs: 5 });
+    const { engine } = bench;
+    const lines = ['n', ...Array.from({ length: 200 }, (_, i) => String(i + 1))];
+    const preview = await engine.importBytes('rows.csv', Buffer.from(lines.join('\n')));
+    const job = engine.createJob({
+      sheetId: preview.sheetId,
+      template: 'Write a short, friendly product blurb for catalogue item number {{n}}, in one sentence.',
+      provider: { kind: 'openai', baseUrl: bench.mock.baseUrl, model: 'gpt-4o-mini' },
+      settings: { concurrency: 4 },
+    });
+    engine.sampleJob(job.id);
+    const sampled = await engine.waitForJob(job.id);
+    expect(sampled.status).toBe('paused');
+    expect(sampled.counts).toMatchObject({ done: 10, queued: 190 });
+    expect(sampled.pauseReason).toMatch(
+      /^Sample run done: answers averaged \d+ tokens .* The other 190 rows should take .* Press Resume to run them\.$/,
+    );
+    expect(bench.mock.totalRequests).toBe(10);
+
+    const projection = engine.projectJob(job.id);
+    expect(projection.rows).toBe(190);
+    const [low, high] = projection.cost ?? [0, 0];
+    engine.startJob(job.id);
+    const done = await engine.waitForJob(job.id);
+    expect(done.counts.done).toBe(200);
+    const actual = done.usage.cost ?? 0;
+    const projected = (low + high) / 2;
+    expect(Math.abs(projected - actual) / actual).toBeLessThan(0.1);
+  });
+});

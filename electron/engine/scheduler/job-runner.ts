@@ -40,9 +40,12 @@ export interface JobRunnerOptions {
   random?: () => number;
   /** Backoff between tries after errors that may pass. */
   backoff?: { baseDelayMs: number; maxDelayMs: number };
+  /** Run only this many queued rows (a sample run), then end. */
+  sampleSize?: number;
 }
 
-export type RunOutcome = 'completed' | 'canceled';
+/** completed: no queued row left; sampled: the sample's rows are done (others may wait); canceled. */
+export type RunOutcome = 'completed' | 'sampled' | 'canceled';
 
 /** Output tokens reserved per request for tokens/min pacing when the job sets no limit. */
 const DEFAULT_OUTPUT_RESERVE = 256;
@@ -68,6 +71,8 @@ export class JobRunner {
   #settings: RunSettings;
   #auto: AutoConcurrency | null = null;
   #cursor = -1;
+  /** Rows taken into this run; a sample run stops taking them at its size. */
+  #taken = 0;
   /** The table has no queued row that is not scheduled; skip the database until that changes. */
   #exhausted = false;
   #paused = false;
@@ -178,7 +183,13 @@ export class JobRunner {
     while (!this.#exhausted && this.#queue.size < target) {
       const page = this.#o.repo.queuedRows(this.#o.jobId, this.#cursor, target);
       const fresh = page.filter((row) => !this.#scheduled.has(row.index));
-      for (const row of fresh) this.#schedule(row);
+      const room = this.#o.sampleSize === undefined ? fresh.length : Math.max(0, this.#o.sampleSize - this.#taken);
+      for (const row of fresh.slice(0, room)) this.#schedule(row);
+      this.#taken += Math.min(room, fresh.length);
+      if (this.#o.sampleSize !== undefined && this.#taken >= this.#o.sampleSize) {
+        this.#exhausted = true;
+        break;
+      }
       if (page.length > 0) this.#cursor = page[page.length - 1]?.index ?? this.#cursor;
       if (page.length === target) continue;
       // The end of the table: rows requeued behind the cursor are picked up by one wrap.
@@ -189,7 +200,9 @@ export class JobRunner {
       wrapped = true;
       this.#cursor = -1;
     }
-    if (this.#scheduled.size === 0) this.#end('completed');
+    if (this.#scheduled.size === 0) {
+      this.#end(this.#o.sampleSize !== undefined && this.#taken >= this.#o.sampleSize ? 'sampled' : 'completed');
+    }
   }
 
   #schedule(row: QueuedRow, priority = 0): void {

@@ -206,6 +206,17 @@ export class Repository {
       cachePut: db.prepare(
         'INSERT OR REPLACE INTO response_cache (key, output, prompt_tokens, completion_tokens, created_at) VALUES (?, ?, ?, ?, ?)',
       ),
+      queuedPrompts: db.prepare(
+        "SELECT prompt FROM job_rows WHERE job_id = ? AND status = 'queued' ORDER BY row_index",
+      ),
+      answeredPrompts: db.prepare(
+        `SELECT prompt, prompt_tokens FROM job_rows
+         WHERE job_id = ? AND status = 'done' AND cached = 0 AND prompt_tokens IS NOT NULL LIMIT 500`,
+      ),
+      answeredStats: db.prepare(
+        `SELECT AVG(completion_tokens) AS completion, AVG(latency_ms) AS latency, COUNT(*) AS n
+         FROM job_rows WHERE job_id = ? AND status = 'done' AND cached = 0 AND completion_tokens IS NOT NULL`,
+      ),
       rename: db.prepare('UPDATE jobs SET name = ?, updated_at = ? WHERE id = ?'),
       deleteJob: db.prepare('DELETE FROM jobs WHERE id = ?'),
       requeueRunningRows: db.prepare(
@@ -426,6 +437,28 @@ export class Repository {
 
   cacheAnswer(key: string, answer: CachedAnswer): void {
     this.#statements.cachePut.run(key, answer.output, answer.promptTokens, answer.completionTokens, now());
+  }
+
+  queuedPrompts(jobId: string): string[] {
+    return (this.#statements.queuedPrompts.all(jobId) as { prompt: string }[]).map((row) => row.prompt);
+  }
+
+  /** Prompts the provider answered, with the prompt tokens it counted (to calibrate our own count). */
+  answeredPrompts(jobId: string): { prompt: string; promptTokens: number }[] {
+    return (this.#statements.answeredPrompts.all(jobId) as { prompt: string; prompt_tokens: number }[]).map((row) => ({
+      prompt: row.prompt,
+      promptTokens: row.prompt_tokens,
+    }));
+  }
+
+  /** Averages over rows answered by the provider (not from the cache). */
+  answeredStats(jobId: string): { completionTokens: number; latencyMs: number; rows: number } {
+    const row = this.#statements.answeredStats.get(jobId) as {
+      completion: number | null;
+      latency: number | null;
+      n: number;
+    };
+    return { completionTokens: row.completion ?? 0, latencyMs: row.latency ?? 0, rows: row.n };
   }
 
   renameJob(jobId: string, name: string): void {

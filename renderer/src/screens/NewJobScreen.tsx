@@ -144,7 +144,8 @@ export function NewJobScreen() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [api, estimateKey]);
 
-  async function start(): Promise<void> {
+  /** Creates the job, then runs it all, or a sample of ten rows that ends with a projection. */
+  async function start(sample = false): Promise<void> {
     if (!preview) return;
     setStarting(true);
     setError(null);
@@ -157,7 +158,8 @@ export function NewJobScreen() {
         settings: { concurrency, useCache, ...answer },
         skipEmptyRows,
       });
-      await api.startJob({ jobId: job.id });
+      if (sample) await api.sampleJob({ jobId: job.id, rows: 10 });
+      else await api.startJob({ jobId: job.id });
       savePreferences({ provider: providerKind, concurrency });
       navigate({ screen: 'job', jobId: job.id });
     } catch (e) {
@@ -381,6 +383,17 @@ export function NewJobScreen() {
         >
           {starting ? 'Starting…' : preview ? `Run ${plural(preview.rowCount, 'row')}` : 'Run'}
         </button>
+        {preview && preview.rowCount > 10 && (
+          <button
+            type="button"
+            className="large try-sample"
+            disabled={templateProblem !== null || providerProblem !== null || starting}
+            onClick={() => void start(true)}
+            title="Send the first ten rows, then see what the rest will cost and take before you go on"
+          >
+            Try 10 rows first
+          </button>
+        )}
         {preview && (templateProblem ?? providerProblem) && (
           <p className="muted small">{templateProblem ?? providerProblem}</p>
         )}
