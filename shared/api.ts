@@ -29,6 +29,10 @@ export interface OpenAiProviderConfig {
   model: string;
   /** Which saved key to send (default: the OpenAI key); null sends none (local servers). */
   keyId?: KeyId | null;
+  /** Azure OpenAI: the api-version query, and the key sent as `api-key` instead of a Bearer token. */
+  azureApiVersion?: string;
+  /** Extra request headers, for gateways that need them. */
+  headers?: Record<string, string>;
 }
 
 export interface AnthropicProviderConfig {

@@ -1,11 +1,12 @@
 /** Ready-made providers: most speak OpenAI's chat completions API at their own address. */
 
-export const KEY_IDS = ['openai', 'anthropic', 'openrouter', 'groq', 'together', 'gemini', 'custom'] as const;
+export const KEY_IDS = ['openai', 'anthropic', 'azure', 'openrouter', 'groq', 'together', 'gemini', 'custom'] as const;
 export type KeyId = (typeof KEY_IDS)[number];
 
 export const KEY_ENV: Record<KeyId, string> = {
   openai: 'OPENAI_API_KEY',
   anthropic: 'ANTHROPIC_API_KEY',
+  azure: 'AZURE_OPENAI_API_KEY',
   openrouter: 'OPENROUTER_API_KEY',
   groq: 'GROQ_API_KEY',
   together: 'TOGETHER_API_KEY',
@@ -16,6 +17,7 @@ export const KEY_ENV: Record<KeyId, string> = {
 export const KEY_NAMES: Record<KeyId, string> = {
   openai: 'OpenAI',
   anthropic: 'Anthropic',
+  azure: 'Azure OpenAI',
   openrouter: 'OpenRouter',
   groq: 'Groq',
   together: 'Together AI',
@@ -32,6 +34,8 @@ export interface ProviderPreset {
   keyId: KeyId | null;
   exampleModel: string;
   hint: string;
+  /** Azure OpenAI only. */
+  azureApiVersion?: string;
 }
 
 export const PROVIDER_PRESETS: ProviderPreset[] = [

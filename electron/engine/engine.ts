@@ -650,7 +650,14 @@ export class Engine {
       case 'demo':
         return new DemoProvider({ latencyMs: this.#options.demoLatencyMs });
       case 'openai':
-        return new OpenAiCompatibleProvider({ http: this.#http, baseUrl: config.baseUrl, model: config.model, apiKey });
+        return new OpenAiCompatibleProvider({
+          http: this.#http,
+          baseUrl: config.baseUrl,
+          model: config.model,
+          apiKey,
+          azureApiVersion: config.azureApiVersion,
+          headers: config.headers,
+        });
       case 'anthropic':
         return new AnthropicProvider({ http: this.#http, baseUrl: config.baseUrl, model: config.model, apiKey });
     }

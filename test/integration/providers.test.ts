@@ -75,3 +75,49 @@ describe('Anthropic wire format', () => {
     expect(rows[2]).toMatchObject({ status: 'failed', error: 'The provider answered 400: Mock fault 400' });
   });
 });
+
+describe('OpenAI-compatible variants', () => {
+  let bench: Bench;
+  afterEach(async () => {
+    await bench?.close();
+  });
+
+  async function runOne(provider: Parameters<Bench['engine']['createJob']>[0]['provider']) {
+    const preview = await bench.engine.importBytes('rows.csv', Buffer.from('n\n1\n'));
+    const jobId = bench.engine.createJob({ sheetId: preview.sheetId, template: 'Row {{n}}', provider }).id;
+    bench.engine.startJob(jobId);
+    return bench.engine.waitForJob(jobId);
+  }
+
+  it('Azure OpenAI: the deployment in the address, api-version in the query, the key as api-key', async () => {
+    bench = await openBench({ requireKey: 'azure-key-1234' });
+    bench.engine.setKey('azure', 'azure-key-1234');
+    const summary = await runOne({
+      kind: 'openai',
+      baseUrl: `${bench.mock.baseUrl}/openai/deployments/blurbs`,
+      model: 'gpt-4o-mini',
+      keyId: 'azure',
+      azureApiVersion: '2024-10-21',
+    });
+    expect(summary.counts.done).toBe(1);
+    expect(bench.mock.lastUrl).toBe('/v1/openai/deployments/blurbs/chat/completions?api-version=2024-10-21');
+    expect(bench.mock.lastHeaders['api-key']).toBe('azure-key-1234');
+    expect(bench.mock.lastHeaders.authorization).toBeUndefined();
+  });
+
+  it('a custom address with extra headers, and a local server with no key at all', async () => {
+    bench = await openBench();
+    bench.engine.setKey('custom', 'sk-custom-5678');
+    await runOne({
+      kind: 'openai',
+      baseUrl: bench.mock.baseUrl,
+      model: 'm',
+      keyId: 'custom',
+      headers: { 'X-Team': 'marketing' },
+    });
+    expect(bench.mock.lastHeaders['x-team']).toBe('marketing');
+    expect(bench.mock.lastHeaders.authorization).toBe('Bearer sk-custom-5678');
+    await runOne({ kind: 'openai', baseUrl: bench.mock.baseUrl, model: 'llama3.1', keyId: null });
+    expect(bench.mock.lastHeaders.authorization).toBeUndefined();
+  });
+});

@@ -19,9 +19,34 @@ interface ChatCompletion {
 /** The OpenAI chat completions wire format, spoken by OpenAI and most compatible servers. */
 export class OpenAiCompatibleProvider implements Provider {
   readonly #endpoint: Endpoint;
+  readonly #azureApiVersion: string | undefined;
+  readonly #headers: Record<string, string>;
 
-  constructor(options: { http: HttpClient; baseUrl: string; model: string; apiKey?: string }) {
+  constructor(options: {
+    http: HttpClient;
+    baseUrl: string;
+    model: string;
+    apiKey?: string;
+    azureApiVersion?: string;
+    headers?: Record<string, string>;
+  }) {
     this.#endpoint = endpoint(options, '/chat/completions');
+    this.#azureApiVersion = options.azureApiVersion;
+    this.#headers = options.headers ?? {};
+  }
+
+  /** Azure wants the api-version in the query and the key in `api-key`; everyone else a Bearer token. */
+  #request(): { url: string; headers: Record<string, string> } {
+    const key = this.#endpoint.apiKey;
+    const auth: Record<string, string> = key
+      ? this.#azureApiVersion
+        ? { 'api-key': key }
+        : { authorization: `Bearer ${key}` }
+      : {};
+    const url = this.#azureApiVersion
+      ? `${this.#endpoint.url}?api-version=${encodeURIComponent(this.#azureApiVersion)}`
+      : this.#endpoint.url;
+    return { url, headers: { ...this.#headers, ...auth } };
   }
 
   async complete({
@@ -36,9 +61,10 @@ export class OpenAiCompatibleProvider implements Provider {
       ...(systemPrompt ? [{ role: 'system', content: systemPrompt }] : []),
       { role: 'user', content: prompt },
     ];
+    const request = this.#request();
     const { response, body } = await postJson(
       this.#endpoint.http,
-      this.#endpoint.url,
+      request.url,
       {
         model: this.#endpoint.model,
         messages,
@@ -46,7 +72,7 @@ export class OpenAiCompatibleProvider implements Provider {
         ...openAiParams(params),
       },
       {
-        headers: this.#endpoint.apiKey ? { authorization: `Bearer ${this.#endpoint.apiKey}` } : {},
+        headers: request.headers,
         signal,
         timeoutMs,
         secret: this.#endpoint.apiKey,

@@ -37,6 +37,7 @@ export function NewJobScreen() {
   const [keys, setKeys] = useState<KeyStatus[]>([]);
   const [presetId, setPresetId] = useState('openai');
   const [connection, setConnection] = useState<ConnectionTest | null>(null);
+  const [headersText, setHeadersText] = useState('');
   const [testing, setTesting] = useState(false);
   const [estimate, setEstimate] = useState<JobEstimate | null>(null);
   const [skipEmptyRows, setSkipEmptyRows] = useState(true);
@@ -66,7 +67,14 @@ export function NewJobScreen() {
       ? { kind: 'demo', model: 'demo' }
       : providerKind === 'anthropic'
         ? { kind: 'anthropic', baseUrl: baseUrl.trim(), model: model.trim() }
-        : { kind: 'openai', baseUrl: baseUrl.trim(), model: model.trim(), keyId };
+        : {
+            kind: 'openai',
+            baseUrl: baseUrl.trim(),
+            model: model.trim(),
+            keyId,
+            ...(preset?.azureApiVersion ? { azureApiVersion: preset.azureApiVersion } : {}),
+            ...(presetId === 'custom' && headersText.trim() ? { headers: parseHeaders(headersText) } : {}),
+          };
   const keyStatus = keys.find((k) => k.provider === keyId);
   // Only warn at the service's own address: a changed address may be a server that needs no key.
   const missingKey =
@@ -83,13 +91,17 @@ export function NewJobScreen() {
     if (!next) return;
     if (next.baseUrl) setBaseUrl(next.baseUrl);
     setModel(next.exampleModel);
+    // Servers on this computer are checked at once: is it running, which models does it have?
+    if (next.keyId === null && next.baseUrl.includes('localhost')) {
+      void test({ kind: 'openai', baseUrl: next.baseUrl, model: next.exampleModel, keyId: null });
+    }
   }
 
-  async function test(): Promise<void> {
+  async function test(config: ProviderConfig = provider): Promise<void> {
     setTesting(true);
     setConnection(null);
     try {
-      setConnection(await api.testConnection({ provider }));
+      setConnection(await api.testConnection({ provider: config }));
     } catch (e) {
       setConnection({ ok: false, message: errorMessage(e), models: [] });
     } finally {
@@ -281,6 +293,17 @@ export function NewJobScreen() {
             </select>
           </label>
         )}
+        {providerKind === 'openai' && presetId === 'custom' && (
+          <label className="field">
+            <span>Extra headers (optional, one per line, Name: value)</span>
+            <textarea
+              rows={2}
+              value={headersText}
+              onChange={(event) => setHeadersText(event.target.value)}
+              spellCheck={false}
+            />
+          </label>
+        )}
         {missingKey && keyId && (
           <p className="banner banner-warning" role="status">
             No API key for {KEY_NAMES[keyId]} yet. <a href="#/settings">Add it in Settings</a>, then come back: this job
@@ -400,4 +423,14 @@ export function NewJobScreen() {
       </section>
     </div>
   );
+}
+
+/** "Name: value" lines into headers; lines without a colon are ignored. */
+function parseHeaders(text: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const at = line.indexOf(':');
+    if (at > 0) headers[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+  }
+  return headers;
 }
