@@ -26,10 +26,10 @@ describe('settings in Chromium', () => {
     await page.getByText('Set (…9z9z) from ANTHROPIC_API_KEY').waitFor();
 
     const secret = 'sk-test-0123456789abcdefWXYZ';
-    await page.getByLabel('OpenAI API key').fill(secret);
+    await page.getByLabel('OpenAI API key', { exact: true }).fill(secret);
     await page.getByRole('button', { name: 'Save key' }).first().click();
     await page.getByText('Set (…WXYZ), for this session').waitFor();
-    expect(await page.getByLabel('OpenAI API key').inputValue()).toBe('');
+    expect(await page.getByLabel('OpenAI API key', { exact: true }).inputValue()).toBe('');
     expect(await page.content()).not.toContain(secret);
     // What the backend answers holds the last four characters only.
     const answer = await page.evaluate(async () =>
@@ -49,7 +49,7 @@ describe('settings in Chromium', () => {
     expect(await page.locator('html').getAttribute('data-theme-choice')).toBe('system');
 
     await page.getByRole('button', { name: 'Remove' }).first().click();
-    await expect.poll(() => page.getByText('Not set').count()).toBe(6);
+    await expect.poll(() => page.getByText('Not set').count()).toBe(7);
     await page.context().close();
   });
 });

@@ -108,6 +108,7 @@ describe('the main-process IPC layer, with the real engine behind it', () => {
     expect(status.value.map((k) => k.provider)).toEqual([
       'openai',
       'anthropic',
+      'azure',
       'openrouter',
       'groq',
       'together',
