@@ -1,6 +1,5 @@
 import { useEffect, useState } from 'react';
 import {
-  MAX_CONCURRENCY,
   type ConnectionTest,
   type JobEstimate,
   type KeyStatus,
@@ -11,6 +10,7 @@ import { KEY_NAMES, PROVIDER_PRESETS, presetById, type KeyId } from '../../../sh
 import { checkTemplate, describeTemplateProblem } from '../../../shared/template.ts';
 import { AnswerOptions, type AnswerSettings } from '../components/AnswerOptions.tsx';
 import { FilePicker } from '../components/FilePicker.tsx';
+import { RowsAtOnceField } from '../components/RowsAtOnceField.tsx';
 import { SheetPreviewTable } from '../components/SheetPreviewTable.tsx';
 import { TemplateEditor } from '../components/TemplateEditor.tsx';
 import { useApi } from '../api.ts';
@@ -356,18 +356,7 @@ export function NewJobScreen() {
           <input type="checkbox" checked={useCache} onChange={(event) => setUseCache(event.target.checked)} />
           <span>Reuse the answer of an identical earlier request (free, marked “Cached”)</span>
         </label>
-        <label className="field narrow">
-          <span>Rows at once</span>
-          <input
-            type="number"
-            min={1}
-            max={MAX_CONCURRENCY}
-            value={concurrency}
-            onChange={(event) =>
-              setConcurrency(Math.min(MAX_CONCURRENCY, Math.max(1, Number(event.target.value) || 1)))
-            }
-          />
-        </label>
+        <RowsAtOnceField value={concurrency} onChange={setConcurrency} />
       </section>
 
       <section className="step" aria-labelledby="step-run">

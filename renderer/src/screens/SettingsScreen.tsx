@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { KeyStatus } from '../../../shared/api.ts';
 import { KEY_NAMES } from '../../../shared/providers.ts';
+import { RowsAtOnceField } from '../components/RowsAtOnceField.tsx';
 import { useApi } from '../api.ts';
 import { errorMessage } from '../format.ts';
 import { savePreferences, usePreferences, type Theme } from '../preferences.ts';
@@ -96,18 +97,7 @@ export function SettingsScreen() {
             />
           </label>
         </div>
-        <label className="field narrow">
-          <span>Rows at once</span>
-          <input
-            type="number"
-            min={1}
-            max={1000}
-            value={preferences.concurrency}
-            onChange={(event) =>
-              savePreferences({ concurrency: Math.min(1000, Math.max(1, Number(event.target.value) || 1)) })
-            }
-          />
-        </label>
+        <RowsAtOnceField value={preferences.concurrency} onChange={(concurrency) => savePreferences({ concurrency })} />
       </section>
 
       <section className="step" aria-labelledby="look-title">
