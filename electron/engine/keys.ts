@@ -15,6 +15,30 @@ export function lastFour(key: string): string {
   return key.slice(-4);
 }
 
+/** The key in the provider's environment variable; an empty variable is no key. */
+export function envKey(env: NodeJS.ProcessEnv, provider: KeyId): string | undefined {
+  return env[KEY_ENV[provider]] || undefined;
+}
+
+/** Every key slot as Settings shows it: set or not, its last four characters, and where it comes from. */
+export function keyStatuses(
+  env: NodeJS.ProcessEnv,
+  own: (provider: KeyId) => string | undefined,
+  ownSource: 'saved' | 'session',
+): KeyStatus[] {
+  return KEY_IDS.map((provider) => {
+    const ownKey = own(provider);
+    const key = ownKey ?? envKey(env, provider);
+    return {
+      provider,
+      set: Boolean(key),
+      lastFour: key ? lastFour(key) : null,
+      source: ownKey ? ownSource : key ? 'environment' : null,
+      envVar: KEY_ENV[provider],
+    };
+  });
+}
+
 /** Keys typed in this session, kept in memory only, over keys from the environment. For the CLI and `rowbot serve`. */
 export class MemoryKeyStore implements KeyStore {
   readonly #keys = new Map<KeyId, string>();
@@ -25,7 +49,7 @@ export class MemoryKeyStore implements KeyStore {
   }
 
   get(provider: KeyId): string | undefined {
-    return this.#keys.get(provider) ?? (this.#env[KEY_ENV[provider]] || undefined);
+    return this.#keys.get(provider) ?? envKey(this.#env, provider);
   }
 
   set(provider: KeyId, key: string): void {
@@ -37,17 +61,6 @@ export class MemoryKeyStore implements KeyStore {
   }
 
   status(): KeyStatus[] {
-    return KEY_IDS.map((provider) => {
-      const saved = this.#keys.get(provider);
-      const fromEnv = this.#env[KEY_ENV[provider]];
-      const key = saved ?? fromEnv;
-      return {
-        provider,
-        set: Boolean(key),
-        lastFour: key ? lastFour(key) : null,
-        source: saved ? 'session' : fromEnv ? 'environment' : null,
-        envVar: KEY_ENV[provider],
-      };
-    });
+    return keyStatuses(this.#env, (provider) => this.#keys.get(provider), 'session');
   }
 }

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { KeyStatus } from '../../shared/api.ts';
 import type { KeyId } from '../../shared/providers.ts';
 import { RowbotError } from '../../shared/errors.ts';
-import { KEY_ENV, KEY_PROVIDERS, lastFour, type KeyStore } from '../engine/keys.ts';
+import { KEY_PROVIDERS, envKey, keyStatuses, type KeyStore } from '../engine/keys.ts';
 
 /** The part of Electron's safeStorage this store uses (a test double stands in for it in Node). */
 export interface SafeStorageLike {
@@ -42,7 +42,7 @@ export class SafeStorageKeyStore implements KeyStore {
         return undefined;
       }
     }
-    return this.#env[KEY_ENV[provider]] || undefined;
+    return envKey(this.#env, provider);
   }
 
   set(provider: KeyId, key: string): void {
@@ -63,18 +63,7 @@ export class SafeStorageKeyStore implements KeyStore {
   }
 
   status(): KeyStatus[] {
-    return KEY_PROVIDERS.map((provider) => {
-      const saved = this.#saved[provider] ? this.get(provider) : undefined;
-      const fromEnv = this.#env[KEY_ENV[provider]] || undefined;
-      const key = saved ?? fromEnv;
-      return {
-        provider,
-        set: Boolean(key),
-        lastFour: key ? lastFour(key) : null,
-        source: saved ? 'saved' : fromEnv ? 'environment' : null,
-        envVar: KEY_ENV[provider],
-      };
-    });
+    return keyStatuses(this.#env, (provider) => (this.#saved[provider] ? this.get(provider) : undefined), 'saved');
   }
 
   #load(): Saved {
