@@ -148,6 +148,30 @@ export interface JobEstimate {
   /** Null when the model's price is unknown. */
   cost: [number, number] | null;
   seconds: [number, number];
+  /** The price the cost was worked out with; null when none is known for the model. */
+  price: PriceListEntry | null;
+  /** When the shipped prices were checked against the providers' price pages. */
+  pricesCheckedOn: string;
+}
+
+/** A model's price in US dollars per million tokens. `model` is a name prefix: `gpt-4o` covers `gpt-4o-2024-08-06`. */
+export interface ModelPrice {
+  model: string;
+  input: number;
+  /** Prompt tokens the provider served from its prompt cache; null: charged as input. */
+  cachedInput: number | null;
+  output: number;
+}
+
+/** `shipped`: Rowbot's list price; `edited`: the user changed a shipped one; `added`: the user's own. */
+export interface PriceListEntry extends ModelPrice {
+  source: 'shipped' | 'edited' | 'added';
+}
+
+export interface PriceList {
+  /** The date the shipped prices were checked. */
+  checkedOn: string;
+  prices: PriceListEntry[];
 }
 
 export interface SheetPreview {
@@ -261,6 +285,9 @@ export const COMMAND_NAMES = [
   'getKeys',
   'setKey',
   'clearKey',
+  'getPrices',
+  'setPrice',
+  'resetPrice',
   'estimateJob',
   'testConnection',
   'importUpload',
@@ -301,6 +328,11 @@ export interface CommandInputs {
   getKeys: Record<string, never>;
   setKey: { provider: KeyStatus['provider']; key: string };
   clearKey: { provider: KeyStatus['provider'] };
+  getPrices: Record<string, never>;
+  /** Adds a model's price, or overrides the shipped one; applies at once, running jobs included. */
+  setPrice: ModelPrice;
+  /** Drops the user's price for the model: a shipped one comes back, an added one is gone. */
+  resetPrice: { model: string };
   estimateJob: Omit<CreateJobInput, 'name'>;
   /** Lists the provider's models where its API offers that, otherwise sends a one-token request. */
   testConnection: { provider: ProviderConfig };
@@ -340,6 +372,9 @@ export interface CommandOutputs {
   getKeys: KeyStatus[];
   setKey: KeyStatus[];
   clearKey: KeyStatus[];
+  getPrices: PriceList;
+  setPrice: PriceList;
+  resetPrice: PriceList;
   estimateJob: JobEstimate;
   testConnection: ConnectionTest;
   importUpload: ImportOutcome;

@@ -104,6 +104,16 @@ const createJobInput = z
   })
   .strict();
 
+/** Dollars per million tokens; the dearest models cost well under this. */
+const perMillion = z.number().finite().min(0, 'cannot be negative').max(10_000, 'is over $10,000 per million tokens');
+const priceModel = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(1, 'needs a model name')
+  .max(200)
+  .regex(/^[^\s]+$/, 'must be one word (no spaces), like gpt-4o-mini');
+
 export const commandInputs = {
   listJobs: z.object({}).strict(),
   getKeys: z.object({}).strict(),
@@ -119,6 +129,11 @@ export const commandInputs = {
     })
     .strict(),
   clearKey: z.object({ provider: keyProvider }).strict(),
+  getPrices: z.object({}).strict(),
+  setPrice: z
+    .object({ model: priceModel, input: perMillion, cachedInput: perMillion.nullable(), output: perMillion })
+    .strict(),
+  resetPrice: z.object({ model: priceModel }).strict(),
   estimateJob: createJobInput.omit({ name: true }),
   testConnection: z.object({ provider: providerConfigSchema }).strict(),
   importUpload: z

@@ -14,6 +14,8 @@ import {
   type JobEstimate,
   type KeyStatus,
   type JobSummary,
+  type ModelPrice,
+  type PriceList,
   type ProviderConfig,
   type RowDetail,
   type RowsSnapshot,
@@ -27,7 +29,7 @@ import { exportIntoWorkbook, exportResults } from './sheets/export.ts';
 import { importTable } from './sheets/import.ts';
 import { HttpClient } from './http/client.ts';
 import { MemoryKeyStore, type KeyStore } from './keys.ts';
-import { costOf, priceOf } from './pricing.ts';
+import { costOf, priceKey, priceList, priceOf } from './pricing.ts';
 import { AnthropicProvider } from './providers/anthropic.ts';
 import { DemoProvider } from './providers/demo.ts';
 import { testConnection } from './providers/connection.ts';
@@ -101,6 +103,8 @@ export class Engine {
   readonly #sources = new Map<string, Source>();
   readonly #keys: KeyStore;
   readonly #uploadDir = join(tmpdir(), `rowbot-uploads-${process.pid}-${randomUUID().slice(0, 8)}`);
+  /** The shipped prices with the user's over them; rebuilt when the user edits one. */
+  #prices: PriceList;
   #seq = 0;
   #rev = 0;
   #closed = false;
@@ -111,6 +115,7 @@ export class Engine {
     this.#db = openDatabase(options.dbFile);
     this.#repo = new Repository(this.#db);
     this.#repo.recoverInterrupted(INTERRUPTED);
+    this.#prices = priceList(this.#repo.userPrices());
     this.#events = new RowEventBatcher((jobId, upserts) => {
       this.#seq += 1;
       this.#emit('rows', { jobId, seq: this.#seq, upserts });
@@ -242,6 +247,25 @@ export class Engine {
     return this.#keys.status();
   }
 
+  getPrices(): PriceList {
+    return this.#prices;
+  }
+
+  /** Applies at once: estimates, and the cost of every answer from now on, running jobs included. */
+  setPrice(price: ModelPrice): PriceList {
+    this.#repo.setPrice({ ...price, model: priceKey(price.model) });
+    return (this.#prices = priceList(this.#repo.userPrices()));
+  }
+
+  resetPrice(model: string): PriceList {
+    this.#repo.removePrice(priceKey(model));
+    return (this.#prices = priceList(this.#repo.userPrices()));
+  }
+
+  #priceOf(provider: ProviderConfig): ReturnType<typeof priceOf> {
+    return priceOf(provider, this.#prices);
+  }
+
   /**
    * What a run would cost and take, as a range, from the real prompts of every row: prompt
    * tokens counted, output tokens between a short answer and the output limit.
@@ -255,7 +279,7 @@ export class Engine {
     const rows = sent.length;
     const longest = settings.maxOutputTokens ?? (input.provider.kind === 'anthropic' ? 1024 : 400);
     const outputTokens: [number, number] = [rows * Math.min(30, longest), rows * longest];
-    const price = priceOf(input.provider);
+    const price = this.#priceOf(input.provider);
     const cost: [number, number] | null = price
       ? [
           (tokens * price.input + outputTokens[0] * price.output) / 1_000_000,
@@ -279,6 +303,8 @@ export class Engine {
       outputTokens,
       cost,
       seconds: [seconds(0), seconds(1)],
+      price,
+      pricesCheckedOn: this.#prices.checkedOn,
     };
   }
 
@@ -348,7 +374,7 @@ export class Engine {
     const tokens = Math.round(queued.reduce((sum, prompt) => sum + count(prompt), 0) * ratio);
     const answered = this.#repo.answeredStats(jobId);
     const output = Math.round(answered.completionTokens * queued.length);
-    const price = priceOf(job.provider);
+    const price = this.#priceOf(job.provider);
     const spent = job.usage.cost ?? 0;
     const rest = price ? (tokens * price.input + output * price.output) / 1_000_000 : null;
     const { concurrency, requestsPerMinute } = job.settings;
@@ -364,6 +390,8 @@ export class Engine {
       outputTokens: [output, output],
       cost: rest === null ? null : [spent + rest * 0.9, spent + rest * 1.1],
       seconds: [seconds * 0.9, seconds * 1.1],
+      price,
+      pricesCheckedOn: this.#prices.checkedOn,
     };
   }
 
@@ -386,9 +414,9 @@ export class Engine {
       provider: this.#provider(job.provider, job.settings),
       writer: this.#writer,
       countTokens: (systemPrompt, prompt) => promptTokens(counter, systemPrompt, prompt),
-      costOf: (prompt, completion) => costOf(priceOf(job.provider), prompt, completion),
+      costOf: (prompt, completion, cached) => costOf(this.#priceOf(job.provider), prompt, completion, cached),
       onStopLine: (reason, detail) => this.#stopLine(jobId, job, reason, detail),
-      worstCost: (prompt, output) => costOf(priceOf(job.provider), prompt, output),
+      worstCost: (prompt, output) => costOf(this.#priceOf(job.provider), prompt, output),
       spentBefore: job.usage.cost ?? 0,
       cache: this.#cacheFor(job.provider, job.settings),
       onLiveChange: () => this.#scheduleLive(jobId),

@@ -28,6 +28,9 @@ export function createHandlers(engine: Engine, hooks: ShellHooks): Handlers {
     getKeys: () => engine.getKeys(),
     setKey: ({ provider, key }) => engine.setKey(provider, key),
     clearKey: ({ provider }) => engine.clearKey(provider),
+    getPrices: () => engine.getPrices(),
+    setPrice: (price) => engine.setPrice(price),
+    resetPrice: ({ model }) => engine.resetPrice(model),
     estimateJob: (input) => engine.estimateJob(input),
     testConnection: ({ provider }) => engine.testConnection(provider),
     importUpload: async ({ fileName, dataBase64, options }) => ({

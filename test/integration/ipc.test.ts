@@ -81,6 +81,10 @@ describe('the main-process IPC layer, with the real engine behind it', () => {
       ['createJob', { sheetId: 'x', template: 1 }],
       ['updateJobSettings', { jobId: 'a', settings: { concurrency: 100_000 } }],
       ['setKey', { provider: 'openai', key: 'short' }],
+      ['setPrice', { model: 'gpt-4o', input: -1, cachedInput: null, output: 1 }],
+      ['setPrice', { model: 'two words', input: 1, cachedInput: null, output: 1 }],
+      ['setPrice', { model: 'gpt-4o', input: 1, output: 1 }],
+      ['resetPrice', { model: '' }],
       ['listJobs', null],
       ['listJobs', 'text'],
     ] as const) {
@@ -88,6 +92,15 @@ describe('the main-process IPC layer, with the real engine behind it', () => {
       expect(result.ok, `${name} ${JSON.stringify(input)}`).toBe(false);
       if (!result.ok) expect(result.error.code).toBe('BAD_REQUEST');
     }
+    const negative = await call('setPrice', { model: 'gpt-4o', input: -1, cachedInput: null, output: 1 });
+    expect(negative).toMatchObject({ ok: false, error: { message: expect.stringContaining('cannot be negative') } });
+    const set = await call('setPrice', { model: ' GPT-4o ', input: 3, cachedInput: 1, output: 12 });
+    expect(set).toMatchObject({ ok: true });
+    const listed = (await call('getPrices', {})) as {
+      ok: true;
+      value: { prices: { model: string; source: string }[] };
+    };
+    expect(listed.value.prices.find((p) => p.model === 'gpt-4o')).toMatchObject({ source: 'edited' });
     const missing = await call('getJob', { jobId: 'nope' });
     expect(missing).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });

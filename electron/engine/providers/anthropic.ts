@@ -17,7 +17,13 @@ export const ANTHROPIC_DEFAULT_MAX_TOKENS = 1024;
 
 interface MessagesResponse {
   content?: { type?: unknown; text?: unknown }[];
-  usage?: { input_tokens?: unknown; output_tokens?: unknown };
+  /** input_tokens leaves out what the prompt cache read and wrote; the prompt is all three. */
+  usage?: {
+    input_tokens?: unknown;
+    output_tokens?: unknown;
+    cache_read_input_tokens?: unknown;
+    cache_creation_input_tokens?: unknown;
+  };
 }
 
 /** Anthropic's Messages API: `x-api-key`, `anthropic-version`, `system` apart from the messages. */
@@ -55,10 +61,14 @@ export class AnthropicProvider implements Provider {
     const message = body as MessagesResponse;
     const parts = (message.content ?? []).filter((part) => part.type === 'text' && typeof part.text === 'string');
     if (parts.length === 0) throw unreadableAnswer(response.status, 'no text in the message');
+    const input = asCount(message.usage?.input_tokens);
+    const cacheRead = asCount(message.usage?.cache_read_input_tokens) ?? 0;
+    const cacheWrite = asCount(message.usage?.cache_creation_input_tokens) ?? 0;
     return {
       text: parts.map((part) => part.text as string).join(''),
       httpStatus: response.status,
-      promptTokens: asCount(message.usage?.input_tokens),
+      promptTokens: input === null ? null : input + cacheRead + cacheWrite,
+      cachedTokens: cacheRead,
       completionTokens: asCount(message.usage?.output_tokens),
       limits: serverLimits(response.headers),
     };

@@ -13,7 +13,12 @@ import {
 
 interface ChatCompletion {
   choices?: { message?: { content?: unknown } }[];
-  usage?: { prompt_tokens?: unknown; completion_tokens?: unknown };
+  usage?: {
+    prompt_tokens?: unknown;
+    completion_tokens?: unknown;
+    /** OpenAI: the prompt tokens its prompt cache served, a part of prompt_tokens. */
+    prompt_tokens_details?: { cached_tokens?: unknown } | null;
+  };
 }
 
 /** The OpenAI chat completions wire format, spoken by OpenAI and most compatible servers. */
@@ -86,6 +91,7 @@ export class OpenAiCompatibleProvider implements Provider {
       httpStatus: response.status,
       promptTokens: asCount(completion.usage?.prompt_tokens),
       completionTokens: asCount(completion.usage?.completion_tokens),
+      cachedTokens: asCount(completion.usage?.prompt_tokens_details?.cached_tokens) ?? 0,
       limits: serverLimits(response.headers),
     };
   }

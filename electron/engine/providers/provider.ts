@@ -41,6 +41,8 @@ export interface CompletionResult {
   httpStatus: number | null;
   promptTokens: number | null;
   completionTokens: number | null;
+  /** The part of the prompt tokens the provider's prompt cache served (billed at the cached-input price). */
+  cachedTokens?: number;
   limits: ServerLimits | null;
 }
 

@@ -19,7 +19,7 @@ export interface JobRunnerOptions {
   provider: Provider;
   writer: RowWriter;
   /** Cost of one answer in dollars, or null when the price is unknown. */
-  costOf: (promptTokens: number | null, completionTokens: number | null) => number | null;
+  costOf: (promptTokens: number | null, completionTokens: number | null, cachedTokens?: number) => number | null;
   /** Every row would fail the same way: the job must pause and say why. Called once per stop. */
   onStopLine: (reason: StopReason, detail: { error?: ProviderError; spent?: number }) => void;
   /** Worst case of one request in dollars (its prompt plus the whole output limit); null when the price is unknown. */
@@ -343,7 +343,7 @@ export class JobRunner {
         promptTokens: result.promptTokens,
         completionTokens: result.completionTokens,
       });
-      const cost = this.#o.costOf(result.promptTokens, result.completionTokens);
+      const cost = this.#o.costOf(result.promptTokens, result.completionTokens, result.cachedTokens);
       this.#spent += cost ?? 0;
       this.#o.cache?.put(this.#o.systemPrompt, row.prompt, {
         output: result.text,

@@ -161,6 +161,20 @@ export const migrations: Migration[] = [
       ALTER TABLE job_rows ADD COLUMN cached INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 60,
+    name: 'the user’s model prices',
+    sql: `
+      -- Dollars per million tokens, over the shipped list: an edit of a shipped model or one of the user's own.
+      CREATE TABLE model_prices (
+        model TEXT PRIMARY KEY,
+        input REAL NOT NULL,
+        cached_input REAL,
+        output REAL NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = migrations.at(-1)?.version ?? 0;

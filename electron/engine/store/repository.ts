@@ -6,6 +6,7 @@ import {
   type JobStatus,
   type JobSummary,
   type JobUsage,
+  type ModelPrice,
   type ProviderConfig,
   type RowResult,
   type RowStatus,
@@ -191,6 +192,13 @@ export class Repository {
            (job_id, row_index, attempt, started_at, finished_at, outcome, http_status, latency_ms, prompt_tokens, completion_tokens, error)
          VALUES (@jobId, @index, @attempt, @startedAt, @finishedAt, @outcome, @httpStatus, @latencyMs, @promptTokens, @completionTokens, @error)`,
       ),
+      prices: db.prepare('SELECT model, input, cached_input, output FROM model_prices ORDER BY model'),
+      setPrice: db.prepare(
+        `INSERT INTO model_prices (model, input, cached_input, output, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (model) DO UPDATE SET input = excluded.input, cached_input = excluded.cached_input,
+           output = excluded.output, updated_at = excluded.updated_at`,
+      ),
+      removePrice: db.prepare('DELETE FROM model_prices WHERE model = ?'),
       attempts: db.prepare(
         `SELECT attempt, started_at, finished_at, outcome, http_status, latency_ms, prompt_tokens, completion_tokens, error
          FROM row_attempts WHERE job_id = ? AND row_index = ? ORDER BY attempt`,
@@ -427,6 +435,29 @@ export class Repository {
         error: a.error,
       })),
     };
+  }
+
+  userPrices(): ModelPrice[] {
+    const rows = this.#statements.prices.all() as {
+      model: string;
+      input: number;
+      cached_input: number | null;
+      output: number;
+    }[];
+    return rows.map((row) => ({
+      model: row.model,
+      input: row.input,
+      cachedInput: row.cached_input,
+      output: row.output,
+    }));
+  }
+
+  setPrice(price: ModelPrice): void {
+    this.#statements.setPrice.run(price.model, price.input, price.cachedInput, price.output, now());
+  }
+
+  removePrice(model: string): void {
+    this.#statements.removePrice.run(model);
   }
 
   cachedAnswer(key: string): CachedAnswer | undefined {
