@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { JobToasts } from './components/JobToasts.tsx';
 import { JobScreen } from './screens/JobScreen.tsx';
 import { JobsScreen } from './screens/JobsScreen.tsx';
@@ -9,6 +10,11 @@ import { navigate, useRoute } from './router.ts';
 export function App() {
   const route = useRoute();
   useMenu();
+  // A new job being set up is a draft: it stays (hidden) while the user looks at Settings or
+  // the jobs, and is still there when they come back. Creating the job or "Start over" ends it.
+  const [draftOpen, setDraftOpen] = useState(false);
+  const [draftNumber, setDraftNumber] = useState(0);
+  if (route.screen === 'new' && !draftOpen) setDraftOpen(true);
   return (
     <div className="app">
       <header className="topbar">
@@ -32,8 +38,20 @@ export function App() {
       </header>
       <main className="content">
         {route.screen === 'jobs' && <JobsScreen />}
-        {route.screen === 'new' && <NewJobScreen />}
-        {route.screen === 'settings' && <SettingsScreen />}
+        {draftOpen && (
+          <div hidden={route.screen !== 'new'}>
+            <NewJobScreen
+              key={draftNumber}
+              visible={route.screen === 'new'}
+              onCreated={() => {
+                setDraftOpen(false);
+                setDraftNumber((n) => n + 1);
+              }}
+              onStartOver={() => setDraftNumber((n) => n + 1)}
+            />
+          </div>
+        )}
+        {route.screen === 'settings' && <SettingsScreen section={route.section} />}
         {route.screen === 'job' && <JobScreen key={route.jobId} jobId={route.jobId} />}
       </main>
       <JobToasts />

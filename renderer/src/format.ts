@@ -36,6 +36,18 @@ export function formatCost(dollars: number | null): string {
   return dollars < 0.01 ? smallMoney.format(dollars) : money.format(dollars);
 }
 
+const perMillion = new Intl.NumberFormat('en-US', {
+  style: 'currency',
+  currency: 'USD',
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 4,
+});
+
+/** A price per million tokens; null (no cached-input price) is charged as input. */
+export function formatPerMillion(dollars: number | null): string {
+  return dollars === null ? 'as input' : perMillion.format(dollars);
+}
+
 /** Durations as people say them: "45 s", "4 min", "2 h 10 min". */
 export function formatDuration(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds) || seconds < 0) return '—';

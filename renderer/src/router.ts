@@ -1,6 +1,10 @@
 import { useEffect, useState } from 'react';
 
-export type Route = { screen: 'jobs' } | { screen: 'new' } | { screen: 'settings' } | { screen: 'job'; jobId: string };
+export type Route =
+  | { screen: 'jobs' }
+  | { screen: 'new' }
+  | { screen: 'settings'; section?: 'prices' }
+  | { screen: 'job'; jobId: string };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '');
@@ -8,11 +12,18 @@ export function parseRoute(hash: string): Route {
   if (job?.[1]) return { screen: 'job', jobId: job[1] };
   if (path === '/new') return { screen: 'new' };
   if (path === '/settings') return { screen: 'settings' };
+  if (path === '/settings/prices') return { screen: 'settings', section: 'prices' };
   return { screen: 'jobs' };
 }
 
 export function navigate(route: Route): void {
-  window.location.hash = route.screen === 'job' ? `/jobs/${route.jobId}` : `/${route.screen}`;
+  window.location.hash = hrefOf(route).slice(1);
+}
+
+export function hrefOf(route: Route): string {
+  if (route.screen === 'job') return `#/jobs/${route.jobId}`;
+  if (route.screen === 'settings' && route.section) return `#/settings/${route.section}`;
+  return `#/${route.screen}`;
 }
 
 export function useRoute(): Route {

@@ -52,4 +52,71 @@ describe('settings in Chromium', () => {
     await expect.poll(() => page.getByText('Not set').count()).toBe(7);
     await page.context().close();
   });
+
+  it('a model without a price sends you to Settings → Prices; the job draft waits, then is priced with yours', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    await page.goto(serve.url);
+    await page.getByRole('button', { name: 'New job' }).click();
+    await page
+      .getByLabel('Spreadsheet file')
+      .setInputFiles({ name: 'items.csv', mimeType: 'text/csv', buffer: Buffer.from('item\nLamp\nChair\n') });
+    await page.getByText('2 rows · 1 column').waitFor();
+    const template = page.getByRole('textbox', { name: 'Prompt template' });
+    await template.fill('Describe {{item}}');
+    await page.getByRole('radio', { name: /OpenAI-compatible API/ }).check();
+    await page.getByRole('textbox', { name: 'API address' }).fill('https://llm.example.com/v1');
+    await page.getByRole('combobox', { name: 'Model' }).fill('acme-large');
+    const priceNote = page.getByLabel('Price used');
+    await priceNote.getByText('Rowbot has no price for this model').waitFor();
+    await priceNote.getByRole('link', { name: 'Add its price in Settings' }).click();
+
+    const prices = page.getByRole('region', { name: 'Prices' });
+    await prices.getByRole('rowheader', { name: 'gpt-4o-mini' }).waitFor();
+    const add = page.getByRole('form', { name: 'Add a model’s price' });
+    await add.getByLabel('Model name').fill('acme');
+    await add.getByLabel('Input $ / 1M', { exact: true }).fill('abc');
+    await add.getByLabel('Output $ / 1M').fill('2');
+    await add.getByRole('button', { name: 'Add price' }).click();
+    await prices
+      .getByRole('alert')
+      .getByText('Type the input price in dollars per million tokens, like 0.15.')
+      .waitFor();
+    await add.getByLabel('Input $ / 1M', { exact: true }).fill('1.25');
+    await add.getByRole('button', { name: 'Add price' }).click();
+    await prices.getByRole('row', { name: /acme yours \$1\.25 as input \$2\.00/ }).waitFor();
+    expect(await add.getByLabel('Model name').inputValue()).toBe('');
+
+    await prices.getByRole('button', { name: 'Edit the price of gpt-4o-mini' }).click();
+    await prices.getByLabel('Input price of gpt-4o-mini', { exact: true }).fill('0.2');
+    await prices.getByLabel('Input price of gpt-4o-mini', { exact: true }).press('Enter');
+    await prices.getByRole('row', { name: /gpt-4o-mini edited \$0\.20/ }).waitFor();
+    await page.getByRole('heading', { name: 'Prices' }).evaluate((heading) => heading.scrollIntoView());
+    await page.screenshot({ path: join(SCREENSHOTS, 'settings-prices.png') });
+
+    // Back to the job: everything typed is still there, and the estimate now has a cost.
+    await page.getByRole('button', { name: 'New job' }).click();
+    expect(await template.inputValue()).toBe('Describe {{item}}');
+    await priceNote
+      .getByText(/Priced as acme: \$1\.25 per million prompt tokens, \$2\.00 per million output/)
+      .waitFor();
+    await priceNote.getByText('(your price)').waitFor();
+    await page
+      .getByLabel('Estimate')
+      .getByText(/\$0\.\d+–\$0\.\d+/)
+      .waitFor();
+    await priceNote.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SCREENSHOTS, 'new-job-price-note.png') });
+    // "Start over" ends the draft: the file and the template are gone.
+    await page.getByRole('button', { name: 'Start over' }).click();
+    await page.getByRole('heading', { name: 'Choose your spreadsheet' }).waitFor();
+    expect(await template.count()).toBe(0);
+    expect(await page.getByText('2 rows · 1 column').count()).toBe(0);
+
+    await page.goto(`${serve.origin}/#/settings/prices`);
+    await prices.getByRole('button', { name: 'Reset the price of gpt-4o-mini' }).click();
+    await prices.getByRole('row', { name: /^gpt-4o-mini \$0\.15/ }).waitFor();
+    await prices.getByRole('button', { name: 'Remove acme' }).click();
+    await expect.poll(() => prices.getByRole('rowheader', { name: 'acme' }).count()).toBe(0);
+    await page.context().close();
+  });
 });

@@ -14,13 +14,22 @@ import { RowsAtOnceField } from '../components/RowsAtOnceField.tsx';
 import { SheetPreviewTable } from '../components/SheetPreviewTable.tsx';
 import { TemplateEditor } from '../components/TemplateEditor.tsx';
 import { useApi } from '../api.ts';
-import { errorMessage, formatCompact, formatCost, formatDuration, plural } from '../format.ts';
+import { errorMessage, formatCompact, formatCost, formatDuration, formatPerMillion, plural } from '../format.ts';
 import { savePreferences, usePreferences } from '../preferences.ts';
-import { navigate } from '../router.ts';
+import { hrefOf, navigate } from '../router.ts';
 
 type ProviderKind = ProviderConfig['kind'];
 
-export function NewJobScreen() {
+/** `visible`: false while the draft waits behind another screen (Settings, the jobs). */
+export function NewJobScreen({
+  visible,
+  onCreated,
+  onStartOver,
+}: {
+  visible: boolean;
+  onCreated: () => void;
+  onStartOver: () => void;
+}) {
   const api = useApi();
   const preferences = usePreferences();
   const [preview, setPreview] = useState<SheetPreview | null>(null);
@@ -120,16 +129,17 @@ export function NewJobScreen() {
     }
   }
 
+  // Keys and prices may have changed in Settings while this draft waited: look again on each return.
   useEffect(() => {
-    api.getKeys({}).then(setKeys, () => undefined);
-  }, [api]);
+    if (visible) api.getKeys({}).then(setKeys, () => undefined);
+  }, [api, visible]);
 
   const ready = preview !== null && templateProblem === null && providerProblem === null;
   const estimateKey = ready
     ? JSON.stringify([preview.sheetId, template, systemPrompt, provider, concurrency, skipEmptyRows, answer])
     : null;
   useEffect(() => {
-    if (!estimateKey || !preview) return;
+    if (!estimateKey || !preview || !visible) return;
     let stale = false;
     const timer = setTimeout(() => {
       api
@@ -154,7 +164,7 @@ export function NewJobScreen() {
     };
     // The key captures every input of the estimate.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [api, estimateKey]);
+  }, [api, estimateKey, visible]);
 
   /** Creates the job, then runs it all, or a sample of ten rows that ends with a projection. */
   async function start(sample = false): Promise<void> {
@@ -173,6 +183,7 @@ export function NewJobScreen() {
       if (sample) await api.sampleJob({ jobId: job.id, rows: 10 });
       else await api.startJob({ jobId: job.id });
       savePreferences({ provider: providerKind, concurrency });
+      onCreated();
       navigate({ screen: 'job', jobId: job.id });
     } catch (e) {
       setError(errorMessage(e));
@@ -182,7 +193,14 @@ export function NewJobScreen() {
 
   return (
     <div className="wizard">
-      <h1>New job</h1>
+      <div className="wizard-header">
+        <h1>New job</h1>
+        {preview && (
+          <button type="button" onClick={onStartOver} title="Clear the file, template and choices, and begin again">
+            Start over
+          </button>
+        )}
+      </div>
 
       <section className="step" aria-labelledby="step-file">
         <h2 id="step-file">
@@ -387,6 +405,7 @@ export function NewJobScreen() {
             · {formatDuration(estimate.seconds[0])}–{formatDuration(estimate.seconds[1])}
           </p>
         )}
+        {estimate && ready && providerKind !== 'demo' && <PriceNote estimate={estimate} />}
         <button
           type="button"
           className="primary large"
@@ -422,4 +441,26 @@ function parseHeaders(text: string): Record<string, string> {
     if (at > 0) headers[line.slice(0, at).trim()] = line.slice(at + 1).trim();
   }
   return headers;
+}
+
+/** Which price the estimate used and where to change it; a model without one is sent to add it. */
+function PriceNote({ estimate }: { estimate: JobEstimate }) {
+  const { price } = estimate;
+  const where = hrefOf({ screen: 'settings', section: 'prices' });
+  if (!price) {
+    return (
+      <p className="muted small" aria-label="Price used">
+        Rowbot has no price for this model, so it cannot tell the cost. <a href={where}>Add its price in Settings</a>{' '}
+        (your job stays here).
+      </p>
+    );
+  }
+  return (
+    <p className="muted small" aria-label="Price used">
+      Priced as <strong>{price.model}</strong>: {formatPerMillion(price.input)} per million prompt tokens,{' '}
+      {formatPerMillion(price.output)} per million output tokens
+      {price.source === 'shipped' ? ` (list price checked ${estimate.pricesCheckedOn})` : ' (your price)'}.{' '}
+      <a href={where}>Change prices</a>
+    </p>
+  );
 }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { KeyStatus } from '../../../shared/api.ts';
 import { KEY_NAMES } from '../../../shared/providers.ts';
+import { PriceTable } from '../components/PriceTable.tsx';
 import { RowsAtOnceField } from '../components/RowsAtOnceField.tsx';
 import { useApi } from '../api.ts';
 import { errorMessage } from '../format.ts';
@@ -8,7 +9,7 @@ import { savePreferences, usePreferences, type Theme } from '../preferences.ts';
 
 const PROVIDER_NAMES = KEY_NAMES;
 
-export function SettingsScreen() {
+export function SettingsScreen({ section }: { section?: 'prices' }) {
   const api = useApi();
   const preferences = usePreferences();
   const [keys, setKeys] = useState<KeyStatus[] | null>(null);
@@ -17,6 +18,11 @@ export function SettingsScreen() {
   useEffect(() => {
     api.getKeys({}).then(setKeys, (e: unknown) => setError(errorMessage(e)));
   }, [api]);
+
+  // Opened from "change prices" elsewhere: go straight to that section.
+  useEffect(() => {
+    if (section) document.getElementById(section)?.scrollIntoView({ block: 'start' });
+  }, [section]);
 
   return (
     <div className="wizard settings">
@@ -98,6 +104,11 @@ export function SettingsScreen() {
           </label>
         </div>
         <RowsAtOnceField value={preferences.concurrency} onChange={(concurrency) => savePreferences({ concurrency })} />
+      </section>
+
+      <section className="step" id="prices" aria-labelledby="prices-title">
+        <h2 id="prices-title">Prices</h2>
+        <PriceTable />
       </section>
 
       <section className="step" aria-labelledby="look-title">

@@ -1,0 +1,241 @@
+import { useEffect, useState, type KeyboardEvent } from 'react';
+import type { ModelPrice, PriceList, PriceListEntry } from '../../../shared/api.ts';
+import { useApi } from '../api.ts';
+import { errorMessage, formatPerMillion } from '../format.ts';
+
+/** What the user typed for one model's prices, as text until saved. */
+interface Draft {
+  model: string;
+  input: string;
+  cachedInput: string;
+  output: string;
+}
+
+const EMPTY_DRAFT: Draft = { model: '', input: '', cachedInput: '', output: '' };
+
+function draftOf(entry: PriceListEntry): Draft {
+  return {
+    model: entry.model,
+    input: String(entry.input),
+    cachedInput: entry.cachedInput === null ? '' : String(entry.cachedInput),
+    output: String(entry.output),
+  };
+}
+
+/** The draft as a price, or a sentence saying which box is wrong and how to fill it. */
+function parseDraft(draft: Draft): ModelPrice | string {
+  const model = draft.model.trim().toLowerCase();
+  if (!model) return 'Type the model name, like gpt-4o-mini.';
+  if (/\s/.test(model)) return 'A model name has no spaces, like gpt-4o-mini.';
+  const amount = (text: string, what: string): number | string => {
+    const n = Number(text.trim().replace(/^\$/, ''));
+    return text.trim() === '' || !Number.isFinite(n) || n < 0
+      ? `Type the ${what} price in dollars per million tokens, like 0.15.`
+      : n;
+  };
+  const input = amount(draft.input, 'input');
+  if (typeof input === 'string') return input;
+  const output = amount(draft.output, 'output');
+  if (typeof output === 'string') return output;
+  const cachedInput = draft.cachedInput.trim() === '' ? null : amount(draft.cachedInput, 'cached input');
+  if (typeof cachedInput === 'string') return cachedInput;
+  return { model, input, cachedInput, output };
+}
+
+const SOURCE_LABEL: Record<PriceListEntry['source'], string> = {
+  shipped: '',
+  edited: 'edited',
+  added: 'yours',
+};
+
+/** Settings → Prices: the shipped list with its date, each price editable, the user's own models added. */
+export function PriceTable() {
+  const api = useApi();
+  const [list, setList] = useState<PriceList | null>(null);
+  const [editing, setEditing] = useState<Draft | null>(null);
+  const [adding, setAdding] = useState<Draft>(EMPTY_DRAFT);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    api.getPrices({}).then(setList, (e: unknown) => setError(errorMessage(e)));
+  }, [api]);
+
+  async function save(draft: Draft, done: () => void): Promise<void> {
+    const price = parseDraft(draft);
+    if (typeof price === 'string') {
+      setError(price);
+      return;
+    }
+    setError(null);
+    try {
+      setList(await api.setPrice(price));
+      done();
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }
+
+  async function reset(model: string): Promise<void> {
+    setError(null);
+    try {
+      setList(await api.resetPrice({ model }));
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }
+
+  const onEditKey = (event: KeyboardEvent): void => {
+    if (event.key === 'Enter' && editing) void save(editing, () => setEditing(null));
+    if (event.key === 'Escape') setEditing(null);
+  };
+
+  return (
+    <>
+      <p className="muted small">
+        What Rowbot works out costs with, in US dollars per million tokens.
+        {list && ` The list prices were checked on ${list.checkedOn}. `}
+        Providers change their prices: if yours differ, or your model is missing, change or add it here. It applies at
+        once, to estimates and to the jobs that are running.
+      </p>
+      {error && (
+        <p role="alert" className="error-box">
+          {error}
+        </p>
+      )}
+      <div className="price-scroll">
+        <table className="jobs-table price-table">
+          <thead>
+            <tr>
+              <th scope="col">Model name starts with</th>
+              <th scope="col" className="num">
+                Input
+              </th>
+              <th scope="col" className="num">
+                Cached input
+              </th>
+              <th scope="col" className="num">
+                Output
+              </th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {list?.prices.map((entry) =>
+              editing?.model === entry.model ? (
+                <tr key={entry.model} className="price-editing">
+                  <th scope="row">{entry.model}</th>
+                  {(['input', 'cachedInput', 'output'] as const).map((field) => (
+                    <td key={field} className="num">
+                      <input
+                        type="text"
+                        inputMode="decimal"
+                        className="price-input"
+                        aria-label={`${field === 'cachedInput' ? 'Cached input' : field === 'input' ? 'Input' : 'Output'} price of ${entry.model}`}
+                        placeholder={field === 'cachedInput' ? 'as input' : ''}
+                        value={editing[field]}
+                        autoFocus={field === 'input'}
+                        onKeyDown={onEditKey}
+                        onChange={(event) => setEditing({ ...editing, [field]: event.target.value })}
+                      />
+                    </td>
+                  ))}
+                  <td>
+                    <div className="price-actions">
+                      <button
+                        type="button"
+                        className="primary"
+                        onClick={() => void save(editing, () => setEditing(null))}
+                      >
+                        Save
+                      </button>
+                      <button type="button" onClick={() => setEditing(null)}>
+                        Cancel
+                      </button>
+                    </div>
+                  </td>
+                </tr>
+              ) : (
+                <tr key={entry.model}>
+                  <th scope="row">
+                    {entry.model}
+                    {entry.source !== 'shipped' && (
+                      <span className="badge badge-ready">{SOURCE_LABEL[entry.source]}</span>
+                    )}
+                  </th>
+                  <td className="num">{formatPerMillion(entry.input)}</td>
+                  <td className="num">{formatPerMillion(entry.cachedInput)}</td>
+                  <td className="num">{formatPerMillion(entry.output)}</td>
+                  <td>
+                    <div className="price-actions">
+                      <button
+                        type="button"
+                        aria-label={`Edit the price of ${entry.model}`}
+                        onClick={() => {
+                          setError(null);
+                          setEditing(draftOf(entry));
+                        }}
+                      >
+                        Edit
+                      </button>
+                      {entry.source !== 'shipped' && (
+                        <button
+                          type="button"
+                          aria-label={`${entry.source === 'edited' ? 'Reset the price of' : 'Remove'} ${entry.model}`}
+                          onClick={() => void reset(entry.model)}
+                        >
+                          {entry.source === 'edited' ? 'Reset' : 'Remove'}
+                        </button>
+                      )}
+                    </div>
+                  </td>
+                </tr>
+              ),
+            )}
+          </tbody>
+        </table>
+      </div>
+      <form
+        className="price-add"
+        aria-label="Add a model’s price"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void save(adding, () => setAdding(EMPTY_DRAFT));
+        }}
+      >
+        <label className="field">
+          <span>Model name</span>
+          <input
+            type="text"
+            spellCheck={false}
+            placeholder="e.g. llama-3.3-70b"
+            value={adding.model}
+            onChange={(event) => setAdding({ ...adding, model: event.target.value })}
+          />
+        </label>
+        {(
+          [
+            ['input', 'Input $ / 1M', ''],
+            ['cachedInput', 'Cached input $ / 1M', 'optional'],
+            ['output', 'Output $ / 1M', ''],
+          ] as const
+        ).map(([field, label, placeholder]) => (
+          <label key={field} className="field">
+            <span>{label}</span>
+            <input
+              type="text"
+              inputMode="decimal"
+              placeholder={placeholder}
+              value={adding[field]}
+              onChange={(event) => setAdding({ ...adding, [field]: event.target.value })}
+            />
+          </label>
+        ))}
+        <button type="submit" disabled={!adding.model.trim()}>
+          Add price
+        </button>
+      </form>
+    </>
+  );
+}
