@@ -254,7 +254,22 @@ export class Engine {
   /** Applies at once: estimates, and the cost of every answer from now on, running jobs included. */
   setPrice(price: ModelPrice): PriceList {
     this.#repo.setPrice({ ...price, model: priceKey(price.model) });
-    return (this.#prices = priceList(this.#repo.userPrices()));
+    this.#prices = priceList(this.#repo.userPrices());
+    this.#priceUnpricedAnswers();
+    return this.#prices;
+  }
+
+  /** Answers stored while their model had no price get one now, so no job's total leaves them out. */
+  #priceUnpricedAnswers(): void {
+    this.#writer.flush();
+    for (const job of this.#repo.listJobs()) {
+      const price = this.#priceOf(job.provider);
+      if (!price || job.counts.done === 0) continue;
+      const added = this.#repo.fillMissingCosts(job.id, price);
+      if (added === 0) continue;
+      this.#running.get(job.id)?.runner.addSpent(added);
+      this.#emitJob(job.id);
+    }
   }
 
   resetPrice(model: string): PriceList {

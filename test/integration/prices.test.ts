@@ -131,4 +131,23 @@ describe('prices', () => {
       expect(row.cost).toBeCloseTo((((row.promptTokens ?? 0) + (row.completionTokens ?? 0)) * perToken) / 1e6, 12);
     }
   });
+
+  it('answers stored before their model had a price are priced when it gets one; priced answers keep theirs', async () => {
+    bench = await openBench();
+    const jobId = await jobFor('unlisted-model', 3);
+    bench.engine.startJob(jobId);
+    const unpriced = await bench.engine.waitForJob(jobId);
+    expect(unpriced.counts.done).toBe(3);
+    expect(unpriced.usage.cost).toBeNull();
+
+    bench.engine.setPrice({ model: 'unlisted', input: 2, cachedInput: null, output: 4 });
+    const priced = bench.engine.getJob(jobId);
+    const expected = (priced.usage.promptTokens * 2 + priced.usage.completionTokens * 4) / 1e6;
+    expect(priced.usage.cost).toBeCloseTo(expected, 12);
+    expect(bench.jobEvents.at(-1)?.usage.cost).toBeCloseTo(expected, 12);
+
+    // A later change of price does not rewrite what was already worked out.
+    bench.engine.setPrice({ model: 'unlisted', input: 200, cachedInput: null, output: 400 });
+    expect(bench.engine.getJob(jobId).usage.cost).toBeCloseTo(expected, 12);
+  });
 });

@@ -107,6 +107,11 @@ export class JobRunner {
   }
 
   /** No new starts; requests in flight finish. */
+  /** Spending found after the fact (answers priced once the user added the model's price). */
+  addSpent(dollars: number): void {
+    this.#spent += dollars;
+  }
+
   pause(): void {
     this.#paused = true;
     this.#queue.pause();

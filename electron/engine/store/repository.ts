@@ -199,6 +199,12 @@ export class Repository {
            output = excluded.output, updated_at = excluded.updated_at`,
       ),
       removePrice: db.prepare('DELETE FROM model_prices WHERE model = ?'),
+      fillMissingCosts: db.prepare(
+        `UPDATE job_rows SET cost = (prompt_tokens * @input + completion_tokens * @output) / 1000000.0
+         WHERE job_id = @jobId AND status = 'done' AND cost IS NULL AND cached = 0
+           AND prompt_tokens IS NOT NULL AND completion_tokens IS NOT NULL
+         RETURNING cost`,
+      ),
       attempts: db.prepare(
         `SELECT attempt, started_at, finished_at, outcome, http_status, latency_ms, prompt_tokens, completion_tokens, error
          FROM row_attempts WHERE job_id = ? AND row_index = ? ORDER BY attempt`,
@@ -454,6 +460,17 @@ export class Repository {
 
   setPrice(price: ModelPrice): void {
     this.#statements.setPrice.run(price.model, price.input, price.cachedInput, price.output, now());
+  }
+
+  /**
+   * Prices the answers of a job that were stored without a cost because the model had no price
+   * then. Answers that have a cost keep it: that is what they were billed at. Returns the dollars added.
+   */
+  fillMissingCosts(jobId: string, price: { input: number; output: number }): number {
+    const filled = this.#statements.fillMissingCosts.all({ jobId, input: price.input, output: price.output }) as {
+      cost: number;
+    }[];
+    return filled.reduce((sum, row) => sum + row.cost, 0);
   }
 
   removePrice(model: string): void {

@@ -9,6 +9,7 @@ import { RowsTable } from '../components/RowsTable.tsx';
 import { RunControls } from '../components/RunControls.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { useApi } from '../api.ts';
+import { hrefOf } from '../router.ts';
 import { useJobRows } from '../hooks/useJobRows.ts';
 import { useLiveSamples } from '../hooks/useLiveSamples.ts';
 import { errorMessage, formatCompact, formatCost, formatCount, formatDuration, plural } from '../format.ts';
@@ -142,7 +143,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
             <span>{formatCount(perMinute)} rows/min</span>
             <span>{formatCompact(live.tokensPerMinute)} tokens/min</span>
             <span>
-              {usage.cost === null ? 'no price known for this model' : `${formatCost(usage.cost)} so far`}
+              {usage.cost === null ? <NoPrice /> : `${formatCost(usage.cost)} so far`}
               {estimatedTotal !== null && remaining > 0 && (
                 <span className="muted"> (est. total {formatCost(estimatedTotal)})</span>
               )}
@@ -156,9 +157,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
               {formatCompact(usage.promptTokens + usage.completionTokens)} tokens used (
               {formatCompact(usage.promptTokens)} in, {formatCompact(usage.completionTokens)} out)
             </span>
-            <span>
-              {usage.cost === null ? 'cost: no price known for this model' : `cost ${formatCost(usage.cost)}`}
-            </span>
+            <span>{usage.cost === null ? <NoPrice /> : `cost ${formatCost(usage.cost)}`}</span>
           </p>
         )}
       </div>
@@ -235,5 +234,15 @@ export function JobScreen({ jobId }: { jobId: string }) {
         onRetry={(index) => retry([index])}
       />
     </div>
+  );
+}
+
+/** A cost we cannot tell, and where to fix that: answers so far are priced as soon as the price is added. */
+function NoPrice() {
+  return (
+    <>
+      cost unknown: no price for this model.{' '}
+      <a href={hrefOf({ screen: 'settings', section: 'prices' })}>Add its price</a>
+    </>
   );
 }
