@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { httpFailure, redact } from '../../electron/engine/providers/http-failure.ts';
+import type { HttpClient } from '../../electron/engine/http/client.ts';
+import { httpFailure, postJson, providerMessage, redact } from '../../electron/engine/providers/http-failure.ts';
+import { ProviderError } from '../../electron/engine/providers/provider.ts';
 
 const openAiError = (message: string, code: string | null = null, type = 'invalid_request_error'): string =>
   JSON.stringify({ error: { message, type, param: null, code } });
@@ -58,6 +60,288 @@ describe('httpFailure', () => {
     expect(classify(502, '<html>Bad gateway</html>').message).toBe(
       'The provider answered 502: <html>Bad gateway</html>',
     );
+  });
+});
+
+/** Google's error as its OpenAI-compatible endpoint sends it: inside an array. */
+const googleError = (code: number, status: string, message: string, details: unknown[] = []): string =>
+  JSON.stringify([{ error: { code, message, status, details } }]);
+const quotaFailure = (quotaId: string) => ({
+  '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+  violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests', quotaId }],
+});
+const retryInfo = (retryDelay: string) => ({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay });
+
+describe('httpFailure: each provider’s own error bodies', () => {
+  it('Google: a bad key is a 400 inside an array, and still stops the line as a key problem', () => {
+    const body = googleError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', [
+      {
+        '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+        reason: 'API_KEY_INVALID',
+        domain: 'googleapis.com',
+        metadata: { service: 'generativelanguage.googleapis.com' },
+      },
+    ]);
+    expect(classify(400, body)).toMatchObject({
+      kind: 'auth',
+      message: 'The provider answered 400: API key not valid. Please pass a valid API key.',
+    });
+    // The reason alone is enough.
+    expect(classify(400, googleError(400, 'INVALID_ARGUMENT', 'Bad key.', [{ reason: 'API_KEY_INVALID' }])).kind).toBe(
+      'auth',
+    );
+    // Other 400s from Google are still the row's.
+    expect(classify(400, googleError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.')).kind).toBe('row');
+  });
+
+  it('Google: a 429 per minute waits as long as RetryInfo says; per day, or with no allowance at all, stops', () => {
+    const message = 'You exceeded your current quota, please check your plan and billing details.';
+    expect(
+      classify(
+        429,
+        googleError(429, 'RESOURCE_EXHAUSTED', message, [
+          quotaFailure('GenerateRequestsPerMinutePerProjectPerModel-FreeTier'),
+          retryInfo('38s'),
+        ]),
+      ),
+    ).toMatchObject({ kind: 'rate_limited', retryAfterMs: 38_000 });
+    expect(
+      classify(
+        429,
+        googleError(429, 'RESOURCE_EXHAUSTED', message, [
+          quotaFailure('GenerateRequestsPerDayPerProjectPerModel-FreeTier'),
+          retryInfo('3600s'),
+        ]),
+      ).kind,
+    ).toBe('quota');
+    expect(
+      classify(
+        429,
+        googleError(
+          429,
+          'RESOURCE_EXHAUSTED',
+          `${message} * Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_free_tier_requests, limit: 0, model: gemini-3-pro\nPlease retry in 45.578569677s.`,
+        ),
+      ).kind,
+    ).toBe('quota');
+    // The older, plainer answer is a wait too, not a used-up account.
+    expect(
+      classify(429, googleError(429, 'RESOURCE_EXHAUSTED', 'Resource has been exhausted (e.g. check quota).')).kind,
+    ).toBe('rate_limited');
+    // "Please retry in …" in the words alone gives the wait.
+    expect(classify(429, googleError(429, 'RESOURCE_EXHAUSTED', `${message} Please retry in 12.5s.`))).toMatchObject({
+      kind: 'rate_limited',
+      retryAfterMs: 12_500,
+    });
+  });
+
+  it('Groq: per minute is a wait (retry-after), per day stops the line', () => {
+    const groq = (message: string, type: string) =>
+      JSON.stringify({ error: { message, type, code: 'rate_limit_exceeded' } });
+    expect(
+      classify(
+        429,
+        groq(
+          'Rate limit reached for model `llama-3.1-8b-instant` in organization `org_01` service tier `on_demand` on tokens per minute (TPM): Limit 6000, Used 5000, Requested 1500. Please try again in 5s.',
+          'tokens',
+        ),
+        { 'retry-after': '2' },
+      ),
+    ).toMatchObject({ kind: 'rate_limited', retryAfterMs: 2000 });
+    for (const [limit, type] of [
+      ['requests per day (RPD): Limit 1000, Used 1000, Requested 1. Please try again in 1m26.4s.', 'requests'],
+      ['tokens per day (TPD): Limit 100000, Used 97050, Requested 3619. Please try again in 9m38.016s.', 'tokens'],
+    ]) {
+      expect(
+        classify(
+          429,
+          groq(
+            `Rate limit reached for model \`llama-3.3-70b-versatile\` in organization \`org_01\` on ${limit}`,
+            type!,
+          ),
+        ).kind,
+      ).toBe('quota');
+    }
+  });
+
+  it('OpenRouter: numeric codes, 402 out of credits, a model ID it does not know, per-day free limits', () => {
+    const openRouter = (code: number, message: string, metadata?: unknown) =>
+      JSON.stringify({ error: { code, message, ...(metadata ? { metadata } : {}) } });
+    expect(
+      classify(402, openRouter(402, 'Insufficient credits. Add more using https://openrouter.ai/credits')),
+    ).toMatchObject({
+      kind: 'quota',
+      message: 'The provider answered 402: Insufficient credits. Add more using https://openrouter.ai/credits',
+    });
+    expect(classify(401, openRouter(401, 'No auth credentials found')).kind).toBe('auth');
+    expect(classify(400, openRouter(400, 'claude-sonnet-4-6 is not a valid model ID')).kind).toBe('model');
+    expect(
+      classify(
+        429,
+        openRouter(
+          429,
+          'Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day',
+          {
+            headers: { 'X-RateLimit-Limit': '50', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': '1745798400000' },
+          },
+        ),
+      ).kind,
+    ).toBe('quota');
+    expect(classify(429, openRouter(429, 'Rate limit exceeded: free-models-per-min.')).kind).toBe('rate_limited');
+  });
+
+  it('OpenRouter: the model host’s own error, passed on in metadata.raw, is quoted too', () => {
+    const raw = JSON.stringify({
+      error: { code: 400, message: 'Invalid JSON payload received. Unknown name "text".', status: 'INVALID_ARGUMENT' },
+    });
+    const body = JSON.stringify({
+      error: { message: 'Provider returned error', code: 400, metadata: { raw, provider_name: 'Google AI Studio' } },
+      user_id: 'user_2x',
+    });
+    expect(classify(400, body)).toMatchObject({
+      kind: 'row',
+      message:
+        'The provider answered 400: Provider returned error (Google AI Studio: Invalid JSON payload received. Unknown name "text".)',
+    });
+  });
+
+  it('Together AI: a rejected key, and a model it does not serve', () => {
+    expect(
+      classify(
+        401,
+        JSON.stringify({
+          id: 'okkMWqL-2kFHot',
+          error: {
+            message:
+              'Invalid API key provided. You can find your API key at https://api.together.xyz/settings/api-keys.',
+            type: 'invalid_request_error',
+            param: null,
+            code: 'invalid_api_key',
+          },
+        }),
+      ).kind,
+    ).toBe('auth');
+    expect(
+      classify(
+        400,
+        JSON.stringify({
+          error: {
+            message: 'Unable to access non-serverless model mistralai/Mixtral-8x7B-Instruct-v0.1.',
+            type: 'invalid_request_error',
+            param: null,
+            code: 'model_not_available',
+          },
+        }),
+      ).kind,
+    ).toBe('model');
+  });
+
+  it('Ollama: its OpenAI-compatible error, and its own {"error": "…"} string', () => {
+    expect(
+      classify(
+        404,
+        JSON.stringify({
+          error: {
+            message: 'model "llama3.1" not found, try pulling it first',
+            type: 'api_error',
+            param: null,
+            code: null,
+          },
+        }),
+      ),
+    ).toMatchObject({
+      kind: 'model',
+      message: 'The provider answered 404: model "llama3.1" not found, try pulling it first',
+    });
+    expect(classify(404, JSON.stringify({ error: 'model "llama3.1" not found, try pulling it first' })).message).toBe(
+      'The provider answered 404: model "llama3.1" not found, try pulling it first',
+    );
+  });
+
+  it('vLLM: the message at the top level with a numeric code, and its key check’s bare string', () => {
+    const vllm = (code: number, type: string, message: string) =>
+      JSON.stringify({ object: 'error', message, type, param: null, code });
+    expect(
+      classify(400, vllm(400, 'BadRequestError', "This model's maximum context length is 8192 tokens.")),
+    ).toMatchObject({
+      kind: 'row',
+      message: "The provider answered 400: This model's maximum context length is 8192 tokens.",
+    });
+    expect(classify(404, vllm(404, 'NotFoundError', 'The model `x` does not exist.')).kind).toBe('model');
+    expect(classify(401, JSON.stringify({ error: 'Unauthorized' }))).toMatchObject({
+      kind: 'auth',
+      message: 'The provider answered 401: Unauthorized',
+    });
+  });
+
+  it('LM Studio: a model it does not have', () => {
+    expect(
+      classify(
+        404,
+        JSON.stringify({
+          error: {
+            message: 'Model "default" not found. Please specify a valid model.\n\nYour models:\n\nqwen3-32b',
+            type: 'invalid_request_error',
+            param: 'model',
+            code: 'model_not_found',
+          },
+        }),
+      ),
+    ).toMatchObject({
+      kind: 'model',
+      message:
+        'The provider answered 404: Model "default" not found. Please specify a valid model. Your models: qwen3-32b',
+    });
+  });
+
+  it('reads a FastAPI {"detail": …} body, and says so when there is nothing to read', () => {
+    expect(providerMessage(null, JSON.stringify({ detail: 'Not Found' })).message).toBe('Not Found');
+    expect(providerMessage(null, '   ').message).toBe('(no message)');
+  });
+});
+
+describe('postJson: an error inside a 200', () => {
+  const answering = (body: unknown): HttpClient =>
+    ({
+      postJson: () => Promise.resolve({ status: 200, headers: {}, body: JSON.stringify(body) }),
+    }) as unknown as HttpClient;
+  const send = (body: unknown) =>
+    postJson(
+      answering(body),
+      'http://x/v1/chat/completions',
+      {},
+      {
+        headers: {},
+        signal: new AbortController().signal,
+        timeoutMs: 1000,
+      },
+    );
+
+  it('OpenRouter: an error after the model started comes with status 200; its code stands for the status', async () => {
+    const error = await send({ error: { code: 502, message: 'Upstream error from the model host' } }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({
+      kind: 'transient',
+      httpStatus: 502,
+      message: 'The provider answered 502: Upstream error from the model host',
+    });
+  });
+
+  it('vLLM’s error object in a 200; an answer with choices is an answer', async () => {
+    await expect(
+      send({
+        object: 'error',
+        message: 'The model `x` does not exist.',
+        type: 'NotFoundError',
+        param: null,
+        code: 404,
+      }),
+    ).rejects.toMatchObject({ kind: 'model', httpStatus: 404 });
+    await expect(send({ choices: [{ message: { content: 'hi' } }], error: null })).resolves.toMatchObject({
+      body: { choices: [{ message: { content: 'hi' } }] },
+    });
   });
 });
 

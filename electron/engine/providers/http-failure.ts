@@ -1,51 +1,183 @@
 import { HttpTimeoutError, type HttpClient, type HttpResponse } from '../http/client.ts';
-import { retryAfterMs, serverLimits } from '../http/rate-limit-headers.ts';
+import { parseDuration, retryAfterMs, serverLimits } from '../http/rate-limit-headers.ts';
 import { ProviderError, type FailureKind } from './provider.ts';
 
 const QUOTA_WORDS = /insufficient_quota|quota|billing|credit balance|exceeded your current/i;
 
-/** The provider's own message from an OpenAI `{error:{message}}` or Anthropic `{type:"error",error:{message}}` body. */
-export function providerMessage(body: unknown, raw: string): { message: string; code: string | null } {
-  const error = (body as { error?: { message?: unknown; code?: unknown; type?: unknown } } | null)?.error;
-  const message = typeof error?.message === 'string' ? error.message : raw.trim().slice(0, 300) || '(no message)';
-  const code = typeof error?.code === 'string' ? error.code : typeof error?.type === 'string' ? error.type : null;
-  return { message, code };
+/** Google answers a bad key with 400 INVALID_ARGUMENT (reason API_KEY_INVALID), not 401. */
+const KEY_REJECTED =
+  /\bAPI_KEY_(?:INVALID|EXPIRED)\b|\bapi[ _-]?key (?:not valid|not found|expired|is invalid|invalid)|\binvalid[ _-]api[ _-]key\b|\bincorrect api key\b/i;
+/** A 400 that is about the model, not the row: OpenRouter "… is not a valid model ID", Together model_not_available. */
+const MODEL_UNKNOWN =
+  /\bnot a valid model\b|\bmodel_not_(?:found|available)\b|\bunable to access (?:non-serverless )?model\b|\bmodel\b[^.]{0,120}\b(?:does not exist|not found)\b/i;
+/** A limit per day: Groq "(RPD)"/"(TPD)", OpenRouter "free-models-per-day", Google "…PerDay…" quota ids. */
+const PER_DAY = /per[ _-]?day|\bdaily\b|\((?:RPD|TPD)\)/i;
+/** A limit per minute: Groq and OpenAI "(RPM)"/"(TPM)", OpenRouter "per-min", Google "…PerMinute…" quota ids. */
+const PER_MINUTE = /per[ _-]?min(?:ute)?\b|PerMinute|\((?:RPM|TPM|ITPM|OTPM)\)/i;
+/** Google's "limit: 0": this model has no allowance at all on the plan (no free tier), so waiting will not help. */
+const NO_ALLOWANCE = /\blimit: 0(?![\d.])/;
+/** Money, not speed: OpenAI's insufficient_quota, "check your plan and billing details", credits. */
+const BILLING = /insufficient_quota|billing|credit|exceeded your current quota|payment/i;
+/** "Please retry in 45.5s." (Google), "Please try again in 1m26.4s." (Groq, OpenAI). */
+const RETRY_IN = /\b(?:retry|try again) in ([\d.]+(?:ms|h|m|s)(?:[\d.]+(?:ms|h|m|s))*)/i;
+
+/** What the provider said went wrong, from whichever error body it uses. */
+export interface ProviderSaid {
+  /** In its own words. */
+  message: string;
+  /** Its code or type (`invalid_api_key`, `RESOURCE_EXHAUSTED`; OpenRouter's and vLLM's are numbers). */
+  code: string | null;
+  /** Other machine-readable words in the body (Google's error reasons and quota ids), to classify by. */
+  hints: string;
+  /** How long the body says to wait (Google's RetryInfo, or "Please retry in 38s."). */
+  retryDelayMs: number | null;
 }
 
-export function parseJsonObject(raw: string): Record<string, unknown> | null {
+type Json = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseJson(raw: string): unknown {
   try {
-    const value: unknown = JSON.parse(raw);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : null;
+    return JSON.parse(raw);
   } catch {
     return null;
   }
 }
 
-function kindOf(status: number, code: string | null, message: string): FailureKind {
-  const quota = QUOTA_WORDS.test(`${code ?? ''} ${message}`);
+function text(value: unknown): string | null {
+  if (typeof value === 'string' && value.trim() !== '') return value;
+  return typeof value === 'number' && Number.isFinite(value) ? String(value) : null;
+}
+
+/** Error reasons, quota ids and metrics, and the wait, from Google's `details`. */
+function googleDetails(details: unknown): { hints: string[]; retryDelayMs: number | null } {
+  const hints: string[] = [];
+  let retryDelayMs: number | null = null;
+  for (const detail of Array.isArray(details) ? details : []) {
+    if (!isRecord(detail)) continue;
+    for (const key of ['reason', 'domain'] as const) {
+      const word = text(detail[key]);
+      if (word) hints.push(word);
+    }
+    for (const violation of Array.isArray(detail.violations) ? detail.violations : []) {
+      if (!isRecord(violation)) continue;
+      for (const key of ['quotaId', 'quotaMetric'] as const) {
+        const word = text(violation[key]);
+        if (word) hints.push(word);
+      }
+    }
+    const delay = typeof detail.retryDelay === 'string' ? parseDuration(detail.retryDelay) : undefined;
+    if (delay !== undefined) retryDelayMs = delay;
+  }
+  return { hints, retryDelayMs };
+}
+
+/**
+ * The provider's own message, whichever error body it sends:
+ * - OpenAI and most compatible servers: `{error:{message,type,code}}` (OpenRouter's and vLLM's code is a number);
+ * - Anthropic: `{type:"error",error:{type,message}}`;
+ * - Google's OpenAI-compatible endpoint: the same in an array, `[{error:{code,message,status,details}}]`;
+ * - a plain string: `{error:"…"}` (Ollama's own API, vLLM's key check);
+ * - older vLLM: `{object:"error",message,type,code}`, the message at the top;
+ * - OpenRouter passing on the model host's own error in `error.metadata.raw`, which is added.
+ */
+export function providerMessage(body: unknown, raw: string): ProviderSaid {
+  return readError(body, raw, true);
+}
+
+function readError(body: unknown, raw: string, outer: boolean): ProviderSaid {
+  let value = body ?? parseJson(raw);
+  if (Array.isArray(value)) value = value[0];
+  const top = isRecord(value) ? value : {};
+  const error = top.error;
+  const detail = isRecord(error) ? error : top;
+  const said =
+    typeof error === 'string'
+      ? error
+      : (text(detail.message) ?? text(top.message) ?? (typeof top.detail === 'string' ? top.detail : null));
+  let message = (said ?? (raw.trim().slice(0, 300) || '(no message)')).replace(/\s+/g, ' ').trim();
+  const code =
+    (typeof detail.code === 'string' ? detail.code : null) ??
+    text(detail.type) ??
+    text(detail.status) ??
+    text(detail.code);
+  const hints = [detail.type, detail.status, detail.code].map(text).filter((word) => word !== null);
+  const google = googleDetails(detail.details);
+  hints.push(...google.hints);
+  let retryDelayMs = google.retryDelayMs;
+  const metadata = isRecord(detail.metadata) ? detail.metadata : null;
+  if (outer && metadata && metadata.raw !== undefined) {
+    const inner = readError(
+      typeof metadata.raw === 'string' ? parseJson(metadata.raw) : metadata.raw,
+      typeof metadata.raw === 'string' ? metadata.raw : '',
+      false,
+    );
+    if (inner.message !== '(no message)' && inner.message !== message) {
+      const who = text(metadata.provider_name) ?? 'the model host';
+      message = `${message} (${who}: ${inner.message})`;
+    }
+    hints.push(inner.code ?? '', inner.hints);
+    retryDelayMs ??= inner.retryDelayMs;
+  }
+  const retryIn = RETRY_IN.exec(message)?.[1];
+  retryDelayMs ??= retryIn === undefined ? null : (parseDuration(retryIn) ?? null);
+  return { message, code, hints: hints.join(' ').trim(), retryDelayMs };
+}
+
+export function parseJsonObject(raw: string): Record<string, unknown> | null {
+  const value = parseJson(raw);
+  return isRecord(value) ? value : null;
+}
+
+/** A 429 is a wait, unless what ran out is a day's allowance or money: then every row would wait for hours. */
+function rateLimitKind(words: string): FailureKind {
+  if (PER_DAY.test(words) || NO_ALLOWANCE.test(words)) return 'quota';
+  if (PER_MINUTE.test(words) || RETRY_IN.test(words)) return 'rate_limited';
+  return BILLING.test(words) ? 'quota' : 'rate_limited';
+}
+
+function kindOf(status: number, said: ProviderSaid): FailureKind {
+  const words = `${said.code ?? ''} ${said.hints} ${said.message}`;
   if (status === 401 || status === 403) return 'auth';
+  if (status === 429) return rateLimitKind(words);
+  if (status >= 400 && status < 500 && KEY_REJECTED.test(words)) return 'auth';
   if (status === 404) return 'model';
   if (status === 402) return 'quota';
-  if (status === 429) return quota ? 'quota' : 'rate_limited';
   if (status === 408 || status === 409 || status >= 500) return 'transient';
-  if (quota) return 'quota';
+  if (MODEL_UNKNOWN.test(words)) return 'model';
+  if (QUOTA_WORDS.test(words)) return 'quota';
   return 'row';
 }
 
 /** Turns a non-2xx answer into a ProviderError that says what happened in the provider's words. */
 export function httpFailure(response: HttpResponse): ProviderError {
-  const { message, code } = providerMessage(parseJsonObject(response.body), response.body);
-  const kind = kindOf(response.status, code, message);
-  const wait = retryAfterMs(response.headers);
-  return new ProviderError(`The provider answered ${response.status}: ${message}`, {
+  const said = providerMessage(parseJsonObject(response.body), response.body);
+  const kind = kindOf(response.status, said);
+  const wait = retryAfterMs(response.headers) ?? said.retryDelayMs;
+  return new ProviderError(`The provider answered ${response.status}: ${said.message}`, {
     // A 503 that says when to come back is a request to slow down, like a 429.
     kind: kind === 'transient' && response.status === 503 && wait !== null ? 'rate_limited' : kind,
     httpStatus: response.status,
     retryAfterMs: wait,
     limits: serverLimits(response.headers),
   });
+}
+
+/**
+ * A 2xx whose body is an error, not an answer: OpenRouter reports an error that happens after the
+ * model has started with status 200 and `{error:{code,message}}`; vLLM behind some proxies does
+ * the same with its `{object:"error",code}`. The code it carries stands for the status.
+ */
+function errorInsideSuccess(body: Json): number | null {
+  if ('choices' in body || 'content' in body) return null;
+  const error = body.error;
+  const carried = isRecord(error) ? error.code : typeof error === 'string' ? undefined : body.code;
+  if (!isRecord(error) && typeof error !== 'string' && body.object !== 'error') return null;
+  const status = typeof carried === 'number' ? carried : Number(carried);
+  return Number.isInteger(status) && status >= 400 && status <= 599 ? status : 502;
 }
 
 /** Network errors and timeouts: always worth another try. */
@@ -86,6 +218,8 @@ export async function postJson(
   if (response.status < 200 || response.status >= 300) throw redact(httpFailure(response), options.secret);
   const body = parseJsonObject(response.body);
   if (!body) throw unreadableAnswer(response.status, 'not JSON, or cut short');
+  const carried = errorInsideSuccess(body);
+  if (carried !== null) throw redact(httpFailure({ ...response, status: carried }), options.secret);
   return { response, body };
 }
 
