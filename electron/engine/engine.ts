@@ -659,9 +659,11 @@ export class Engine {
     const text: Record<StopReason, string> = {
       auth: `Paused: the provider rejected the API key (${said}). Check the key, then press Resume.`,
       model: `Paused: the provider does not know this model${where} or the address is wrong (${said}). Check the model name and the API address, then press Resume.`,
-      quota: `Paused: the provider says your quota or credit is used up (${said}). Add credit or raise the limit in your provider account, then press Resume.`,
+      quota: /per[ _-]?day|\bdaily\b|\((?:RPD|TPD)\)|PerDay/i.test(said)
+        ? `Paused: the provider’s limit for the day is used up (${said}). Press Resume when it resets (usually within a day), or raise the limit in your provider account.`
+        : `Paused: the provider says your quota or credit is used up (${said}). Add credit or raise the limit in your provider account, then press Resume.`,
       budget: `Paused: the next rows could take this job over its budget of ${dollars(cap)} (${dollars(spent ?? 0)} spent). Raise or remove the budget, then press Resume.`,
-      'budget-unpriced': `Paused: Rowbot knows no price for this model${where}, so it cannot keep to the budget. Remove the budget, or choose a model with a known price.`,
+      'budget-unpriced': `Paused: Rowbot knows no price for this model${where}, so it cannot keep to the budget. Add its price in Settings → Prices, or remove the budget, then press Resume.`,
     };
     this.#repo.setJobStatus(jobId, 'paused', text[reason]);
     const running = this.#running.get(jobId);

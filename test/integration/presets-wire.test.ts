@@ -279,8 +279,9 @@ describe('Groq', () => {
     bench.engine.setKey('groq', KEY);
     const { summary } = await runPreset('groq', 3);
     expect(summary.status).toBe('paused');
-    expect(summary.pauseReason).toMatch(/^Paused: the provider says your quota or credit is used up \(429: Rate limit/);
+    expect(summary.pauseReason).toMatch(/^Paused: the provider’s limit for the day is used up \(429: Rate limit/);
     expect(summary.pauseReason).toContain('on requests per day (RPD)');
+    expect(summary.pauseReason).toMatch(/Press Resume when it resets/);
     expect(bench.mock.totalRequests).toBe(1);
   });
 
