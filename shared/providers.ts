@@ -25,6 +25,9 @@ export const KEY_NAMES: Record<KeyId, string> = {
   custom: 'Other OpenAI-compatible API',
 };
 
+/** The Azure OpenAI api-version Rowbot sends unless told otherwise (GA, with structured outputs). */
+export const AZURE_API_VERSION = '2024-10-21';
+
 export interface ProviderPreset {
   id: string;
   label: string;
@@ -121,6 +124,17 @@ export const PROVIDER_PRESETS: ProviderPreset[] = [
     hint: 'Through its OpenAI-compatible endpoint',
   },
   {
+    id: 'azure',
+    label: 'Azure OpenAI',
+    kind: 'openai',
+    // Placeholders the user replaces: Azure has no one address, each resource and deployment has its own.
+    baseUrl: 'https://RESOURCE.openai.azure.com/openai/deployments/DEPLOYMENT',
+    keyId: 'azure',
+    exampleModel: 'gpt-4o-mini',
+    hint: 'Your own deployment',
+    azureApiVersion: AZURE_API_VERSION,
+  },
+  {
     id: 'custom',
     label: 'Other (OpenAI-compatible)',
     kind: 'openai',
@@ -130,6 +144,11 @@ export const PROVIDER_PRESETS: ProviderPreset[] = [
     hint: 'Any server that speaks chat completions',
   },
 ];
+
+/** True while an address still holds a preset's placeholders (Azure's RESOURCE and DEPLOYMENT). */
+export function hasPlaceholders(baseUrl: string): boolean {
+  return /\/\/RESOURCE\.|\/DEPLOYMENT(\/|$)/.test(baseUrl);
+}
 
 export function presetById(id: string): ProviderPreset | undefined {
   return PROVIDER_PRESETS.find((preset) => preset.id === id);

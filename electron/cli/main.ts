@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { RowbotError } from '../../shared/errors.ts';
+import { AZURE_API_VERSION } from '../../shared/providers.ts';
 import { Engine } from '../engine/engine.ts';
 import { defaultDbFile } from '../engine/paths.ts';
 import { inspectCommand } from './inspect.ts';
@@ -22,16 +23,27 @@ rowbot run options:
   --template TEXT        the prompt, with {{column}} placeholders
   --template-file FILE   read the template from a file instead
   --system TEXT          an optional system prompt
-  --provider NAME        demo (offline, the default), openai (or any compatible API), anthropic
-  --base-url URL         the API address (default: the provider's own)
-  --model NAME           the model name (required for openai and anthropic)
-  --api-key-env VAR      environment variable holding the key
-                         (default OPENAI_API_KEY or ANTHROPIC_API_KEY)
+  --provider NAME        demo (offline, the default), openai, anthropic, azure, ollama,
+                         lmstudio, vllm, openrouter, groq, together, gemini, or custom
+                         (any OpenAI-compatible API at --base-url)
+  --base-url URL         the API address (default: the provider's own; azure: your
+                         https://RESOURCE.openai.azure.com/openai/deployments/DEPLOYMENT)
+  --model NAME           the model name (required for every provider but demo)
+  --api-key-env VAR      environment variable holding the key (default: the provider's,
+                         e.g. OPENAI_API_KEY, ANTHROPIC_API_KEY, GROQ_API_KEY)
+  --api-version V        azure: the api-version (default ${AZURE_API_VERSION})
+  --http-header "N: V"   an extra request header for a gateway (repeatable)
   --concurrency N        requests at once, 1 to 1000 (default 4)
   --rpm N                at most N requests per minute
   --tpm N                at most N tokens per minute
   --max-attempts N       tries per row for errors that may pass (default 5)
   --max-tokens N         the output limit of each answer
+  --temperature T        sampling temperature, 0 to 2 (default: the provider's)
+  --top-p P              nucleus sampling, above 0 to 1 (default: the provider's)
+  --stop TEXT            stop writing at this text (repeatable, up to four)
+  --json-mode            ask for one JSON object per answer
+  --json-schema FILE     ask for JSON with these fields, each its own column; FILE is a
+                         JSON Schema or {"field": "string" | "number" | "boolean", …}
   --max-cost USD         pause before the job could spend more than this
   --no-cache             send every row, even when an identical request was answered before
   --estimate             print the rows, tokens, cost and time of the run, and send nothing

@@ -3,13 +3,14 @@ import { parseArgs } from 'node:util';
 import {
   MAX_CONCURRENCY,
   type JobEstimate,
+  type JsonOutput,
   type ProviderConfig,
   type ProviderKind,
   type RunSettings,
 } from '../../shared/api.ts';
-import { KEY_ENV, PROVIDER_PRESETS, type KeyId } from '../../shared/providers.ts';
+import { hasPlaceholders, KEY_ENV, PROVIDER_PRESETS, type KeyId } from '../../shared/providers.ts';
 import { RowbotError } from '../../shared/errors.ts';
-import { httpUrl } from '../../shared/schemas.ts';
+import { httpUrl, runSettingsSchema } from '../../shared/schemas.ts';
 import { checkTemplate, describeTemplateProblem } from '../../shared/template.ts';
 import { Engine } from '../engine/engine.ts';
 import { defaultDbFile } from '../engine/paths.ts';
@@ -42,6 +43,13 @@ export const RUN_OPTIONS = {
   'max-rows': { type: 'string' },
   'max-cost': { type: 'string' },
   'max-tokens': { type: 'string' },
+  temperature: { type: 'string' },
+  'top-p': { type: 'string' },
+  stop: { type: 'string', multiple: true },
+  'json-mode': { type: 'boolean', default: false },
+  'json-schema': { type: 'string' },
+  'api-version': { type: 'string' },
+  'http-header': { type: 'string', multiple: true },
   cache: { type: 'boolean', default: true },
   estimate: { type: 'boolean', default: false },
   ...IMPORT_FLAGS,
@@ -53,16 +61,33 @@ export const RUN_OPTIONS = {
   json: { type: 'boolean', default: false },
 } as const;
 
-/** demo, openai, anthropic, and every preset (ollama, groq, openrouter…) by its id. */
-const PROVIDERS: Record<string, { kind: ProviderKind; baseUrl: string; keyEnv: string; keyId: KeyId | null }> = {
+/** demo, openai, anthropic, and every preset (ollama, groq, openrouter, azure…) by its id. */
+const PROVIDERS: Record<
+  string,
+  { kind: ProviderKind; baseUrl: string; keyEnv: string; keyId: KeyId | null; azureApiVersion?: string }
+> = {
   demo: { kind: 'demo', baseUrl: '', keyEnv: '', keyId: null },
   ...Object.fromEntries(
     PROVIDER_PRESETS.map((p) => [
       p.id,
-      { kind: p.kind, baseUrl: p.baseUrl, keyEnv: p.keyId ? KEY_ENV[p.keyId] : '', keyId: p.keyId },
+      {
+        kind: p.kind,
+        baseUrl: p.baseUrl,
+        keyEnv: p.keyId ? KEY_ENV[p.keyId] : '',
+        keyId: p.keyId,
+        ...(p.azureApiVersion ? { azureApiVersion: p.azureApiVersion } : {}),
+      },
     ]),
   ),
 };
+
+/** The environment variable holding the key of a stored job's provider (for --resume). */
+function keyEnvOf(provider: ProviderConfig): string {
+  if (provider.kind === 'demo') return '';
+  if (provider.kind === 'anthropic') return KEY_ENV.anthropic;
+  if (provider.keyId === null) return '';
+  return KEY_ENV[provider.keyId ?? 'openai'];
+}
 
 type Values = ReturnType<typeof parse>['values'];
 
@@ -83,6 +108,70 @@ function wholeNumber(flag: string, raw: string | undefined, min: number, max: nu
     );
   }
   return n;
+}
+
+function decimal(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag} must be a number, not "${raw}".`);
+  return n;
+}
+
+const SETTING_FLAGS: Partial<Record<keyof RunSettings, string>> = {
+  temperature: '--temperature',
+  topP: '--top-p',
+  stop: '--stop',
+  jsonOutput: '--json-schema',
+};
+
+/** The same rules as the app's: a flag out of range is named, with what it allows. */
+function checkSettings(settings: Partial<RunSettings>): Partial<RunSettings> {
+  const checked = runSettingsSchema.partial().safeParse(settings);
+  if (checked.success) return checked.data;
+  const issue = checked.error.issues[0];
+  const key = issue?.path[0] as keyof RunSettings | undefined;
+  const flag = (key && SETTING_FLAGS[key]) ?? `--${String(key ?? 'option')}`;
+  const range = key === 'temperature' ? ' (from 0 to 2)' : key === 'topP' ? ' (above 0, at most 1)' : '';
+  throw new UsageError(`${flag}${range}: ${issue?.message ?? 'not allowed'}.`);
+}
+
+/**
+ * `--json-schema FILE`: the answer's fields, each its own column. The file is a JSON Schema
+ * (`{"type":"object","properties":{"name":{"type":"string"}}}`) or the short form `{"name":"string"}`.
+ */
+async function jsonOutputFromFile(file: string): Promise<JsonOutput> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new UsageError(`Cannot read the JSON schema file "${file}".`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`The JSON schema file "${file}" is not valid JSON (${(error as Error).message}).`);
+  }
+  const object = (value: unknown): value is Record<string, unknown> =>
+    typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!object(parsed)) {
+    throw new UsageError(
+      `The JSON schema file "${file}" must hold an object, like {"title": "string", "score": "number"}.`,
+    );
+  }
+  const properties = object(parsed.properties) ? parsed.properties : parsed;
+  const fields = Object.entries(properties).map(([name, spec]) => {
+    const type = typeof spec === 'string' ? spec : object(spec) ? spec.type : undefined;
+    const mapped = type === 'integer' ? 'number' : type;
+    if (mapped !== 'string' && mapped !== 'number' && mapped !== 'boolean') {
+      throw new UsageError(
+        `Field "${name}" in "${file}" has type ${JSON.stringify(type ?? null)}: each field must be a string, number or boolean (it becomes one column).`,
+      );
+    }
+    return { name, type: mapped } as const;
+  });
+  if (fields.length === 0) throw new UsageError(`The JSON schema file "${file}" names no fields.`);
+  return { fields };
 }
 
 function settingsFromFlags(values: Values): Partial<RunSettings> {
@@ -107,6 +196,12 @@ function settingsFromFlags(values: Values): Partial<RunSettings> {
     settings.maxCost = dollars;
   }
   if (!values.cache) settings.useCache = false;
+  const temperature = decimal('--temperature', values.temperature);
+  if (temperature !== undefined) settings.temperature = temperature;
+  const topP = decimal('--top-p', values['top-p']);
+  if (topP !== undefined) settings.topP = topP;
+  if (values.stop) settings.stop = values.stop;
+  if (values['json-mode']) settings.jsonOutput = { fields: [] };
   if (values.timeout !== undefined) {
     const seconds = Number(values.timeout);
     if (!Number.isFinite(seconds) || seconds < 1 || seconds > 3600) {
@@ -133,15 +228,43 @@ function providerFromFlags(values: Values): { provider: ProviderConfig; keyEnv: 
     throw new UsageError(
       `--model is required with --provider ${kind} (for example --model ${kind === 'openai' ? 'gpt-4o-mini' : 'claude-sonnet-4-20250514'}).`,
     );
+  const keyEnv = values['api-key-env'] ?? preset.keyEnv;
+  if (kind === 'anthropic') return { provider: { kind, baseUrl, model: values.model }, keyEnv };
+  const apiVersion = values['api-version'] ?? preset.azureApiVersion;
+  if (hasPlaceholders(baseUrl)) {
+    throw new UsageError(
+      'Azure OpenAI needs your deployment’s address: --base-url https://RESOURCE.openai.azure.com/openai/deployments/DEPLOYMENT',
+    );
+  }
   return {
-    provider: { kind: kind as 'openai' | 'anthropic', baseUrl, model: values.model },
-    keyEnv: values['api-key-env'] ?? preset.keyEnv,
+    provider: {
+      kind: 'openai',
+      baseUrl,
+      model: values.model,
+      keyId: preset.keyId,
+      ...(apiVersion ? { azureApiVersion: apiVersion } : {}),
+      ...(values['http-header'] ? { headers: headersFromFlags(values['http-header']) } : {}),
+    },
+    keyEnv,
   };
+}
+
+/** `--http-header "Name: value"`, as many as needed, for gateways that want their own. */
+function headersFromFlags(lines: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const match = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+):\s*(.*)$/.exec(line);
+    if (!match?.[1]) throw new UsageError(`--http-header must look like "Name: value", not "${line}".`);
+    headers[match[1]] = match[2] ?? '';
+  }
+  return headers;
 }
 
 export async function runCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args);
-  const settings = settingsFromFlags(values);
+  const flagged = settingsFromFlags(values);
+  if (values['json-schema']) flagged.jsonOutput = await jsonOutputFromFile(values['json-schema']);
+  const settings = checkSettings(flagged);
   if (values.out) {
     try {
       formatFromPath(values.out);
@@ -172,8 +295,8 @@ export async function runCommand(args: string[]): Promise<number> {
       if (Object.keys(settings).length > 0) engine.updateJobSettings(jobId, settings);
       if (values['retry-failed']) engine.retryRows(jobId, 'failed');
       const { provider } = engine.getJob(jobId);
-      if (provider.kind !== 'demo')
-        apiKey = process.env[values['api-key-env'] ?? PROVIDERS[provider.kind]?.keyEnv ?? ''];
+      const keyEnv = values['api-key-env'] ?? keyEnvOf(provider);
+      if (keyEnv) apiKey = process.env[keyEnv];
     } else {
       const created = await createFromFlags(engine, values, positionals, settings, (key) => (apiKey = key));
       if (created === null) return EXIT.allDone;
@@ -323,6 +446,14 @@ function printEstimate(estimate: JobEstimate, json: boolean): void {
   );
   console.log(
     `Cost:         ${estimate.cost ? `${money(estimate.cost[0])}–${money(estimate.cost[1])}` : 'no price known for this model'}`,
+  );
+  const { price } = estimate;
+  console.log(
+    `Price:        ${
+      price
+        ? `${price.model}: $${price.input} in, $${price.output} out per million tokens (${price.source === 'shipped' ? `list price checked ${estimate.pricesCheckedOn}` : 'your price'})`
+        : 'none known: add the model in the app under Settings → Prices'
+    }`,
   );
   console.log(`Time:         ${formatDuration(estimate.seconds[0])}–${formatDuration(estimate.seconds[1])}`);
 }

@@ -23,12 +23,17 @@ describe('the rowbot CLI', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  const rowbot = (...args: string[]) => rowbotWith({}, ...args);
+
   // The mock server runs in this process, so the CLI must run asynchronously beside it.
-  async function rowbot(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  async function rowbotWith(
+    env: NodeJS.ProcessEnv,
+    ...args: string[]
+  ): Promise<{ status: number | null; stdout: string; stderr: string }> {
     const { spawn } = await import('node:child_process');
     return new Promise((done) => {
       const child = spawn(process.execPath, [BIN, ...args], {
-        env: { ...process.env, ROWBOT_DB: join(dir, 'cli.db') },
+        env: { ...process.env, ROWBOT_DB: join(dir, 'cli.db'), ...env },
       });
       let stdout = '';
       let stderr = '';
@@ -219,6 +224,22 @@ describe('the rowbot CLI', () => {
     const text = await rowbot('run', join(dir, 'in.csv'), '--template', 'About {{city}}', '--estimate');
     expect(text.stdout).toContain('Rows to send: 3');
     expect(text.stdout).toContain('Cost:         $0.0000–$0.0000');
+    const priced = await rowbot(
+      'run',
+      join(dir, 'in.csv'),
+      '--template',
+      'About {{city}}',
+      '--provider',
+      'openai',
+      '--base-url',
+      mock.baseUrl,
+      '--model',
+      'gpt-4o-mini-2024-07-18',
+      '--estimate',
+    );
+    expect(priced.stdout).toMatch(
+      /Price: +gpt-4o-mini: \$0\.15 in, \$0\.6 out per million tokens \(list price checked \d{4}-\d\d-\d\d\)/,
+    );
     const bad = await rowbot('run', join(dir, 'in.csv'), '--template', 'x {{city}}', '--max-cost', 'lots');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--max-cost must be an amount in US dollars');
@@ -268,5 +289,140 @@ describe('the rowbot CLI', () => {
     const bad = spawnSync(process.execPath, [BIN, 'run', 'x.csv', '--nope'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('Run "rowbot help"');
+  });
+
+  it('sends the run parameters and a JSON schema from a file; each field becomes a column', async () => {
+    mock.resetCounters();
+    const schema = join(dir, 'schema.json');
+    writeFileSync(
+      schema,
+      JSON.stringify({ type: 'object', properties: { capital: { type: 'string' }, population: { type: 'integer' } } }),
+    );
+    const out = join(dir, 'fields.csv');
+    const result = await rowbotWith(
+      { GROQ_API_KEY: 'gsk-cli-key-1234' },
+      'run',
+      join(dir, 'in.csv'),
+      '--template',
+      'Capital of {{country}}?',
+      '--provider',
+      'groq',
+      '--base-url',
+      mock.baseUrl,
+      '--model',
+      'llama-3.1-8b-instant',
+      '--temperature',
+      '0.2',
+      '--top-p',
+      '0.9',
+      '--stop',
+      'END',
+      '--stop',
+      '###',
+      '--max-tokens',
+      '64',
+      '--json-schema',
+      schema,
+      '--out',
+      out,
+    );
+    expect(result.stderr).toContain('3 of 3 rows done, 0 failed.');
+    expect(result.status).toBe(0);
+    expect(mock.lastHeaders.authorization).toBe('Bearer gsk-cli-key-1234');
+    expect(mock.lastRequest).toMatchObject({
+      model: 'llama-3.1-8b-instant',
+      temperature: 0.2,
+      top_p: 0.9,
+      stop: ['END', '###'],
+      max_tokens: 64,
+      response_format: {
+        type: 'json_schema',
+        json_schema: {
+          strict: true,
+          schema: {
+            properties: { capital: { type: 'string' }, population: { type: 'number' } },
+            required: ['capital', 'population'],
+          },
+        },
+      },
+    });
+    const [header] = Papa.parse<string[]>(readFileSync(out, 'utf8').replace(/^\uFEFF/, '')).data;
+    expect(header).toEqual(expect.arrayContaining(['output.capital', 'output.population']));
+  });
+
+  it('explains a bad parameter, a bad schema file and an Azure address left as the example, and sends nothing', async () => {
+    mock.resetCounters();
+    const base = ['run', join(dir, 'in.csv'), '--template', 'x {{city}}'];
+    const hot = await rowbot(...base, '--temperature', '3');
+    expect(hot.status).toBe(2);
+    expect(hot.stderr).toContain('--temperature (from 0 to 2)');
+    const listSchema = join(dir, 'list-schema.json');
+    writeFileSync(listSchema, JSON.stringify({ tags: 'array' }));
+    const list = await rowbot(...base, '--json-schema', listSchema);
+    expect(list.status).toBe(2);
+    expect(list.stderr).toContain('Field "tags"');
+    expect(list.stderr).toContain('must be a string, number or boolean');
+    const broken = join(dir, 'broken-schema.json');
+    writeFileSync(broken, '{"title": ');
+    const notJson = await rowbot(...base, '--json-schema', broken);
+    expect(notJson.stderr).toContain('is not valid JSON');
+    const azure = await rowbotWith(
+      { AZURE_OPENAI_API_KEY: 'az-key-12345678' },
+      ...base,
+      '--provider',
+      'azure',
+      '--model',
+      'gpt-4o',
+    );
+    expect(azure.status).toBe(2);
+    expect(azure.stderr).toContain('Azure OpenAI needs your deployment’s address');
+    const header = await rowbot(
+      ...base,
+      '--provider',
+      'custom',
+      '--base-url',
+      mock.baseUrl,
+      '--model',
+      'm',
+      '--http-header',
+      'no colon',
+    );
+    expect(header.stderr).toContain('--http-header must look like "Name: value"');
+    expect(mock.totalRequests).toBe(0);
+  });
+
+  it('Azure: the deployment address, api-version and api-key; a resumed job finds its own provider’s key', async () => {
+    const azure = await startMockLlmServer({ requireKey: 'az-right-12345678' });
+    try {
+      const deployment = `${azure.baseUrl.replace(/\/v1$/, '')}/openai/deployments/gpt4o-prod`;
+      const args = ['--provider', 'azure', '--base-url', deployment, '--model', 'gpt-4o', '--json'];
+      const wrong = await rowbotWith(
+        { AZURE_OPENAI_API_KEY: 'az-wrong-12345678', OPENAI_API_KEY: 'az-right-12345678' },
+        'run',
+        join(dir, 'in.csv'),
+        '--template',
+        'About {{city}}',
+        ...args,
+        '--api-version',
+        '2025-01-01-preview',
+      );
+      expect(wrong.status).toBe(1);
+      expect(azure.lastUrl).toBe('/openai/deployments/gpt4o-prod/chat/completions?api-version=2025-01-01-preview');
+      expect(azure.lastHeaders['api-key']).toBe('az-wrong-12345678');
+      expect(azure.lastHeaders.authorization).toBeUndefined();
+      const { jobId } = JSON.parse(wrong.stdout.trim().split('\n').at(-1) ?? '{}') as { jobId: string };
+      // The job is Azure's: resuming it reads AZURE_OPENAI_API_KEY, not OPENAI_API_KEY.
+      const resumed = await rowbotWith(
+        { AZURE_OPENAI_API_KEY: 'az-right-12345678', OPENAI_API_KEY: 'sk-not-this-one' },
+        'run',
+        '--resume',
+        jobId,
+        '--json',
+      );
+      expect(resumed.stderr).toContain('3 of 3 rows done, 0 failed.');
+      expect(azure.lastHeaders['api-key']).toBe('az-right-12345678');
+    } finally {
+      await azure.close();
+    }
   });
 });

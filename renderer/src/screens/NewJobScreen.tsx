@@ -6,7 +6,7 @@ import {
   type ProviderConfig,
   type SheetPreview,
 } from '../../../shared/api.ts';
-import { KEY_NAMES, PROVIDER_PRESETS, presetById, type KeyId } from '../../../shared/providers.ts';
+import { hasPlaceholders, KEY_NAMES, PROVIDER_PRESETS, presetById, type KeyId } from '../../../shared/providers.ts';
 import { checkTemplate, describeTemplateProblem } from '../../../shared/template.ts';
 import { AnswerOptions, type AnswerSettings } from '../components/AnswerOptions.tsx';
 import { FilePicker } from '../components/FilePicker.tsx';
@@ -66,9 +66,13 @@ export function NewJobScreen({
     ? describeTemplateProblem(checkTemplate(template, preview.columns), preview.columns)
     : 'Import a file first.';
   const providerProblem =
-    providerKind !== 'demo' && (!URL.canParse(baseUrl) || model.trim() === '')
-      ? 'Enter the API address (starting with https://) and a model name.'
-      : null;
+    providerKind === 'demo'
+      ? null
+      : !URL.canParse(baseUrl) || model.trim() === ''
+        ? 'Enter the API address (starting with https://) and a model name.'
+        : hasPlaceholders(baseUrl)
+          ? 'Put your Azure resource name and deployment name in the address in place of RESOURCE and DEPLOYMENT.'
+          : null;
   const preset = providerKind === 'openai' ? presetById(presetId) : presetById(providerKind);
   const keyId: KeyId | null = providerKind === 'demo' ? null : (preset?.keyId ?? providerKind);
   const provider: ProviderConfig =
@@ -91,7 +95,7 @@ export function NewJobScreen({
     keyId !== 'custom' &&
     keyStatus !== undefined &&
     !keyStatus.set &&
-    baseUrl.trim() === preset?.baseUrl;
+    (baseUrl.trim() === preset?.baseUrl || keyId === 'azure');
 
   function choosePreset(id: string): void {
     const next = presetById(id);
@@ -355,6 +359,13 @@ export function NewJobScreen({
               </datalist>
             </label>
           </div>
+        )}
+        {providerKind === 'openai' && presetId === 'azure' && (
+          <p className={hasPlaceholders(baseUrl) ? 'banner banner-warning' : 'muted small'} role="note">
+            Azure OpenAI: the address of your deployment, as shown in the Azure portal — replace RESOURCE with your
+            resource name and DEPLOYMENT with your deployment name. For the model, type the model the deployment runs
+            (e.g. gpt-4o-mini): Rowbot uses it to look up the price. Sent with api-version {preset?.azureApiVersion}.
+          </p>
         )}
         {providerKind !== 'demo' && (
           <div className="connection">
