@@ -119,4 +119,48 @@ describe('settings in Chromium', () => {
     await expect.poll(() => prices.getByRole('rowheader', { name: 'acme' }).count()).toBe(0);
     await page.context().close();
   });
+
+  it('defaults for new jobs: any service, with its own address and model; Azure asks for its deployment address', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    await page.goto(serve.url);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const defaults = page.getByRole('region', { name: 'Defaults for new jobs' });
+    await defaults.getByRole('combobox', { name: 'Service' }).selectOption('groq');
+    expect(await defaults.getByRole('textbox', { name: 'API address' }).inputValue()).toBe(
+      'https://api.groq.com/openai/v1',
+    );
+    await defaults.getByRole('textbox', { name: 'Model' }).fill('llama-3.3-70b-versatile');
+    await defaults.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SCREENSHOTS, 'settings-defaults.png') });
+
+    await page.getByRole('button', { name: 'New job' }).click();
+    await page
+      .getByLabel('Spreadsheet file')
+      .setInputFiles({ name: 'items.csv', mimeType: 'text/csv', buffer: Buffer.from('item\nLamp\n') });
+    await page.getByRole('textbox', { name: 'Prompt template' }).fill('Describe {{item}}');
+    expect(await page.getByRole('radio', { name: /OpenAI-compatible API/ }).isChecked()).toBe(true);
+    expect(await page.getByRole('combobox', { name: 'Service' }).inputValue()).toBe('groq');
+    expect(await page.getByRole('textbox', { name: 'API address' }).inputValue()).toBe(
+      'https://api.groq.com/openai/v1',
+    );
+    expect(await page.getByRole('combobox', { name: 'Model' }).inputValue()).toBe('llama-3.3-70b-versatile');
+    await page.getByLabel('Price used').getByText(/Priced as llama-3\.3-70b-versatile/).waitFor();
+
+    // Azure: the example address has placeholders; nothing runs until they are replaced.
+    await page.getByRole('combobox', { name: 'Service' }).selectOption('azure');
+    const note = page.getByRole('note').filter({ hasText: 'Azure OpenAI: the address of your deployment' });
+    await note.waitFor();
+    expect(await note.getAttribute('class')).toContain('banner-warning');
+    const run = page.getByRole('button', { name: 'Run 1 row' });
+    expect(await run.isDisabled()).toBe(true);
+    await page.getByText('Put your Azure resource name and deployment name in the address').waitFor();
+    await note.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SCREENSHOTS, 'new-job-azure.png') });
+    await page
+      .getByRole('textbox', { name: 'API address' })
+      .fill('https://contoso.openai.azure.com/openai/deployments/gpt4o-prod');
+    await expect.poll(() => run.isDisabled()).toBe(false);
+    expect(await note.getAttribute('class')).not.toContain('banner-warning');
+    await page.context().close();
+  });
 });

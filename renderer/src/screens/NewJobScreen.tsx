@@ -15,7 +15,7 @@ import { SheetPreviewTable } from '../components/SheetPreviewTable.tsx';
 import { TemplateEditor } from '../components/TemplateEditor.tsx';
 import { useApi } from '../api.ts';
 import { errorMessage, formatCompact, formatCost, formatDuration, formatPerMillion, plural } from '../format.ts';
-import { savePreferences, usePreferences } from '../preferences.ts';
+import { savePreferences, serviceChoice, serviceOf, usePreferences } from '../preferences.ts';
 import { hrefOf, navigate } from '../router.ts';
 
 type ProviderKind = ProviderConfig['kind'];
@@ -36,15 +36,12 @@ export function NewJobScreen({
   const [template, setTemplate] = useState('');
   const [systemPrompt, setSystemPrompt] = useState('');
   const [providerKind, setProviderKindState] = useState<ProviderKind>(preferences.provider);
-  const [baseUrl, setBaseUrl] = useState(
-    preferences.provider === 'anthropic' ? preferences.anthropicBaseUrl : preferences.openaiBaseUrl,
-  );
-  const [model, setModel] = useState(
-    preferences.provider === 'anthropic' ? preferences.anthropicModel : preferences.openaiModel,
-  );
+  const [presetId, setPresetId] = useState(preferences.service);
+  const initial = serviceChoice(preferences, serviceOf(preferences.provider, preferences.service));
+  const [baseUrl, setBaseUrl] = useState(initial.baseUrl);
+  const [model, setModel] = useState(initial.model);
   const [concurrency, setConcurrency] = useState(preferences.concurrency);
   const [keys, setKeys] = useState<KeyStatus[]>([]);
-  const [presetId, setPresetId] = useState('openai');
   const [connection, setConnection] = useState<ConnectionTest | null>(null);
   const [headersText, setHeadersText] = useState('');
   const [testing, setTesting] = useState(false);
@@ -102,11 +99,12 @@ export function NewJobScreen({
     setPresetId(id);
     setConnection(null);
     if (!next) return;
-    if (next.baseUrl) setBaseUrl(next.baseUrl);
-    setModel(next.exampleModel);
+    const choice = serviceChoice(preferences, id);
+    if (choice.baseUrl) setBaseUrl(choice.baseUrl);
+    setModel(choice.model);
     // Servers on this computer are checked at once: is it running, which models does it have?
-    if (next.keyId === null && next.baseUrl.includes('localhost')) {
-      void test({ kind: 'openai', baseUrl: next.baseUrl, model: next.exampleModel, keyId: null });
+    if (next.keyId === null && choice.baseUrl.includes('localhost')) {
+      void test({ kind: 'openai', baseUrl: choice.baseUrl, model: choice.model, keyId: null });
     }
   }
 
@@ -124,13 +122,11 @@ export function NewJobScreen({
 
   function setProviderKind(kind: ProviderKind): void {
     setProviderKindState(kind);
-    if (kind === 'openai') {
-      setBaseUrl(preferences.openaiBaseUrl);
-      setModel(preferences.openaiModel);
-    } else if (kind === 'anthropic') {
-      setBaseUrl(preferences.anthropicBaseUrl);
-      setModel(preferences.anthropicModel);
-    }
+    setConnection(null);
+    if (kind === 'demo') return;
+    const choice = serviceChoice(preferences, serviceOf(kind, presetId));
+    setBaseUrl(choice.baseUrl);
+    setModel(choice.model);
   }
 
   // Keys and prices may have changed in Settings while this draft waited: look again on each return.
@@ -186,7 +182,15 @@ export function NewJobScreen({
       });
       if (sample) await api.sampleJob({ jobId: job.id, rows: 10 });
       else await api.startJob({ jobId: job.id });
-      savePreferences({ provider: providerKind, concurrency });
+      // Next time, this service starts with this address and model.
+      const remembered =
+        provider.kind === 'demo'
+          ? preferences.services
+          : {
+              ...preferences.services,
+              [serviceOf(provider.kind, presetId)]: { baseUrl: provider.baseUrl, model: provider.model },
+            };
+      savePreferences({ provider: providerKind, service: presetId, services: remembered, concurrency });
       onCreated();
       navigate({ screen: 'job', jobId: job.id });
     } catch (e) {

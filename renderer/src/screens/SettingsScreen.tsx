@@ -1,11 +1,18 @@
 import { useEffect, useState } from 'react';
 import type { KeyStatus } from '../../../shared/api.ts';
-import { KEY_NAMES } from '../../../shared/providers.ts';
+import { KEY_NAMES, PROVIDER_PRESETS, presetById } from '../../../shared/providers.ts';
 import { PriceTable } from '../components/PriceTable.tsx';
 import { RowsAtOnceField } from '../components/RowsAtOnceField.tsx';
 import { useApi } from '../api.ts';
 import { errorMessage } from '../format.ts';
-import { savePreferences, usePreferences, type Theme } from '../preferences.ts';
+import {
+  savePreferences,
+  serviceChoice,
+  serviceOf,
+  usePreferences,
+  type ServiceChoice,
+  type Theme,
+} from '../preferences.ts';
 
 const PROVIDER_NAMES = KEY_NAMES;
 
@@ -47,62 +54,7 @@ export function SettingsScreen({ section }: { section?: 'prices' }) {
 
       <section className="step" aria-labelledby="defaults-title">
         <h2 id="defaults-title">Defaults for new jobs</h2>
-        <fieldset className="plain">
-          <legend>Provider</legend>
-          {(
-            [
-              ['demo', 'Demo (offline)'],
-              ['openai', 'OpenAI-compatible API'],
-              ['anthropic', 'Anthropic'],
-            ] as const
-          ).map(([id, label]) => (
-            <label key={id} className="choice">
-              <input
-                type="radio"
-                name="default-provider"
-                checked={preferences.provider === id}
-                onChange={() => savePreferences({ provider: id })}
-              />
-              <span>{label}</span>
-            </label>
-          ))}
-        </fieldset>
-        <div className="field-row">
-          <label className="field">
-            <span>OpenAI-compatible address</span>
-            <input
-              type="url"
-              value={preferences.openaiBaseUrl}
-              onChange={(event) => savePreferences({ openaiBaseUrl: event.target.value })}
-            />
-          </label>
-          <label className="field">
-            <span>OpenAI model</span>
-            <input
-              type="text"
-              value={preferences.openaiModel}
-              onChange={(event) => savePreferences({ openaiModel: event.target.value })}
-            />
-          </label>
-        </div>
-        <div className="field-row">
-          <label className="field">
-            <span>Anthropic address</span>
-            <input
-              type="url"
-              value={preferences.anthropicBaseUrl}
-              onChange={(event) => savePreferences({ anthropicBaseUrl: event.target.value })}
-            />
-          </label>
-          <label className="field">
-            <span>Anthropic model</span>
-            <input
-              type="text"
-              value={preferences.anthropicModel}
-              onChange={(event) => savePreferences({ anthropicModel: event.target.value })}
-            />
-          </label>
-        </div>
+        <DefaultService />
         <RowsAtOnceField value={preferences.concurrency} onChange={(concurrency) => savePreferences({ concurrency })} />
       </section>
 
@@ -195,5 +147,74 @@ function KeyRow({ status, onChange }: { status: KeyStatus; onChange: (keys: KeyS
         </p>
       )}
     </div>
+  );
+}
+
+/** Which service a new job starts with, and the address and model it starts with for it. */
+function DefaultService() {
+  const preferences = usePreferences();
+  const current = preferences.provider === 'demo' ? 'demo' : serviceOf(preferences.provider, preferences.service);
+  const preset = presetById(current);
+  const choice = serviceChoice(preferences, current);
+  const change = (patch: Partial<ServiceChoice>): void =>
+    savePreferences({ services: { ...preferences.services, [current]: { ...choice, ...patch } } });
+
+  return (
+    <>
+      <label className="field">
+        <span>Service</span>
+        <select
+          value={current}
+          onChange={(event) => {
+            const next = presetById(event.target.value);
+            if (!next) savePreferences({ provider: 'demo' });
+            else if (next.kind === 'anthropic') savePreferences({ provider: 'anthropic' });
+            else savePreferences({ provider: 'openai', service: next.id });
+          }}
+        >
+          <option value="demo">Demo (offline) — sample answers, free</option>
+          {PROVIDER_PRESETS.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.label} — {p.hint}
+            </option>
+          ))}
+        </select>
+      </label>
+      {preset && (
+        <div className="field-row">
+          <label className="field">
+            <span>API address</span>
+            <input
+              type="url"
+              spellCheck={false}
+              value={choice.baseUrl}
+              placeholder="https://…/v1"
+              onChange={(event) => change({ baseUrl: event.target.value })}
+            />
+          </label>
+          <label className="field">
+            <span>Model</span>
+            <input
+              type="text"
+              spellCheck={false}
+              value={choice.model}
+              onChange={(event) => change({ model: event.target.value })}
+            />
+          </label>
+        </div>
+      )}
+      {preset && preferences.services[current] && (
+        <button
+          type="button"
+          className="link"
+          onClick={() => {
+            const { [current]: _forgotten, ...rest } = preferences.services;
+            savePreferences({ services: rest });
+          }}
+        >
+          Use {preset.label}’s own address and model
+        </button>
+      )}
+    </>
   );
 }
