@@ -144,7 +144,10 @@ describe('settings in Chromium', () => {
       'https://api.groq.com/openai/v1',
     );
     expect(await page.getByRole('combobox', { name: 'Model' }).inputValue()).toBe('llama-3.3-70b-versatile');
-    await page.getByLabel('Price used').getByText(/Priced as llama-3\.3-70b-versatile/).waitFor();
+    await page
+      .getByLabel('Price used')
+      .getByText(/Priced as llama-3\.3-70b-versatile/)
+      .waitFor();
 
     // Azure: the example address has placeholders; nothing runs until they are replaced.
     await page.getByRole('combobox', { name: 'Service' }).selectOption('azure');
