@@ -116,6 +116,34 @@ describe('prices', () => {
     expect(warm?.promptTokens).toBe(2000);
   });
 
+  it('Anthropic: cache reads count in the prompt and are billed at the cached-input price', async () => {
+    // A Messages API reply as Anthropic documents it when prompt caching served part of the prompt.
+    bench = await openBench({
+      replyBody: ({ id, model, content }) => ({
+        id,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [{ type: 'text', text: content }],
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+        usage: { input_tokens: 100, cache_creation_input_tokens: 20, cache_read_input_tokens: 1000, output_tokens: 50 },
+      }),
+    });
+    const preview = await bench.engine.importBytes('rows.csv', Buffer.from('n\n1\n'));
+    const jobId = bench.engine.createJob({
+      sheetId: preview.sheetId,
+      template: 'Row {{n}}',
+      provider: { kind: 'anthropic', baseUrl: bench.mock.baseUrl, model: 'claude-sonnet-4-20250514' },
+    }).id;
+    bench.engine.startJob(jobId);
+    await bench.engine.waitForJob(jobId);
+    const [row] = bench.engine.getRows(jobId).rows;
+    expect(row).toMatchObject({ status: 'done', promptTokens: 1120, completionTokens: 50 });
+    // claude-sonnet-4: $3 input, $0.30 cache read, $15 output per million.
+    expect(row?.cost).toBeCloseTo((120 * 3 + 1000 * 0.3 + 50 * 15) / 1e6, 12);
+  });
+
   it('a price set between runs applies to the answers after it', async () => {
     bench = await openBench();
     bench.engine.setPrice({ model: 'mock', input: 1, cachedInput: null, output: 1 });
