@@ -8,6 +8,7 @@ import {
 } from '../../../shared/api.ts';
 import { hasPlaceholders, KEY_NAMES, PROVIDER_PRESETS, presetById, type KeyId } from '../../../shared/providers.ts';
 import { checkTemplate, describeTemplateProblem } from '../../../shared/template.ts';
+import { AddressModelFields } from '../components/AddressModelFields.tsx';
 import { AnswerOptions, type AnswerSettings } from '../components/AnswerOptions.tsx';
 import { FilePicker } from '../components/FilePicker.tsx';
 import { RowsAtOnceField } from '../components/RowsAtOnceField.tsx';
@@ -337,32 +338,13 @@ export function NewJobScreen({
           </p>
         )}
         {providerKind !== 'demo' && (
-          <div className="field-row">
-            <label className="field">
-              <span>API address</span>
-              <input
-                type="url"
-                value={baseUrl}
-                onChange={(event) => setBaseUrl(event.target.value)}
-                spellCheck={false}
-              />
-            </label>
-            <label className="field">
-              <span>Model</span>
-              <input
-                type="text"
-                value={model}
-                list="provider-models"
-                onChange={(event) => setModel(event.target.value)}
-                spellCheck={false}
-              />
-              <datalist id="provider-models">
-                {connection?.models.map((m) => (
-                  <option key={m} value={m} />
-                ))}
-              </datalist>
-            </label>
-          </div>
+          <AddressModelFields
+            baseUrl={baseUrl}
+            model={model}
+            onBaseUrl={setBaseUrl}
+            onModel={setModel}
+            models={connection?.models ?? []}
+          />
         )}
         {providerKind === 'openai' && presetId === 'azure' && (
           <p className={hasPlaceholders(baseUrl) ? 'banner banner-warning' : 'muted small'} role="note">

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { KeyStatus } from '../../../shared/api.ts';
 import { KEY_NAMES, PROVIDER_PRESETS, presetById } from '../../../shared/providers.ts';
+import { AddressModelFields } from '../components/AddressModelFields.tsx';
 import { PriceTable } from '../components/PriceTable.tsx';
 import { RowsAtOnceField } from '../components/RowsAtOnceField.tsx';
 import { useApi } from '../api.ts';
@@ -181,27 +182,13 @@ function DefaultService() {
         </select>
       </label>
       {preset && (
-        <div className="field-row">
-          <label className="field">
-            <span>API address</span>
-            <input
-              type="url"
-              spellCheck={false}
-              value={choice.baseUrl}
-              placeholder="https://…/v1"
-              onChange={(event) => change({ baseUrl: event.target.value })}
-            />
-          </label>
-          <label className="field">
-            <span>Model</span>
-            <input
-              type="text"
-              spellCheck={false}
-              value={choice.model}
-              onChange={(event) => change({ model: event.target.value })}
-            />
-          </label>
-        </div>
+        <AddressModelFields
+          baseUrl={choice.baseUrl}
+          model={choice.model}
+          onBaseUrl={(baseUrl) => change({ baseUrl })}
+          onModel={(model) => change({ model })}
+          addressPlaceholder="https://…/v1"
+        />
       )}
       {preset && preferences.services[current] && (
         <button
