@@ -659,7 +659,7 @@ export class Engine {
     const text: Record<StopReason, string> = {
       auth: `Paused: the provider rejected the API key (${said}). Check the key, then press Resume.`,
       model: `Paused: the provider does not know this model${where} or the address is wrong (${said}). Check the model name and the API address, then press Resume.`,
-      quota: /per[ _-]?day|\bdaily\b|\((?:RPD|TPD)\)|PerDay/i.test(said)
+      quota: error?.dailyLimit
         ? `Paused: the provider’s limit for the day is used up (${said}). Press Resume when it resets (usually within a day), or raise the limit in your provider account.`
         : `Paused: the provider says your quota or credit is used up (${said}). Add credit or raise the limit in your provider account, then press Resume.`,
       budget: `Paused: the next rows could take this job over its budget of ${dollars(cap)} (${dollars(spent ?? 0)} spent). Raise or remove the budget, then press Resume.`,

@@ -270,10 +270,10 @@ describe('Groq', () => {
       fault: () =>
         groqError(
           429,
-          'Rate limit reached for model `llama-3.1-8b-instant` in organization `org_01` service tier `on_demand` on requests per day (RPD): Limit 14400, Used 14400, Requested 1. Please try again in 6s.',
+          'Rate limit reached for model `llama-3.1-8b-instant` in organization `org_01` service tier `on_demand` on requests per day (RPD): Limit 14400, Used 14400, Requested 1. Please try again in 2h13m4.4s.',
           'requests',
           'rate_limit_exceeded',
-          { 'retry-after': '6' },
+          { 'retry-after': '7985' },
         ),
     });
     bench.engine.setKey('groq', KEY);
@@ -646,8 +646,9 @@ describe('Google Gemini (OpenAI-compatible endpoint)', () => {
     await start({ fault: () => quotaExceeded('GenerateRequestsPerDayPerProjectPerModel-FreeTier', '3600s') });
     bench.engine.setKey('gemini', KEY);
     const daily = await runPreset('gemini', 2);
+    // The day's limit is in Google's quota id, not the message: still said as a day's limit.
     expect(daily.summary.pauseReason).toMatch(
-      /^Paused: the provider says your quota or credit is used up \(429: You exceeded your current quota/,
+      /^Paused: the provider’s limit for the day is used up \(429: You exceeded your current quota/,
     );
     expect(bench.mock.totalRequests).toBe(1);
 

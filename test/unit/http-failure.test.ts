@@ -10,7 +10,7 @@ const anthropicError = (type: string, message: string): string =>
 
 function classify(status: number, body: string, headers: Record<string, string> = {}) {
   const error = httpFailure({ status, headers, body });
-  return { kind: error.kind, message: error.message, retryAfterMs: error.retryAfterMs };
+  return { kind: error.kind, message: error.message, retryAfterMs: error.retryAfterMs, dailyLimit: error.dailyLimit };
 }
 
 describe('httpFailure', () => {
@@ -135,7 +135,7 @@ describe('httpFailure: each provider’s own error bodies', () => {
     });
   });
 
-  it('Groq: per minute is a wait (retry-after), per day stops the line', () => {
+  it('Groq: per minute is a wait (retry-after); per day is a wait when it comes back within minutes, else it stops the line', () => {
     const groq = (message: string, type: string) =>
       JSON.stringify({ error: { message, type, code: 'rate_limit_exceeded' } });
     expect(
@@ -148,8 +148,18 @@ describe('httpFailure: each provider’s own error bodies', () => {
         { 'retry-after': '2' },
       ),
     ).toMatchObject({ kind: 'rate_limited', retryAfterMs: 2000 });
+    // A rolling day: capacity is back in 86 s, so the row waits rather than the job pausing.
+    expect(
+      classify(
+        429,
+        groq(
+          'Rate limit reached for model `llama-3.3-70b-versatile` in organization `org_01` on requests per day (RPD): Limit 1000, Used 1000, Requested 1. Please try again in 1m26.4s.',
+          'requests',
+        ),
+      ),
+    ).toMatchObject({ kind: 'rate_limited', retryAfterMs: 86_400, dailyLimit: false });
     for (const [limit, type] of [
-      ['requests per day (RPD): Limit 1000, Used 1000, Requested 1. Please try again in 1m26.4s.', 'requests'],
+      ['requests per day (RPD): Limit 1000, Used 1000, Requested 1. Please try again in 2h13m4.4s.', 'requests'],
       ['tokens per day (TPD): Limit 100000, Used 97050, Requested 3619. Please try again in 9m38.016s.', 'tokens'],
     ]) {
       expect(
@@ -159,9 +169,21 @@ describe('httpFailure: each provider’s own error bodies', () => {
             `Rate limit reached for model \`llama-3.3-70b-versatile\` in organization \`org_01\` on ${limit}`,
             type!,
           ),
-        ).kind,
-      ).toBe('quota');
+        ),
+      ).toMatchObject({ kind: 'quota', dailyLimit: true });
     }
+  });
+
+  it('words echoed from the row in a raw error body never stop the whole job', () => {
+    // A 422 from a validating proxy that quotes the request back, with no message field of its own.
+    const echo = JSON.stringify({
+      detail: [{ loc: ['body', 'messages'], input: 'Customer: my invalid api key keeps failing; Sales quota for Q3' }],
+    });
+    expect(classify(422, echo).kind).toBe('row');
+    // The same words as the provider's own message do.
+    expect(
+      classify(400, JSON.stringify({ error: { message: 'API key not valid. Please pass a valid API key.' } })).kind,
+    ).toBe('auth');
   });
 
   it('OpenRouter: numeric codes, 402 out of credits, a model ID it does not know, per-day free limits', () => {

@@ -25,6 +25,11 @@ const RETRY_IN = /\b(?:retry|try again) in ([\d.]+(?:ms|h|m|s)(?:[\d.]+(?:ms|h|m
 export interface ProviderSaid {
   /** In its own words. */
   message: string;
+  /**
+   * False when the body had no message field and `message` is its raw text: that may echo the
+   * row's own prompt, so its words are never used to decide that the whole job must stop.
+   */
+  own: boolean;
   /** Its code or type (`invalid_api_key`, `RESOURCE_EXHAUSTED`; OpenRouter's and vLLM's are numbers). */
   code: string | null;
   /** Other machine-readable words in the body (Google's error reasons and quota ids), to classify by. */
@@ -124,7 +129,7 @@ function readError(body: unknown, raw: string, outer: boolean): ProviderSaid {
   }
   const retryIn = RETRY_IN.exec(message)?.[1];
   retryDelayMs ??= retryIn === undefined ? null : (parseDuration(retryIn) ?? null);
-  return { message, code, hints: hints.join(' ').trim(), retryDelayMs };
+  return { message, own: said !== null, code, hints: hints.join(' ').trim(), retryDelayMs };
 }
 
 export function parseJsonObject(raw: string): Record<string, unknown> | null {
@@ -132,17 +137,29 @@ export function parseJsonObject(raw: string): Record<string, unknown> | null {
   return isRecord(value) ? value : null;
 }
 
-/** A 429 is a wait, unless what ran out is a day's allowance or money: then every row would wait for hours. */
-function rateLimitKind(words: string): FailureKind {
-  if (PER_DAY.test(words) || NO_ALLOWANCE.test(words)) return 'quota';
-  if (PER_MINUTE.test(words) || RETRY_IN.test(words)) return 'rate_limited';
-  return BILLING.test(words) ? 'quota' : 'rate_limited';
+/** A wait the provider asks for that is worth making rather than pausing the job: a rolling window refilling. */
+const SHORT_WAIT_MS = 5 * 60_000;
+
+/**
+ * A 429 is a wait, unless what ran out is a day's allowance or money: then every row would wait
+ * for hours. A per-day limit that says to come back in seconds is a rolling window: wait.
+ */
+function rateLimitKind(words: string, wait: number | null): { kind: FailureKind; daily: boolean } {
+  if (NO_ALLOWANCE.test(words) || /insufficient_quota/i.test(words)) return { kind: 'quota', daily: false };
+  if (wait !== null && wait <= SHORT_WAIT_MS) return { kind: 'rate_limited', daily: false };
+  if (PER_DAY.test(words)) return { kind: 'quota', daily: true };
+  if (PER_MINUTE.test(words) || RETRY_IN.test(words)) return { kind: 'rate_limited', daily: false };
+  return { kind: BILLING.test(words) ? 'quota' : 'rate_limited', daily: false };
 }
 
-function kindOf(status: number, said: ProviderSaid): FailureKind {
-  const words = `${said.code ?? ''} ${said.hints} ${said.message}`;
+function kindOf(status: number, said: ProviderSaid, wait: number | null): { kind: FailureKind; daily: boolean } {
+  const words = `${said.code ?? ''} ${said.hints} ${said.own ? said.message : ''}`;
+  if (status === 429) return rateLimitKind(words, wait);
+  return { kind: plainKindOf(status, words), daily: false };
+}
+
+function plainKindOf(status: number, words: string): FailureKind {
   if (status === 401 || status === 403) return 'auth';
-  if (status === 429) return rateLimitKind(words);
   if (status >= 400 && status < 500 && KEY_REJECTED.test(words)) return 'auth';
   if (status === 404) return 'model';
   if (status === 402) return 'quota';
@@ -155,14 +172,15 @@ function kindOf(status: number, said: ProviderSaid): FailureKind {
 /** Turns a non-2xx answer into a ProviderError that says what happened in the provider's words. */
 export function httpFailure(response: HttpResponse): ProviderError {
   const said = providerMessage(parseJsonObject(response.body), response.body);
-  const kind = kindOf(response.status, said);
   const wait = retryAfterMs(response.headers) ?? said.retryDelayMs;
+  const { kind, daily } = kindOf(response.status, said, wait);
   return new ProviderError(`The provider answered ${response.status}: ${said.message}`, {
     // A 503 that says when to come back is a request to slow down, like a 429.
     kind: kind === 'transient' && response.status === 503 && wait !== null ? 'rate_limited' : kind,
     httpStatus: response.status,
     retryAfterMs: wait,
     limits: serverLimits(response.headers),
+    dailyLimit: daily,
   });
 }
 
@@ -235,5 +253,6 @@ export function redact(error: ProviderError, secret: string | undefined): Provid
     httpStatus: error.httpStatus,
     retryAfterMs: error.retryAfterMs,
     limits: error.limits,
+    dailyLimit: error.dailyLimit,
   });
 }

@@ -61,6 +61,8 @@ export class ProviderError extends Error {
   /** From Retry-After / retry-after-ms, when the provider said how long to wait. */
   readonly retryAfterMs: number | null;
   readonly limits: ServerLimits | null;
+  /** With `quota`: what ran out is the day's allowance (it comes back by itself), not money. */
+  readonly dailyLimit: boolean;
 
   constructor(
     message: string,
@@ -69,6 +71,7 @@ export class ProviderError extends Error {
       httpStatus: number | null;
       retryAfterMs?: number | null;
       limits?: ServerLimits | null;
+      dailyLimit?: boolean;
     },
   ) {
     super(message);
@@ -77,6 +80,7 @@ export class ProviderError extends Error {
     this.httpStatus = options.httpStatus;
     this.retryAfterMs = options.retryAfterMs ?? null;
     this.limits = options.limits ?? null;
+    this.dailyLimit = options.dailyLimit ?? false;
   }
 
   get retryable(): boolean {
