@@ -154,7 +154,7 @@ export interface JobEstimate {
   pricesCheckedOn: string;
 }
 
-/** A model's price in US dollars per million tokens. `model` is a name prefix: `gpt-4o` covers `gpt-4o-2024-08-06`. */
+/** A model's price in US dollars per million tokens. `model` also covers its dated releases: `gpt-4o` covers `gpt-4o-2024-08-06`. */
 export interface ModelPrice {
   model: string;
   input: number;

@@ -4,13 +4,15 @@ type Price = Omit<ModelPrice, 'model'>;
 
 /**
  * List prices in US dollars per million tokens, as the providers published them on this date.
- * The key is a model-name prefix; the longest matching one wins. Users can edit any of them
- * and add their own in Settings → Prices; theirs win over these.
+ * The key is a model name; it also covers that model's dated releases (see `coversModel`).
+ * Users can edit any of them and add their own in Settings → Prices; theirs win over these.
  */
 export const PRICES_CHECKED_ON = '2025-06-01';
 export const SHIPPED_PRICES: Readonly<Record<string, Price>> = {
   'gpt-4o-mini': { input: 0.15, cachedInput: 0.075, output: 0.6 },
   'gpt-4o': { input: 2.5, cachedInput: 1.25, output: 10 },
+  // The first gpt-4o release kept its own, higher price.
+  'gpt-4o-2024-05-13': { input: 5, cachedInput: null, output: 15 },
   'gpt-4.1-nano': { input: 0.1, cachedInput: 0.025, output: 0.4 },
   'gpt-4.1-mini': { input: 0.4, cachedInput: 0.1, output: 1.6 },
   'gpt-4.1': { input: 2, cachedInput: 0.5, output: 8 },
@@ -46,9 +48,22 @@ export function priceKey(model: string): string {
 }
 
 /**
- * The price of the provider's model: the entry whose name is the longest prefix of the model
- * name, with or without a router's `vendor/` in front (OpenRouter's `openai/gpt-4o-mini`).
- * The Demo provider is free; an unknown model has no price (null), never a guessed one.
+ * A dated or numbered release of the same model: `-2024-07-18`, `-20250514`, `-001`, `-latest`,
+ * and a `:tag` (OpenRouter's `:free`, Ollama's sizes). Anything else is another model with its
+ * own price — `o3-pro` is not `o3`, `gpt-4o-realtime-preview` is not `gpt-4o` — and gets none
+ * rather than a wrong one.
+ */
+const RELEASE_SUFFIX = /^(?:-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{3,4}|latest))?(?::[\w.-]+)?$/;
+
+export function coversModel(key: string, model: string): boolean {
+  return model.startsWith(key) && RELEASE_SUFFIX.test(model.slice(key.length));
+}
+
+/**
+ * The price of the provider's model: the entry for its name or a release of it (the longest
+ * such entry wins, so a dated release can have its own), with or without a router's `vendor/`
+ * in front (OpenRouter's `openai/gpt-4o-mini`). The Demo provider is free; an unknown model
+ * has no price (null), never a guessed one.
  */
 export function priceOf(provider: ProviderConfig, list: PriceList): PriceListEntry | null {
   if (provider.kind === 'demo') {
@@ -58,7 +73,7 @@ export function priceOf(provider: ProviderConfig, list: PriceList): PriceListEnt
   const bare = full.replace(/^.*\//, '');
   let best: PriceListEntry | null = null;
   for (const entry of list.prices) {
-    const matches = full.startsWith(entry.model) || bare.startsWith(entry.model);
+    const matches = coversModel(entry.model, full) || coversModel(entry.model, bare);
     if (matches && (!best || entry.model.length > best.model.length)) best = entry;
   }
   return best;

@@ -73,7 +73,7 @@ describe('settings in Chromium', () => {
     const prices = page.getByRole('region', { name: 'Prices' });
     await prices.getByRole('rowheader', { name: 'gpt-4o-mini' }).waitFor();
     const add = page.getByRole('form', { name: 'Add a model’s price' });
-    await add.getByLabel('Model name').fill('acme');
+    await add.getByLabel('Model name').fill('acme-large');
     await add.getByLabel('Input $ / 1M', { exact: true }).fill('abc');
     await add.getByLabel('Output $ / 1M').fill('2');
     await add.getByRole('button', { name: 'Add price' }).click();
@@ -83,13 +83,21 @@ describe('settings in Chromium', () => {
       .waitFor();
     await add.getByLabel('Input $ / 1M', { exact: true }).fill('1.25');
     await add.getByRole('button', { name: 'Add price' }).click();
-    await prices.getByRole('row', { name: /acme yours \$1\.25 as input \$2\.00/ }).waitFor();
+    await prices.getByRole('row', { name: /acme-large yours \$1\.25 as input \$2\.00/ }).waitFor();
     expect(await add.getByLabel('Model name').inputValue()).toBe('');
 
     await prices.getByRole('button', { name: 'Edit the price of gpt-4o-mini' }).click();
     await prices.getByLabel('Input price of gpt-4o-mini', { exact: true }).fill('0.2');
     await prices.getByLabel('Input price of gpt-4o-mini', { exact: true }).press('Enter');
     await prices.getByRole('row', { name: /gpt-4o-mini edited \$0\.20/ }).waitFor();
+    // Keyboard users land back on the row they edited.
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label')))
+      .toBe('Edit the price of gpt-4o-mini');
+    await add.getByLabel('Model name').fill('GPT-4o');
+    await add.getByText('gpt-4o is already in the list: its price will be replaced.').waitFor();
+    await add.getByRole('button', { name: 'Replace price' }).waitFor();
+    await add.getByLabel('Model name').fill('');
     await page.getByRole('heading', { name: 'Prices' }).evaluate((heading) => heading.scrollIntoView());
     await page.screenshot({ path: join(SCREENSHOTS, 'settings-prices.png') });
 
@@ -97,7 +105,7 @@ describe('settings in Chromium', () => {
     await page.getByRole('button', { name: 'New job' }).click();
     expect(await template.inputValue()).toBe('Describe {{item}}');
     await priceNote
-      .getByText(/Priced as acme: \$1\.25 per million prompt tokens, \$2\.00 per million output/)
+      .getByText(/Priced as acme-large: \$1\.25 per million prompt tokens, \$2\.00 per million output/)
       .waitFor();
     await priceNote.getByText('(your price)').waitFor();
     await page
@@ -115,8 +123,8 @@ describe('settings in Chromium', () => {
     await page.goto(`${serve.origin}/#/settings/prices`);
     await prices.getByRole('button', { name: 'Reset the price of gpt-4o-mini' }).click();
     await prices.getByRole('row', { name: /^gpt-4o-mini \$0\.15/ }).waitFor();
-    await prices.getByRole('button', { name: 'Remove acme' }).click();
-    await expect.poll(() => prices.getByRole('rowheader', { name: 'acme' }).count()).toBe(0);
+    await prices.getByRole('button', { name: 'Remove acme-large' }).click();
+    await expect.poll(() => prices.getByRole('rowheader', { name: 'acme-large' }).count()).toBe(0);
     await page.context().close();
   });
 

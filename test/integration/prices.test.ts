@@ -55,9 +55,9 @@ describe('prices', () => {
 
     // A model Rowbot has no price for: none is guessed; the user's own makes the estimate whole.
     expect(estimateFor('acme-large', preview.sheetId).cost).toBeNull();
-    bench.engine.setPrice({ model: 'acme', input: 1, cachedInput: 0.5, output: 2 });
-    const acme = estimateFor('vendor/ACME-large', preview.sheetId);
-    expect(acme.price).toMatchObject({ model: 'acme', source: 'added' });
+    bench.engine.setPrice({ model: 'acme-large', input: 1, cachedInput: 0.5, output: 2 });
+    const acme = estimateFor('vendor/ACME-large-2026-01-15', preview.sheetId);
+    expect(acme.price).toMatchObject({ model: 'acme-large', source: 'added' });
     expect(acme.cost?.[0]).toBeCloseTo((acme.promptTokens * 1 + acme.outputTokens[0] * 2) / 1e6, 12);
 
     // Kept in the database file: a new engine on it sees both.
@@ -66,12 +66,12 @@ describe('prices', () => {
     try {
       const kept = reopened.getPrices().prices.filter((p) => p.source !== 'shipped');
       expect(kept.map((p) => [p.model, p.source])).toEqual([
-        ['acme', 'added'],
+        ['acme-large', 'added'],
         ['gpt-4o-mini', 'edited'],
       ]);
       const reset = reopened.resetPrice('gpt-4o-mini');
       expect(reset.prices.find((p) => p.model === 'gpt-4o-mini')).toMatchObject({ input: 0.15, source: 'shipped' });
-      expect(reopened.resetPrice('acme').prices.some((p) => p.model === 'acme')).toBe(false);
+      expect(reopened.resetPrice('acme-large').prices.some((p) => p.model === 'acme-large')).toBe(false);
     } finally {
       await reopened.close();
     }
@@ -146,11 +146,11 @@ describe('prices', () => {
 
   it('a price set between runs applies to the answers after it', async () => {
     bench = await openBench();
-    bench.engine.setPrice({ model: 'mock', input: 1, cachedInput: null, output: 1 });
+    bench.engine.setPrice({ model: 'mock-1', input: 1, cachedInput: null, output: 1 });
     const jobId = await jobFor('mock-1', 4);
     bench.engine.sampleJob(jobId, 2);
     await bench.engine.waitForJob(jobId);
-    bench.engine.setPrice({ model: 'mock', input: 10, cachedInput: null, output: 10 });
+    bench.engine.setPrice({ model: 'mock-1', input: 10, cachedInput: null, output: 10 });
     bench.engine.startJob(jobId);
     await bench.engine.waitForJob(jobId);
     const rows = bench.engine.getRows(jobId).rows;
@@ -168,14 +168,14 @@ describe('prices', () => {
     expect(unpriced.counts.done).toBe(3);
     expect(unpriced.usage.cost).toBeNull();
 
-    bench.engine.setPrice({ model: 'unlisted', input: 2, cachedInput: null, output: 4 });
+    bench.engine.setPrice({ model: 'unlisted-model', input: 2, cachedInput: null, output: 4 });
     const priced = bench.engine.getJob(jobId);
     const expected = (priced.usage.promptTokens * 2 + priced.usage.completionTokens * 4) / 1e6;
     expect(priced.usage.cost).toBeCloseTo(expected, 12);
     expect(bench.jobEvents.at(-1)?.usage.cost).toBeCloseTo(expected, 12);
 
     // A later change of price does not rewrite what was already worked out.
-    bench.engine.setPrice({ model: 'unlisted', input: 200, cachedInput: null, output: 400 });
+    bench.engine.setPrice({ model: 'unlisted-model', input: 200, cachedInput: null, output: 400 });
     expect(bench.engine.getJob(jobId).usage.cost).toBeCloseTo(expected, 12);
   });
 });

@@ -1,4 +1,4 @@
-import { useEffect, useState, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { ModelPrice, PriceList, PriceListEntry } from '../../../shared/api.ts';
 import { useApi } from '../api.ts';
 import { errorMessage, formatPerMillion } from '../format.ts';
@@ -55,6 +55,20 @@ export function PriceTable() {
   const [editing, setEditing] = useState<Draft | null>(null);
   const [adding, setAdding] = useState<Draft>(EMPTY_DRAFT);
   const [error, setError] = useState<string | null>(null);
+  const table = useRef<HTMLTableElement>(null);
+  const replacing = list?.prices.some((p) => p.model === adding.model.trim().toLowerCase()) ?? false;
+
+  /** Leaves the row being edited; focus goes back to its Edit button, not to the top of the page. */
+  const refocus = useRef<string | null>(null);
+  function stopEditing(model: string): void {
+    refocus.current = model;
+    setEditing(null);
+  }
+  useEffect(() => {
+    if (refocus.current === null || editing !== null) return;
+    table.current?.querySelector<HTMLButtonElement>(`button[data-edit="${CSS.escape(refocus.current)}"]`)?.focus();
+    refocus.current = null;
+  }, [editing]);
 
   useEffect(() => {
     api.getPrices({}).then(setList, (e: unknown) => setError(errorMessage(e)));
@@ -85,14 +99,17 @@ export function PriceTable() {
   }
 
   const onEditKey = (event: KeyboardEvent): void => {
-    if (event.key === 'Enter' && editing) void save(editing, () => setEditing(null));
-    if (event.key === 'Escape') setEditing(null);
+    if (!editing) return;
+    if (event.key === 'Enter') void save(editing, () => stopEditing(editing.model));
+    if (event.key === 'Escape') stopEditing(editing.model);
   };
 
   return (
     <>
       <p className="muted small">
-        What Rowbot works out costs with, in US dollars per million tokens.
+        What Rowbot works out costs with, in US dollars per million tokens. A price covers the model’s dated releases
+        too (gpt-4o-mini covers gpt-4o-mini-2024-07-18), but not other models whose names start the same (o3 does not
+        cover o3-pro).
         {list && ` The list prices were checked on ${list.checkedOn}. `}
         Providers change their prices: if yours differ, or your model is missing, change or add it here. It applies at
         once, to estimates and to the jobs that are running.
@@ -103,18 +120,18 @@ export function PriceTable() {
         </p>
       )}
       <div className="price-scroll">
-        <table className="jobs-table price-table">
+        <table className="jobs-table price-table" ref={table}>
           <thead>
             <tr>
-              <th scope="col">Model name starts with</th>
+              <th scope="col">Model</th>
               <th scope="col" className="num">
-                Input
+                Input <span className="unit">$ / 1M</span>
               </th>
               <th scope="col" className="num">
-                Cached input
+                Cached input <span className="unit">$ / 1M</span>
               </th>
               <th scope="col" className="num">
-                Output
+                Output <span className="unit">$ / 1M</span>
               </th>
               <th scope="col">
                 <span className="visually-hidden">Actions</span>
@@ -146,11 +163,11 @@ export function PriceTable() {
                       <button
                         type="button"
                         className="primary"
-                        onClick={() => void save(editing, () => setEditing(null))}
+                        onClick={() => void save(editing, () => stopEditing(editing.model))}
                       >
                         Save
                       </button>
-                      <button type="button" onClick={() => setEditing(null)}>
+                      <button type="button" onClick={() => stopEditing(editing.model)}>
                         Cancel
                       </button>
                     </div>
@@ -172,6 +189,7 @@ export function PriceTable() {
                       <button
                         type="button"
                         aria-label={`Edit the price of ${entry.model}`}
+                        data-edit={entry.model}
                         onClick={() => {
                           setError(null);
                           setEditing(draftOf(entry));
@@ -233,8 +251,13 @@ export function PriceTable() {
           </label>
         ))}
         <button type="submit" disabled={!adding.model.trim()}>
-          Add price
+          {replacing ? 'Replace price' : 'Add price'}
         </button>
+        {replacing && (
+          <p className="muted small price-add-note" role="status">
+            {adding.model.trim().toLowerCase()} is already in the list: its price will be replaced.
+          </p>
+        )}
       </form>
     </>
   );
