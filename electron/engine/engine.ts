@@ -255,26 +255,30 @@ export class Engine {
   setPrice(price: ModelPrice): PriceList {
     this.#repo.setPrice({ ...price, model: priceKey(price.model) });
     this.#prices = priceList(this.#repo.userPrices());
-    this.#priceUnpricedAnswers();
+    this.#repriceStoredAnswers();
     return this.#prices;
   }
 
-  /** Answers stored while their model had no price get one now, so no job's total leaves them out. */
-  #priceUnpricedAnswers(): void {
+  /**
+   * Answers stored while their model had no price are priced with today's price, so no job's
+   * total leaves them out; they follow later edits, and go back to unknown if the price is removed.
+   */
+  #repriceStoredAnswers(): void {
     this.#writer.flush();
     for (const job of this.#repo.listJobs()) {
-      const price = this.#priceOf(job.provider);
-      if (!price || job.counts.done === 0) continue;
-      const added = this.#repo.fillMissingCosts(job.id, price);
-      if (added === 0) continue;
-      this.#running.get(job.id)?.runner.addSpent(added);
+      if (job.counts.done === 0) continue;
+      const change = this.#repo.repriceLater(job.id, this.#priceOf(job.provider));
+      if (change === 0) continue;
+      this.#running.get(job.id)?.runner.addSpent(change);
       this.#emitJob(job.id);
     }
   }
 
   resetPrice(model: string): PriceList {
     this.#repo.removePrice(priceKey(model));
-    return (this.#prices = priceList(this.#repo.userPrices()));
+    this.#prices = priceList(this.#repo.userPrices());
+    this.#repriceStoredAnswers();
+    return this.#prices;
   }
 
   #priceOf(provider: ProviderConfig): ReturnType<typeof priceOf> {

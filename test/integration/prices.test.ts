@@ -160,7 +160,7 @@ describe('prices', () => {
     }
   });
 
-  it('answers stored before their model had a price are priced when it gets one; priced answers keep theirs', async () => {
+  it('answers stored before their model had a price are priced when it gets one, follow its edits, and go back to unknown without it', async () => {
     bench = await openBench();
     const jobId = await jobFor('unlisted-model', 3);
     bench.engine.startJob(jobId);
@@ -174,8 +174,22 @@ describe('prices', () => {
     expect(priced.usage.cost).toBeCloseTo(expected, 12);
     expect(bench.jobEvents.at(-1)?.usage.cost).toBeCloseTo(expected, 12);
 
-    // A later change of price does not rewrite what was already worked out.
+    // A mistyped price is put right by editing it: these answers were never billed at any price.
     bench.engine.setPrice({ model: 'unlisted-model', input: 200, cachedInput: null, output: 400 });
-    expect(bench.engine.getJob(jobId).usage.cost).toBeCloseTo(expected, 12);
+    expect(bench.engine.getJob(jobId).usage.cost).toBeCloseTo(expected * 100, 10);
+    bench.engine.setPrice({ model: 'unlisted-model', input: 2, cachedInput: null, output: 4 });
+
+    // Answers that came with a cost keep it whatever the price does later.
+    const more = await jobFor('unlisted-model', 2);
+    bench.engine.startJob(more);
+    const billed = (await bench.engine.waitForJob(more)).usage.cost ?? 0;
+    bench.engine.setPrice({ model: 'unlisted-model', input: 20, cachedInput: null, output: 40 });
+    expect(bench.engine.getJob(more).usage.cost).toBeCloseTo(billed, 12);
+    expect(bench.engine.getJob(jobId).usage.cost).toBeCloseTo(expected * 10, 10);
+
+    // Without a price, the answers priced after the fact are unknown again; the billed ones stay.
+    bench.engine.resetPrice('unlisted-model');
+    expect(bench.engine.getJob(jobId).usage.cost).toBeNull();
+    expect(bench.engine.getJob(more).usage.cost).toBeCloseTo(billed, 12);
   });
 });

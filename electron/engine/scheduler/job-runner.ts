@@ -107,7 +107,7 @@ export class JobRunner {
   }
 
   /** No new starts; requests in flight finish. */
-  /** Spending found after the fact (answers priced once the user added the model's price). */
+  /** Spending found after the fact (answers priced, or repriced, once the user set the model's price); may be negative. */
   addSpent(dollars: number): void {
     this.#spent += dollars;
   }

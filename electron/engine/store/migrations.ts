@@ -175,6 +175,15 @@ export const migrations: Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 70,
+    name: 'answers priced after the fact',
+    sql: `
+      -- 1: the answer came while its model had no price; its cost is worked out from today's price
+      -- and follows later edits of it. 0: the cost is what the answer was billed at when it came.
+      ALTER TABLE job_rows ADD COLUMN priced_later INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = migrations.at(-1)?.version ?? 0;

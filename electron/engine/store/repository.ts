@@ -199,11 +199,14 @@ export class Repository {
            output = excluded.output, updated_at = excluded.updated_at`,
       ),
       removePrice: db.prepare('DELETE FROM model_prices WHERE model = ?'),
-      fillMissingCosts: db.prepare(
-        `UPDATE job_rows SET cost = (prompt_tokens * @input + completion_tokens * @output) / 1000000.0
-         WHERE job_id = @jobId AND status = 'done' AND cost IS NULL AND cached = 0
-           AND prompt_tokens IS NOT NULL AND completion_tokens IS NOT NULL
-         RETURNING cost`,
+      pricedLaterTotal: db.prepare('SELECT TOTAL(cost) AS total FROM job_rows WHERE job_id = ? AND priced_later = 1'),
+      priceLater: db.prepare(
+        `UPDATE job_rows SET cost = (prompt_tokens * @input + completion_tokens * @output) / 1000000.0, priced_later = 1
+         WHERE job_id = @jobId AND status = 'done' AND cached = 0 AND (cost IS NULL OR priced_later = 1)
+           AND prompt_tokens IS NOT NULL AND completion_tokens IS NOT NULL`,
+      ),
+      unpriceLater: db.prepare(
+        'UPDATE job_rows SET cost = NULL, priced_later = 0 WHERE job_id = ? AND priced_later = 1',
       ),
       attempts: db.prepare(
         `SELECT attempt, started_at, finished_at, outcome, http_status, latency_ms, prompt_tokens, completion_tokens, error
@@ -463,14 +466,18 @@ export class Repository {
   }
 
   /**
-   * Prices the answers of a job that were stored without a cost because the model had no price
-   * then. Answers that have a cost keep it: that is what they were billed at. Returns the dollars added.
+   * Answers stored while their model had no price are priced with its price now, and follow it
+   * when it is edited; with no price (null) they go back to unknown. Answers that came with a
+   * cost keep it: that is what they were billed at. Returns the change in dollars.
    */
-  fillMissingCosts(jobId: string, price: { input: number; output: number }): number {
-    const filled = this.#statements.fillMissingCosts.all({ jobId, input: price.input, output: price.output }) as {
-      cost: number;
-    }[];
-    return filled.reduce((sum, row) => sum + row.cost, 0);
+  repriceLater(jobId: string, price: { input: number; output: number } | null): number {
+    return this.#db.transaction(() => {
+      const total = (): number => (this.#statements.pricedLaterTotal.get(jobId) as { total: number }).total;
+      const before = total();
+      if (price) this.#statements.priceLater.run({ jobId, input: price.input, output: price.output });
+      else this.#statements.unpriceLater.run(jobId);
+      return total() - before;
+    })();
   }
 
   removePrice(model: string): void {
@@ -553,6 +560,8 @@ export class Repository {
     let statement = this.#patchCache.get(key);
     if (!statement) {
       const sets = ['status = @status', ...fields.map(([k, column]) => `${column} = @${k}`)];
+      // A cost written with the answer is what it was billed at, not one worked out later.
+      if (patch.cost !== undefined) sets.push('priced_later = 0');
       statement = this.#db.prepare(
         `UPDATE job_rows SET ${sets.join(', ')} WHERE job_id = @jobId AND row_index = @index`,
       );
