@@ -12,9 +12,15 @@ export function App() {
   useMenu();
   // A new job being set up is a draft: it stays (hidden) while the user looks at Settings or
   // the jobs, and is still there when they come back. Creating the job or "Start over" ends it.
-  const [draftOpen, setDraftOpen] = useState(false);
+  // It opens when the user goes to New job, not on every render there: right after a job is
+  // created the address still says New job for a moment, and that must not open a blank one.
+  const [draftOpen, setDraftOpen] = useState(route.screen === 'new');
   const [draftNumber, setDraftNumber] = useState(0);
-  if (route.screen === 'new' && !draftOpen) setDraftOpen(true);
+  const [shownScreen, setShownScreen] = useState(route.screen);
+  if (route.screen !== shownScreen) {
+    setShownScreen(route.screen);
+    if (route.screen === 'new') setDraftOpen(true);
+  }
   return (
     <div className="app">
       <header className="topbar">

@@ -17,6 +17,7 @@ import { TemplateEditor } from '../components/TemplateEditor.tsx';
 import { useApi } from '../api.ts';
 import { errorMessage, formatCompact, formatCost, formatDuration, formatPerMillion, plural } from '../format.ts';
 import { savePreferences, serviceChoice, serviceOf, usePreferences } from '../preferences.ts';
+import { IMPORT_REQUEST } from '../menu.ts';
 import { hrefOf, navigate } from '../router.ts';
 
 type ProviderKind = ProviderConfig['kind'];
@@ -129,6 +130,14 @@ export function NewJobScreen({
     setBaseUrl(choice.baseUrl);
     setModel(choice.model);
   }
+
+  // File › Import with a file already chosen: choose another (the file picker opens the dialog).
+  useEffect(() => {
+    if (!preview) return;
+    const onRequest = (): void => setPreview(null);
+    window.addEventListener(IMPORT_REQUEST, onRequest);
+    return () => window.removeEventListener(IMPORT_REQUEST, onRequest);
+  }, [preview]);
 
   // Keys and prices may have changed in Settings while this draft waited: look again on each return.
   useEffect(() => {
