@@ -91,6 +91,20 @@ function keyEnvOf(provider: ProviderConfig): string {
 
 type Values = ReturnType<typeof parse>['values'];
 
+/** What a job is, fixed when it is created: --resume refuses these rather than ignore them. */
+const RESUME_KEEPS = [
+  'template',
+  'template-file',
+  'system',
+  'provider',
+  'base-url',
+  'model',
+  'api-version',
+  'http-header',
+  'keep-empty',
+] as const;
+const RUN_DEFAULTS: Partial<Record<(typeof RESUME_KEEPS)[number], unknown>> = { provider: 'demo', 'keep-empty': false };
+
 function parse(args: string[]) {
   try {
     return parseArgs({ args, options: RUN_OPTIONS, allowPositionals: true, allowNegative: true, strict: true });
@@ -229,7 +243,14 @@ function providerFromFlags(values: Values): { provider: ProviderConfig; keyEnv: 
       `--model is required with --provider ${kind} (for example --model ${kind === 'openai' ? 'gpt-4o-mini' : 'claude-sonnet-4-20250514'}).`,
     );
   const keyEnv = values['api-key-env'] ?? preset.keyEnv;
-  if (kind === 'anthropic') return { provider: { kind, baseUrl, model: values.model }, keyEnv };
+  if (values['api-version'] !== undefined && id !== 'azure') {
+    throw new UsageError('--api-version is for --provider azure only.');
+  }
+  if (kind === 'anthropic') {
+    if (values['http-header'])
+      throw new UsageError('--http-header works with OpenAI-compatible providers, not anthropic.');
+    return { provider: { kind, baseUrl, model: values.model }, keyEnv };
+  }
   const apiVersion = values['api-version'] ?? preset.azureApiVersion;
   if (hasPlaceholders(baseUrl)) {
     throw new UsageError(
@@ -285,6 +306,12 @@ export async function runCommand(args: string[]): Promise<number> {
     let jobId: string;
     if (values.resume) {
       jobId = values.resume;
+      const fixed = RESUME_KEEPS.filter((flag) => values[flag] !== undefined && values[flag] !== RUN_DEFAULTS[flag]);
+      if (fixed.length > 0 || positionals.length > 0) {
+        throw new UsageError(
+          `A resumed job keeps its file, prompt and provider: leave out ${[...positionals, ...fixed.map((f) => `--${f}`)].join(', ')}. Settings such as --concurrency or --max-cost can change.`,
+        );
+      }
       try {
         engine.getJob(jobId);
       } catch {

@@ -38,7 +38,7 @@ import type { Provider, ProviderError } from './providers/provider.ts';
 import { JobRunner, type JobRunnerOptions, type RunOutcome, type StopReason } from './scheduler/job-runner.ts';
 import { RowEventBatcher, RowWriter } from './scheduler/row-writer.ts';
 import { openDatabase, type Db } from './store/database.ts';
-import { Repository, summaryOf, type JobRecord } from './store/repository.ts';
+import { Repository, shownProvider, summaryOf, type JobRecord } from './store/repository.ts';
 import { promptTokens, tokenCounterFor } from './tokens.ts';
 
 export interface EngineOptions {
@@ -564,7 +564,12 @@ export class Engine {
 
   getJob(jobId: string): JobDetail {
     const { sheetId: _sheetId, ...detail } = this.#record(jobId);
-    return { ...detail, live: this.#running.get(jobId)?.runner.live ?? null, rev: this.#nextRev() };
+    return {
+      ...detail,
+      provider: shownProvider(detail.provider),
+      live: this.#running.get(jobId)?.runner.live ?? null,
+      rev: this.#nextRev(),
+    };
   }
 
   listJobs(): JobSummary[] {

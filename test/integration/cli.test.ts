@@ -388,6 +388,13 @@ describe('the rowbot CLI', () => {
       'no colon',
     );
     expect(header.stderr).toContain('--http-header must look like "Name: value"');
+    const version = await rowbot(...base, '--provider', 'openai', '--model', 'm', '--api-version', '2024-10-21');
+    expect(version.stderr).toContain('--api-version is for --provider azure only.');
+    const resumeWithTemplate = await rowbot('run', '--resume', 'any-job', '--template', 'other {{city}}');
+    expect(resumeWithTemplate.status).toBe(2);
+    expect(resumeWithTemplate.stderr).toContain(
+      'A resumed job keeps its file, prompt and provider: leave out --template',
+    );
     expect(mock.totalRequests).toBe(0);
   });
 

@@ -120,4 +120,22 @@ describe('OpenAI-compatible variants', () => {
     await runOne({ kind: 'openai', baseUrl: bench.mock.baseUrl, model: 'llama3.1', keyId: null });
     expect(bench.mock.lastHeaders.authorization).toBeUndefined();
   });
+
+  it('a header named like the key’s is replaced by the saved key, not sent beside it; header values stay in the backend', async () => {
+    bench = await openBench();
+    bench.engine.setKey('custom', 'sk-custom-5678');
+    const summary = await runOne({
+      kind: 'openai',
+      baseUrl: bench.mock.baseUrl,
+      model: 'm',
+      keyId: 'custom',
+      headers: { Authorization: 'Bearer typed-by-hand', 'Helicone-Auth': 'Bearer sk-helicone-secret-9876' },
+    });
+    expect(bench.mock.lastHeaders.authorization).toBe('Bearer sk-custom-5678');
+    expect(bench.mock.lastHeaders['helicone-auth']).toBe('Bearer sk-helicone-secret-9876');
+    // What the UI is given of the job: the names, and only the last four characters of each value.
+    const shown = [summary, bench.engine.getJob(summary.id), ...bench.engine.listJobs(), ...bench.jobEvents];
+    expect(JSON.stringify(shown)).not.toContain('sk-helicone-secret');
+    expect(bench.engine.getJob(summary.id).provider).toMatchObject({ headers: { 'Helicone-Auth': '…9876' } });
+  });
 });

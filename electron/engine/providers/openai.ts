@@ -37,7 +37,10 @@ export class OpenAiCompatibleProvider implements Provider {
   }) {
     this.#endpoint = endpoint(options, '/chat/completions');
     this.#azureApiVersion = options.azureApiVersion;
-    this.#headers = options.headers ?? {};
+    // Lower-cased, so a user's `Authorization` is replaced by the saved key, not sent beside it.
+    this.#headers = Object.fromEntries(
+      Object.entries(options.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+    );
   }
 
   /** Azure wants the api-version in the query and the key in `api-key`; everyone else a Bearer token. */

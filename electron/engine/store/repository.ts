@@ -75,7 +75,19 @@ export type StoredSummary = Omit<JobSummary, 'live' | 'rev'>;
 /** The summary part of a job record (no template, columns or import details). */
 export function summaryOf(record: JobRecord): StoredSummary {
   const { columns: _c, template: _t, systemPrompt: _s, sheetId: _i, importSettings: _m, ...summary } = record;
-  return summary;
+  return { ...summary, provider: shownProvider(summary.provider) };
+}
+
+/**
+ * The provider as the UI sees it: extra header values may be a gateway's token, so only their
+ * last four characters leave the backend, like keys. The stored job keeps them to send.
+ */
+export function shownProvider(provider: ProviderConfig): ProviderConfig {
+  if (provider.kind !== 'openai' || !provider.headers) return provider;
+  const headers = Object.fromEntries(
+    Object.entries(provider.headers).map(([name, value]) => [name, value.length > 8 ? `…${value.slice(-4)}` : '…']),
+  );
+  return { ...provider, headers };
 }
 
 export interface AttemptRecord extends AttemptView {
