@@ -81,6 +81,11 @@ describe('settings in Chromium', () => {
       .getByRole('alert')
       .getByText('Type the input price in dollars per million tokens, like 0.15.')
       .waitFor();
+    // The box at fault is marked, and points to the message.
+    const badInput = add.getByLabel('Input $ / 1M', { exact: true });
+    expect(await badInput.getAttribute('aria-invalid')).toBe('true');
+    const describedBy = (await badInput.getAttribute('aria-describedby')) ?? 'none';
+    expect(await page.locator(`[id="${describedBy}"]`).textContent()).toContain('Type the input price');
     await add.getByLabel('Input $ / 1M', { exact: true }).fill('1.25');
     await add.getByRole('button', { name: 'Add price' }).click();
     await prices.getByRole('row', { name: /acme-large yours \$1\.25 as input \$2\.00/ }).waitFor();

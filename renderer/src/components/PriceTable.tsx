@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import type { ModelPrice, PriceList, PriceListEntry } from '../../../shared/api.ts';
 import { useApi } from '../api.ts';
 import { errorMessage, formatPerMillion } from '../format.ts';
@@ -22,23 +22,30 @@ function draftOf(entry: PriceListEntry): Draft {
   };
 }
 
-/** The draft as a price, or a sentence saying which box is wrong and how to fill it. */
-function parseDraft(draft: Draft): ModelPrice | string {
+/** A box that is filled in wrong, and a sentence saying how to fill it. */
+interface DraftProblem {
+  field: keyof Draft;
+  message: string;
+}
+
+/** The draft as a price, or what is wrong with it. */
+function parseDraft(draft: Draft): ModelPrice | DraftProblem {
   const model = draft.model.trim().toLowerCase();
-  if (!model) return 'Type the model name, like gpt-4o-mini.';
-  if (/\s/.test(model)) return 'A model name has no spaces, like gpt-4o-mini.';
-  const amount = (text: string, what: string): number | string => {
-    const n = Number(text.trim().replace(/^\$/, ''));
-    return text.trim() === '' || !Number.isFinite(n) || n < 0
-      ? `Type the ${what} price in dollars per million tokens, like 0.15.`
+  if (!model) return { field: 'model', message: 'Type the model name, like gpt-4o-mini.' };
+  if (/\s/.test(model)) return { field: 'model', message: 'A model name has no spaces, like gpt-4o-mini.' };
+  const amount = (field: 'input' | 'cachedInput' | 'output', what: string): number | DraftProblem => {
+    const text = draft[field].trim();
+    const n = Number(text.replace(/^\$/, ''));
+    return text === '' || !Number.isFinite(n) || n < 0
+      ? { field, message: `Type the ${what} price in dollars per million tokens, like 0.15.` }
       : n;
   };
-  const input = amount(draft.input, 'input');
-  if (typeof input === 'string') return input;
-  const output = amount(draft.output, 'output');
-  if (typeof output === 'string') return output;
-  const cachedInput = draft.cachedInput.trim() === '' ? null : amount(draft.cachedInput, 'cached input');
-  if (typeof cachedInput === 'string') return cachedInput;
+  const input = amount('input', 'input');
+  if (typeof input !== 'number') return input;
+  const output = amount('output', 'output');
+  if (typeof output !== 'number') return output;
+  const cachedInput = draft.cachedInput.trim() === '' ? null : amount('cachedInput', 'cached input');
+  if (cachedInput !== null && typeof cachedInput !== 'number') return cachedInput;
   return { model, input, cachedInput, output };
 }
 
@@ -55,7 +62,12 @@ export function PriceTable() {
   const [editing, setEditing] = useState<Draft | null>(null);
   const [adding, setAdding] = useState<Draft>(EMPTY_DRAFT);
   const [error, setError] = useState<string | null>(null);
+  /** The box the error is about, in the row being edited or the add form. */
+  const [invalid, setInvalid] = useState<{ where: 'edit' | 'add'; field: keyof Draft } | null>(null);
+  const errorId = useId();
   const table = useRef<HTMLTableElement>(null);
+  const problemProps = (where: 'edit' | 'add', field: keyof Draft) =>
+    invalid?.where === where && invalid.field === field ? { 'aria-invalid': true, 'aria-describedby': errorId } : {};
   const replacing = list?.prices.some((p) => p.model === adding.model.trim().toLowerCase()) ?? false;
 
   /** Leaves the row being edited; focus goes back to its Edit button, not to the top of the page. */
@@ -74,13 +86,15 @@ export function PriceTable() {
     api.getPrices({}).then(setList, (e: unknown) => setError(errorMessage(e)));
   }, [api]);
 
-  async function save(draft: Draft, done: () => void): Promise<void> {
+  async function save(where: 'edit' | 'add', draft: Draft, done: () => void): Promise<void> {
     const price = parseDraft(draft);
-    if (typeof price === 'string') {
-      setError(price);
+    if ('field' in price) {
+      setError(price.message);
+      setInvalid({ where, field: price.field });
       return;
     }
     setError(null);
+    setInvalid(null);
     try {
       setList(await api.setPrice(price));
       done();
@@ -100,7 +114,7 @@ export function PriceTable() {
 
   const onEditKey = (event: KeyboardEvent): void => {
     if (!editing) return;
-    if (event.key === 'Enter') void save(editing, () => stopEditing(editing.model));
+    if (event.key === 'Enter') void save('edit', editing, () => stopEditing(editing.model));
     if (event.key === 'Escape') stopEditing(editing.model);
   };
 
@@ -115,7 +129,7 @@ export function PriceTable() {
         once, to estimates and to the jobs that are running.
       </p>
       {error && (
-        <p role="alert" className="error-box">
+        <p role="alert" className="error-box" id={errorId}>
           {error}
         </p>
       )}
@@ -153,6 +167,7 @@ export function PriceTable() {
                         placeholder={field === 'cachedInput' ? 'as input' : ''}
                         value={editing[field]}
                         autoFocus={field === 'input'}
+                        {...problemProps('edit', field)}
                         onKeyDown={onEditKey}
                         onChange={(event) => setEditing({ ...editing, [field]: event.target.value })}
                       />
@@ -163,7 +178,7 @@ export function PriceTable() {
                       <button
                         type="button"
                         className="primary"
-                        onClick={() => void save(editing, () => stopEditing(editing.model))}
+                        onClick={() => void save('edit', editing, () => stopEditing(editing.model))}
                       >
                         Save
                       </button>
@@ -219,7 +234,7 @@ export function PriceTable() {
         aria-label="Add a model’s price"
         onSubmit={(event) => {
           event.preventDefault();
-          void save(adding, () => setAdding(EMPTY_DRAFT));
+          void save('add', adding, () => setAdding(EMPTY_DRAFT));
         }}
       >
         <label className="field">
@@ -229,6 +244,7 @@ export function PriceTable() {
             spellCheck={false}
             placeholder="e.g. llama-3.3-70b"
             value={adding.model}
+            {...problemProps('add', 'model')}
             onChange={(event) => setAdding({ ...adding, model: event.target.value })}
           />
         </label>
@@ -246,6 +262,7 @@ export function PriceTable() {
               inputMode="decimal"
               placeholder={placeholder}
               value={adding[field]}
+              {...problemProps('add', field)}
               onChange={(event) => setAdding({ ...adding, [field]: event.target.value })}
             />
           </label>
