@@ -195,22 +195,22 @@ describe('the rowbot CLI', () => {
 
   it('--estimate prints what the run would cost and sends nothing', async () => {
     mock.resetCounters();
-    const result = await rowbot(
-      'run',
-      join(dir, 'in.csv'),
-      '--template',
-      'About {{city}}',
-      '--provider',
-      'openai',
-      '--base-url',
-      mock.baseUrl,
-      '--model',
-      'gpt-4o-mini',
-      '--max-tokens',
-      '50',
-      '--estimate',
-      '--json',
-    );
+    const estimateOf = (model: string, ...more: string[]) =>
+      rowbot(
+        'run',
+        join(dir, 'in.csv'),
+        '--template',
+        'About {{city}}',
+        '--provider',
+        'openai',
+        '--base-url',
+        mock.baseUrl,
+        '--model',
+        model,
+        '--estimate',
+        ...more,
+      );
+    const result = await estimateOf('gpt-4o-mini', '--max-tokens', '50', '--json');
     expect(result.status).toBe(0);
     const estimate = JSON.parse(result.stdout) as {
       rows: number;
@@ -224,19 +224,7 @@ describe('the rowbot CLI', () => {
     const text = await rowbot('run', join(dir, 'in.csv'), '--template', 'About {{city}}', '--estimate');
     expect(text.stdout).toContain('Rows to send: 3');
     expect(text.stdout).toContain('Cost:         $0.0000–$0.0000');
-    const priced = await rowbot(
-      'run',
-      join(dir, 'in.csv'),
-      '--template',
-      'About {{city}}',
-      '--provider',
-      'openai',
-      '--base-url',
-      mock.baseUrl,
-      '--model',
-      'gpt-4o-mini-2024-07-18',
-      '--estimate',
-    );
+    const priced = await estimateOf('gpt-4o-mini-2024-07-18');
     expect(priced.stdout).toMatch(
       /Price: +gpt-4o-mini: \$0\.15 in, \$0\.6 out per million tokens \(list price checked \d{4}-\d\d-\d\d\)/,
     );
