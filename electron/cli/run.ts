@@ -10,6 +10,7 @@ import {
 } from '../../shared/api.ts';
 import { hasPlaceholders, KEY_ENV, PROVIDER_PRESETS, type KeyId } from '../../shared/providers.ts';
 import { RowbotError } from '../../shared/errors.ts';
+import { isJsonObject } from '../../shared/json-output.ts';
 import { httpUrl, runSettingsSchema } from '../../shared/schemas.ts';
 import { checkTemplate, describeTemplateProblem } from '../../shared/template.ts';
 import { Engine } from '../engine/engine.ts';
@@ -166,16 +167,14 @@ async function jsonOutputFromFile(file: string): Promise<JsonOutput> {
   } catch (error) {
     throw new UsageError(`The JSON schema file "${file}" is not valid JSON (${(error as Error).message}).`);
   }
-  const object = (value: unknown): value is Record<string, unknown> =>
-    typeof value === 'object' && value !== null && !Array.isArray(value);
-  if (!object(parsed)) {
+  if (!isJsonObject(parsed)) {
     throw new UsageError(
       `The JSON schema file "${file}" must hold an object, like {"title": "string", "score": "number"}.`,
     );
   }
-  const properties = object(parsed.properties) ? parsed.properties : parsed;
+  const properties = isJsonObject(parsed.properties) ? parsed.properties : parsed;
   const fields = Object.entries(properties).map(([name, spec]) => {
-    const type = typeof spec === 'string' ? spec : object(spec) ? spec.type : undefined;
+    const type = typeof spec === 'string' ? spec : isJsonObject(spec) ? spec.type : undefined;
     const mapped = type === 'integer' ? 'number' : type;
     if (mapped !== 'string' && mapped !== 'number' && mapped !== 'boolean') {
       throw new UsageError(

@@ -1,5 +1,6 @@
 import { HttpTimeoutError, type HttpClient, type HttpResponse } from '../http/client.ts';
 import { parseDuration, retryAfterMs, serverLimits } from '../http/rate-limit-headers.ts';
+import { isJsonObject } from '../../../shared/json-output.ts';
 import { ProviderError, type FailureKind } from './provider.ts';
 
 const QUOTA_WORDS = /insufficient_quota|quota|billing|credit balance|exceeded your current/i;
@@ -40,10 +41,6 @@ export interface ProviderSaid {
 
 type Json = Record<string, unknown>;
 
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function parseJson(raw: string): unknown {
   try {
     return JSON.parse(raw);
@@ -62,13 +59,13 @@ function googleDetails(details: unknown): { hints: string[]; retryDelayMs: numbe
   const hints: string[] = [];
   let retryDelayMs: number | null = null;
   for (const detail of Array.isArray(details) ? details : []) {
-    if (!isRecord(detail)) continue;
+    if (!isJsonObject(detail)) continue;
     for (const key of ['reason', 'domain'] as const) {
       const word = text(detail[key]);
       if (word) hints.push(word);
     }
     for (const violation of Array.isArray(detail.violations) ? detail.violations : []) {
-      if (!isRecord(violation)) continue;
+      if (!isJsonObject(violation)) continue;
       for (const key of ['quotaId', 'quotaMetric'] as const) {
         const word = text(violation[key]);
         if (word) hints.push(word);
@@ -96,9 +93,9 @@ export function providerMessage(body: unknown, raw: string): ProviderSaid {
 function readError(body: unknown, raw: string, outer: boolean): ProviderSaid {
   let value = body ?? parseJson(raw);
   if (Array.isArray(value)) value = value[0];
-  const top = isRecord(value) ? value : {};
+  const top = isJsonObject(value) ? value : {};
   const error = top.error;
-  const detail = isRecord(error) ? error : top;
+  const detail = isJsonObject(error) ? error : top;
   const said =
     typeof error === 'string'
       ? error
@@ -113,7 +110,7 @@ function readError(body: unknown, raw: string, outer: boolean): ProviderSaid {
   const google = googleDetails(detail.details);
   hints.push(...google.hints);
   let retryDelayMs = google.retryDelayMs;
-  const metadata = isRecord(detail.metadata) ? detail.metadata : null;
+  const metadata = isJsonObject(detail.metadata) ? detail.metadata : null;
   if (outer && metadata && metadata.raw !== undefined) {
     const inner = readError(
       typeof metadata.raw === 'string' ? parseJson(metadata.raw) : metadata.raw,
@@ -134,7 +131,7 @@ function readError(body: unknown, raw: string, outer: boolean): ProviderSaid {
 
 export function parseJsonObject(raw: string): Record<string, unknown> | null {
   const value = parseJson(raw);
-  return isRecord(value) ? value : null;
+  return isJsonObject(value) ? value : null;
 }
 
 /** A wait the provider asks for that is worth making rather than pausing the job: a rolling window refilling. */
@@ -192,8 +189,8 @@ export function httpFailure(response: HttpResponse): ProviderError {
 function errorInsideSuccess(body: Json): number | null {
   if ('choices' in body || 'content' in body) return null;
   const error = body.error;
-  const carried = isRecord(error) ? error.code : typeof error === 'string' ? undefined : body.code;
-  if (!isRecord(error) && typeof error !== 'string' && body.object !== 'error') return null;
+  const carried = isJsonObject(error) ? error.code : typeof error === 'string' ? undefined : body.code;
+  if (!isJsonObject(error) && typeof error !== 'string' && body.object !== 'error') return null;
   const status = typeof carried === 'number' ? carried : Number(carried);
   return Number.isInteger(status) && status >= 400 && status <= 599 ? status : 502;
 }
