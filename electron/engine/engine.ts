@@ -254,6 +254,15 @@ export class Engine {
   /** Applies at once: estimates, and the cost of every answer from now on, running jobs included. */
   setPrice(price: ModelPrice): PriceList {
     this.#repo.setPrice({ ...price, model: priceKey(price.model) });
+    return this.#pricesChanged();
+  }
+
+  resetPrice(model: string): PriceList {
+    this.#repo.removePrice(priceKey(model));
+    return this.#pricesChanged();
+  }
+
+  #pricesChanged(): PriceList {
     this.#prices = priceList(this.#repo.userPrices());
     this.#repriceStoredAnswers();
     return this.#prices;
@@ -274,13 +283,6 @@ export class Engine {
     }
   }
 
-  resetPrice(model: string): PriceList {
-    this.#repo.removePrice(priceKey(model));
-    this.#prices = priceList(this.#repo.userPrices());
-    this.#repriceStoredAnswers();
-    return this.#prices;
-  }
-
   #priceOf(provider: ProviderConfig): ReturnType<typeof priceOf> {
     return priceOf(provider, this.#prices);
   }
@@ -299,12 +301,9 @@ export class Engine {
     const longest = settings.maxOutputTokens ?? (input.provider.kind === 'anthropic' ? 1024 : 400);
     const outputTokens: [number, number] = [rows * Math.min(30, longest), rows * longest];
     const price = this.#priceOf(input.provider);
-    const cost: [number, number] | null = price
-      ? [
-          (tokens * price.input + outputTokens[0] * price.output) / 1_000_000,
-          (tokens * price.input + outputTokens[1] * price.output) / 1_000_000,
-        ]
-      : null;
+    const low = costOf(price, tokens, outputTokens[0]);
+    const high = costOf(price, tokens, outputTokens[1]);
+    const cost: [number, number] | null = low === null || high === null ? null : [low, high];
     const latency: [number, number] = input.provider.kind === 'demo' ? [0.25, 0.9] : [1, 6];
     const waves = Math.ceil(
       rows / (settings.autoConcurrency ? Math.max(settings.concurrency, 8) : settings.concurrency),
@@ -395,7 +394,7 @@ export class Engine {
     const output = Math.round(answered.completionTokens * queued.length);
     const price = this.#priceOf(job.provider);
     const spent = job.usage.cost ?? 0;
-    const rest = price ? (tokens * price.input + output * price.output) / 1_000_000 : null;
+    const rest = costOf(price, tokens, output);
     const { concurrency, requestsPerMinute } = job.settings;
     const seconds = Math.max(
       Math.ceil(queued.length / concurrency) * (answered.latencyMs / 1000),

@@ -106,12 +106,12 @@ export class JobRunner {
     return this.#paused;
   }
 
-  /** No new starts; requests in flight finish. */
   /** Spending found after the fact (answers priced, or repriced, once the user set the model's price); may be negative. */
   addSpent(dollars: number): void {
     this.#spent += dollars;
   }
 
+  /** No new starts; requests in flight finish. */
   pause(): void {
     this.#paused = true;
     this.#queue.pause();
