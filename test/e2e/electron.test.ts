@@ -1,28 +1,18 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { _electron as electron } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findElectronBinary, readElectronPackage } from '../../bin/electron-binary.ts';
 import { mockReply, startMockLlmServer, type MockLlmServer } from '../fixtures/mock-llm-server.ts';
 import { ROOT, SCREENSHOTS } from './harness.ts';
 
-/**
- * The Electron binary is downloaded on first use, which this closed machine cannot do.
- * Look for one without triggering that download; skip loudly when there is none.
- */
-function findElectronBinary(): string | null {
-  const pkg = join(ROOT, 'node_modules', 'electron');
-  const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
-  const pathFile = join(pkg, 'path.txt');
-  const relative = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : 'electron';
-  const candidate = override ? join(override, relative) : join(pkg, 'dist', relative);
-  return existsSync(candidate) ? candidate : null;
-}
-
-const binary = findElectronBinary();
+// The Electron binary is downloaded on first use, which this closed machine cannot do: look for one
+// without triggering that download, and skip loudly when there is none.
+const binary = findElectronBinary(readElectronPackage(join(ROOT, 'node_modules', 'electron')));
 if (!binary)
   console.warn(
-    '\n  skipped: no Electron binary on this machine (the Electron end-to-end suite runs where one is installed)\n',
+    '\n  skipped: no Electron binary on this machine (the Electron end-to-end suite runs where one is installed; `npm start` downloads it where the network allows)\n',
   );
 
 describe.skipIf(!binary)('the Electron app: import, run, export', () => {
