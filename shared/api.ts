@@ -239,6 +239,11 @@ export interface RowResult {
   cost: number | null;
   /** The answer came from the cache: an identical earlier request; nothing was sent or paid. */
   cached: boolean;
+  /**
+   * Why the model stopped writing the answer kept: `stop` (it finished), `length` (cut off at the
+   * output limit), `content_filter`, or the provider's own word; null when unknown or no answer.
+   */
+  finish: string | null;
 }
 
 export interface RowView extends RowResult {
@@ -256,6 +261,8 @@ export interface AttemptView {
   latencyMs: number | null;
   promptTokens: number | null;
   completionTokens: number | null;
+  /** What this request was billed, in dollars, when the provider reported usage (also for answers not kept). */
+  cost: number | null;
   error: string | null;
 }
 

@@ -17,6 +17,7 @@ function row(index: number, values: string[], output: string | null): RowView {
     completionTokens: 4,
     cost: null,
     cached: false,
+    finish: output ? 'stop' : null,
   };
 }
 

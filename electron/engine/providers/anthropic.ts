@@ -17,6 +17,7 @@ export const ANTHROPIC_DEFAULT_MAX_TOKENS = 1024;
 
 interface MessagesResponse {
   content?: { type?: unknown; text?: unknown }[];
+  stop_reason?: unknown;
   /** input_tokens leaves out what the prompt cache read and wrote; the prompt is all three. */
   usage?: {
     input_tokens?: unknown;
@@ -71,6 +72,7 @@ export class AnthropicProvider implements Provider {
       cachedTokens: cacheRead,
       completionTokens: asCount(message.usage?.output_tokens),
       limits: serverLimits(response.headers),
+      finishReason: anthropicFinish(message.stop_reason),
     };
   }
 }
@@ -80,4 +82,17 @@ function anthropicSystem(systemPrompt: string, params: RequestParams | undefined
   const json = params?.jsonOutput ? jsonInstruction(params.jsonOutput) : '';
   const system = [systemPrompt, json].filter(Boolean).join('\n\n');
   return system ? { system } : {};
+}
+
+/** Anthropic's stop_reason in OpenAI's words (https://docs.anthropic.com/en/api/messages: end_turn, max_tokens, stop_sequence, tool_use, pause_turn, refusal). */
+function anthropicFinish(reason: unknown): string | null {
+  if (typeof reason !== 'string') return null;
+  const words: Record<string, string> = {
+    end_turn: 'stop',
+    stop_sequence: 'stop',
+    max_tokens: 'length',
+    tool_use: 'tool_calls',
+    refusal: 'content_filter',
+  };
+  return words[reason] ?? reason;
 }

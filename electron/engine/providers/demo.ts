@@ -23,6 +23,7 @@ export class DemoProvider implements Provider {
       promptTokens: estimateTokens(systemPrompt) + estimateTokens(prompt),
       completionTokens: estimateTokens(text),
       limits: null,
+      finishReason: 'stop',
     };
   }
 }

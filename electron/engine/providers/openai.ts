@@ -12,7 +12,7 @@ import {
 } from './provider.ts';
 
 interface ChatCompletion {
-  choices?: { message?: { content?: unknown } }[];
+  choices?: { message?: { content?: unknown }; finish_reason?: unknown }[];
   usage?: {
     prompt_tokens?: unknown;
     completion_tokens?: unknown;
@@ -96,6 +96,8 @@ export class OpenAiCompatibleProvider implements Provider {
       completionTokens: asCount(completion.usage?.completion_tokens),
       cachedTokens: asCount(completion.usage?.prompt_tokens_details?.cached_tokens) ?? 0,
       limits: serverLimits(response.headers),
+      finishReason:
+        typeof completion.choices?.[0]?.finish_reason === 'string' ? completion.choices[0].finish_reason : null,
     };
   }
 }

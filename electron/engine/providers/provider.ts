@@ -44,6 +44,18 @@ export interface CompletionResult {
   /** The part of the prompt tokens the provider's prompt cache served (billed at the cached-input price). */
   cachedTokens?: number;
   limits: ServerLimits | null;
+  /**
+   * Why the model stopped, normalised to OpenAI's words: `stop`, `length` (Anthropic `max_tokens`),
+   * `content_filter`, `tool_calls`, or the provider's own word; null when it did not say.
+   */
+  finishReason: string | null;
+}
+
+/** Tokens a request used, as the provider reported them. */
+export interface Usage {
+  promptTokens: number | null;
+  completionTokens: number | null;
+  cachedTokens?: number;
 }
 
 /**
@@ -63,6 +75,8 @@ export class ProviderError extends Error {
   readonly limits: ServerLimits | null;
   /** With `quota`: what ran out is the day's allowance (it comes back by itself), not money. */
   readonly dailyLimit: boolean;
+  /** Billed usage of an answer that came back but is not kept (a refusal, an empty or invalid answer). */
+  readonly usage: Usage | null;
 
   constructor(
     message: string,
@@ -72,6 +86,7 @@ export class ProviderError extends Error {
       retryAfterMs?: number | null;
       limits?: ServerLimits | null;
       dailyLimit?: boolean;
+      usage?: Usage | null;
     },
   ) {
     super(message);
@@ -81,6 +96,7 @@ export class ProviderError extends Error {
     this.retryAfterMs = options.retryAfterMs ?? null;
     this.limits = options.limits ?? null;
     this.dailyLimit = options.dailyLimit ?? false;
+    this.usage = options.usage ?? null;
   }
 
   get retryable(): boolean {

@@ -268,6 +268,7 @@ export class JobRunner {
           completionTokens: hit.completionTokens,
           cost: 0,
           cached: true,
+          finish: null,
           finishedAt: new Date().toISOString(),
         });
         return;
@@ -312,6 +313,7 @@ export class JobRunner {
         latencyMs: Math.round(performance.now() - began),
         promptTokens: null,
         completionTokens: null,
+        cost: null,
         error: null,
         ...details,
       });
@@ -368,6 +370,7 @@ export class JobRunner {
         completionTokens: result.completionTokens,
         cost,
         cached: false,
+        finish: result.finishReason,
         finishedAt: new Date().toISOString(),
       });
     } catch (error) {
@@ -503,7 +506,7 @@ const RETRY_SHAPE = { baseDelayMs: 500, maxDelayMs: 30_000 };
 
 const EMPTY: Pick<
   RowUpdate,
-  'output' | 'error' | 'latencyMs' | 'promptTokens' | 'completionTokens' | 'cost' | 'cached'
+  'output' | 'error' | 'latencyMs' | 'promptTokens' | 'completionTokens' | 'cost' | 'cached' | 'finish'
 > = {
   output: null,
   error: null,
@@ -512,6 +515,7 @@ const EMPTY: Pick<
   completionTokens: null,
   cost: null,
   cached: false,
+  finish: null,
 };
 
 /** Why an answer is not the JSON object the job asked for, or null when it is (or none was asked for). */

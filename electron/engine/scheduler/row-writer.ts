@@ -100,6 +100,7 @@ export class RowEventBatcher {
 
 /** The part of an update the UI sees: the row's result, without storage-only fields. */
 function resultOf(update: RowUpdate): RowResult {
-  const { index, status, output, error, attempts, latencyMs, promptTokens, completionTokens, cost, cached } = update;
-  return { index, status, output, error, attempts, latencyMs, promptTokens, completionTokens, cost, cached };
+  const { index, status, output, error, attempts, latencyMs, promptTokens, completionTokens, cost, cached, finish } =
+    update;
+  return { index, status, output, error, attempts, latencyMs, promptTokens, completionTokens, cost, cached, finish };
 }

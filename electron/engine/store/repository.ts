@@ -453,6 +453,7 @@ export class Repository {
         latencyMs: a.latency_ms,
         promptTokens: a.prompt_tokens,
         completionTokens: a.completion_tokens,
+        cost: null,
         error: a.error,
       })),
     };
@@ -628,5 +629,6 @@ function toResult(row: ResultRow): RowResult {
     completionTokens: row.completion_tokens,
     cost: row.cost,
     cached: row.cached === 1,
+    finish: null,
   };
 }
