@@ -153,3 +153,77 @@ export function hasPlaceholders(baseUrl: string): boolean {
 export function presetById(id: string): ProviderPreset | undefined {
   return PROVIDER_PRESETS.find((preset) => preset.id === id);
 }
+
+/**
+ * OpenAI's reasoning models think before they answer and refuse sampling settings: the o-series
+ * (o1, o3, o4-mini… and their dated releases), gpt-5, gpt-5-mini, gpt-5-nano, gpt-5-pro and the
+ * codex models. Not gpt-5-chat-latest (a chat model), nor gpt-5.1 and later, whose reasoning
+ * effort defaults to `none` and which then take a temperature, unless they are -pro or -codex
+ * releases. Sources: https://platform.openai.com/docs/guides/reasoning ("Limitations"); openai-node
+ * src/resources/shared.ts (`Reasoning.effort`, commit 7a3c26e4: "gpt-5.1 defaults to none … All
+ * models before gpt-5.1 default to medium … gpt-5-pro … only supports high"). A vendor prefix as
+ * OpenRouter writes it (`openai/o3-mini`) is ignored.
+ */
+export function isReasoningModel(model: string): boolean {
+  const id = model
+    .trim()
+    .toLowerCase()
+    .replace(/^openai\//, '');
+  if (/^o\d+(?:$|-)/.test(id) || id.startsWith('codex-mini')) return true;
+  if (/^gpt-5(?:$|-)/.test(id)) return !/-chat(?:$|-)/.test(id);
+  return /^gpt-5\.\d+-(?:pro|codex)(?:$|-)/.test(id);
+}
+
+/**
+ * Why a job cannot run as set, said before the run rather than by every row's 400: a reasoning
+ * model takes no temperature or top-p but their default, 1 (OpenAI and Azure answer "Unsupported
+ * value: 'temperature' does not support 0.7 with this model. Only the default (1) value is
+ * supported."). Null when nothing is wrong.
+ */
+export function reasoningModelProblem(
+  provider: { kind: string; model: string },
+  settings: { temperature: number | null; topP: number | null },
+): string | null {
+  if (provider.kind !== 'openai' || !isReasoningModel(provider.model)) return null;
+  const set = [
+    settings.temperature !== null && settings.temperature !== 1 ? `temperature ${settings.temperature}` : null,
+    settings.topP !== null && settings.topP !== 1 ? `top-p ${settings.topP}` : null,
+  ].filter((part) => part !== null);
+  if (set.length === 0) return null;
+  return `“${provider.model}” is a reasoning model: it takes no temperature or top-p, and the provider would refuse every row with ${set.join(' and ')}. Clear the temperature and top-p (in the CLI, leave out --temperature and --top-p), or choose another model.`;
+}
+
+/** The request field that carries the output limit. */
+export type OutputLimitField = 'max_completion_tokens' | 'max_tokens';
+
+/** Services whose API reference takes `max_completion_tokens`, by the host of their address. */
+const MAX_COMPLETION_TOKENS_HOSTS = new Set(['api.openai.com', 'api.groq.com']);
+
+/**
+ * `max_tokens` is deprecated at OpenAI and refused by its reasoning models ("This value is now
+ * deprecated in favor of `max_completion_tokens`, and is not compatible with o-series models",
+ * openai-node src/resources/chat/completions/completions.ts); Azure OpenAI's reasoning models take
+ * only `max_completion_tokens` (https://learn.microsoft.com/azure/foundry/openai/how-to/reasoning);
+ * Groq documents `max_tokens` as "Deprecated in favor of `max_completion_tokens`" (groq-python
+ * src/groq/types/chat/completion_create_params.py). So they get `max_completion_tokens`: OpenAI by
+ * its address or its key (a gateway in front of OpenAI passes the field on), Azure by its
+ * api-version, Groq by its address. Every other server keeps `max_tokens`, the field all of them
+ * read: Ollama's /v1 has no other (ollama/ollama openai/openai.go, ChatCompletionRequest), and
+ * OpenRouter, Together AI, Gemini's compatible endpoint, LM Studio and vLLM document `max_tokens`.
+ */
+export function outputLimitField(config: {
+  baseUrl: string;
+  keyId?: KeyId | null;
+  azureApiVersion?: string;
+}): OutputLimitField {
+  if (config.azureApiVersion || config.keyId === 'openai' || config.keyId === 'azure') return 'max_completion_tokens';
+  return MAX_COMPLETION_TOKENS_HOSTS.has(hostOf(config.baseUrl)) ? 'max_completion_tokens' : 'max_tokens';
+}
+
+function hostOf(address: string): string {
+  try {
+    return new URL(address).hostname.toLowerCase();
+  } catch {
+    return '';
+  }
+}

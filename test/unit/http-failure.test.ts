@@ -378,3 +378,135 @@ describe('redact', () => {
     expect(error.kind).toBe('auth');
   });
 });
+
+describe('httpFailure: x-should-retry, as openai-node obeys it', () => {
+  // openai-node src/client.ts `shouldRetry`: "If the server explicitly says whether or not to
+  // retry, obey." `true` and `false` are read before any status rule.
+  it('true makes a request error worth another try', () => {
+    expect(classify(400, openAiError('x'), { 'x-should-retry': 'true' }).kind).toBe('transient');
+    expect(classify(422, openAiError('x'), { 'x-should-retry': 'true' }).kind).toBe('transient');
+  });
+
+  it('true leaves a key, model or quota problem stopping the line (Resume tries again)', () => {
+    expect(classify(401, openAiError('x'), { 'x-should-retry': 'true' }).kind).toBe('auth');
+    expect(classify(404, openAiError('The model `x` does not exist'), { 'x-should-retry': 'true' }).kind).toBe('model');
+  });
+
+  it('false fails what the status would retry', () => {
+    expect(classify(500, openAiError('x'), { 'x-should-retry': 'false' }).kind).toBe('row');
+    expect(classify(503, openAiError('x'), { 'x-should-retry': 'false', 'retry-after': '1' }).kind).toBe('row');
+    expect(classify(429, openAiError('slow down'), { 'x-should-retry': 'false' }).kind).toBe('row');
+    expect(classify(401, openAiError('x'), { 'x-should-retry': 'false' }).kind).toBe('auth');
+  });
+
+  it('any other value is ignored', () => {
+    expect(classify(400, openAiError('x'), { 'x-should-retry': 'maybe' }).kind).toBe('row');
+  });
+});
+
+describe('httpFailure: Retry-After on every status', () => {
+  it('a 500 with Retry-After: 3 is retried after 3 s', () => {
+    expect(classify(500, openAiError('The server had an error'), { 'retry-after': '3' })).toMatchObject({
+      kind: 'transient',
+      retryAfterMs: 3000,
+    });
+    expect(classify(502, 'Bad gateway', { 'retry-after-ms': '250' })).toMatchObject({ retryAfterMs: 250 });
+  });
+});
+
+describe('httpFailure: {error: "<name>", message: "…"} bodies', () => {
+  // Fastify (test/validation-error-handling.test.js), hapi/Boom, NestJS and Spring answer so.
+  it('shows the message, and the name only when it says more than the status', () => {
+    expect(
+      classify(
+        400,
+        JSON.stringify({
+          statusCode: 400,
+          code: 'FST_ERR_VALIDATION',
+          error: 'Bad Request',
+          message: "body must have required property 'model'",
+        }),
+      ).message,
+    ).toBe("The provider answered 400: body must have required property 'model'");
+    expect(
+      classify(400, JSON.stringify({ error: 'context_length_exceeded', message: 'Too long: 9000 tokens' })),
+    ).toMatchObject({
+      kind: 'row',
+      message: 'The provider answered 400: Too long: 9000 tokens (context_length_exceeded)',
+    });
+    // NestJS's validation pipe sends a list.
+    expect(
+      classify(
+        400,
+        JSON.stringify({ statusCode: 400, message: ['temperature must not be greater than 2'], error: 'Bad Request' }),
+      ).message,
+    ).toBe('The provider answered 400: temperature must not be greater than 2');
+    // The name is the code the job is classified by.
+    expect(classify(400, JSON.stringify({ error: 'invalid_api_key', message: 'The key is wrong.' })).kind).toBe('auth');
+    // A bare name is still shown as it is.
+    expect(classify(401, JSON.stringify({ error: 'Unauthorized' })).message).toBe(
+      'The provider answered 401: Unauthorized',
+    );
+  });
+});
+
+describe('httpFailure: a 404 that is not about a model points at the address', () => {
+  const notFound = (body: string, url: string) => httpFailure({ status: 404, headers: {}, body }, url).message;
+
+  it('asks whether the address ends in /v1 when it has no version in its path', () => {
+    expect(notFound(JSON.stringify({ detail: 'Not Found' }), 'http://localhost:8000/chat/completions')).toBe(
+      'The provider answered 404: Not Found. Nothing answers at http://localhost:8000/chat/completions: check the API address (does it end in /v1?)',
+    );
+  });
+
+  it('only says to check the address when it has a version, or is Azure’s (api-version in the query)', () => {
+    expect(notFound('404 page not found', 'https://example.com/v1/v1/chat/completions')).toBe(
+      'The provider answered 404: 404 page not found. Nothing answers at https://example.com/v1/v1/chat/completions: check the API address',
+    );
+    expect(
+      notFound(
+        JSON.stringify({
+          error: { code: 'DeploymentNotFound', message: 'The API deployment for this resource does not exist.' },
+        }),
+        'https://r.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-10-21',
+      ),
+    ).toBe(
+      'The provider answered 404: The API deployment for this resource does not exist. Nothing answers at https://r.openai.azure.com/openai/deployments/d/chat/completions: check the API address',
+    );
+  });
+
+  it('says nothing more when the provider speaks of the model', () => {
+    expect(
+      notFound(
+        JSON.stringify({ error: { message: 'model "llama3.1" not found, try pulling it first', type: 'api_error' } }),
+        'http://localhost:11434/v1/chat/completions',
+      ),
+    ).toBe('The provider answered 404: model "llama3.1" not found, try pulling it first');
+    expect(
+      notFound(
+        JSON.stringify([
+          { error: { code: 404, message: 'models/gemini-x is not found for API version v1beta', status: 'NOT_FOUND' } },
+        ]),
+        'https://generativelanguage.googleapis.com/v1beta/openai/chat/completions',
+      ),
+    ).toBe('The provider answered 404: models/gemini-x is not found for API version v1beta');
+  });
+});
+
+describe('redact keeps the billed usage', () => {
+  it('a redacted error still carries what the answer used', () => {
+    const key = 'sk-proj-abcdefghijklmnopqrstuv';
+    const error = redact(
+      new ProviderError(`The model refused: “${key}”`, {
+        kind: 'row',
+        httpStatus: 200,
+        usage: { promptTokens: 5, completionTokens: 2, cachedTokens: 0 },
+      }),
+      key,
+    );
+    expect(error).toMatchObject({
+      message: 'The model refused: “…stuv”',
+      usage: { promptTokens: 5, completionTokens: 2 },
+    });
+  });
+});

@@ -1,4 +1,13 @@
 import { Pool } from 'undici';
+import packageJson from '../../../package.json' with { type: 'json' };
+
+/**
+ * Sent with every request, as the official SDKs send theirs (openai-node src/client.ts:
+ * `'User-Agent': this.getUserAgent()`), so a provider can tell Rowbot's traffic apart. The version
+ * is package.json's, as a JSON import: Node reads it when the module loads (from sources, the CLI),
+ * electron-vite inlines it in the main bundle, so no path is looked up at run time.
+ */
+export const USER_AGENT = `Rowbot/${packageJson.version}`;
 
 export interface HttpResponse {
   status: number;
@@ -15,9 +24,13 @@ export interface PostOptions {
 
 export class HttpTimeoutError extends Error {
   readonly code = 'HTTP_TIMEOUT';
+  /** The timeout in seconds, to one decimal place. */
+  readonly seconds: number;
   constructor(timeoutMs: number) {
-    super(`no complete answer within ${Math.round(timeoutMs / 1000)} s`);
+    const seconds = Math.round(timeoutMs / 100) / 10;
+    super(`no answer within ${seconds} s`);
     this.name = 'HttpTimeoutError';
+    this.seconds = seconds;
   }
 }
 
@@ -77,8 +90,11 @@ export class HttpClient {
         path: `${target.pathname}${target.search}`,
         headers: {
           accept: 'application/json',
+          'user-agent': USER_AGENT,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...options.headers,
+          // Lower-cased so that a header the user set on purpose (a gateway that wants its own
+          // User-Agent) replaces ours instead of going out beside it, as the SDK's defaultHeaders do.
+          ...lowerCased(options.headers),
         },
         body,
         signal: controller.signal,
@@ -112,4 +128,8 @@ export class HttpClient {
     this.#pools.set(origin, { pool, connections: this.#connections });
     return pool;
   }
+}
+
+function lowerCased(headers: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
 }

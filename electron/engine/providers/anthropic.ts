@@ -2,13 +2,16 @@ import type { HttpClient } from '../http/client.ts';
 import { serverLimits } from '../http/rate-limit-headers.ts';
 import { asCount, postJson, unreadableAnswer } from './http-failure.ts';
 import {
+  emptyAnswerError,
   endpoint,
   jsonInstruction,
+  refusalError,
   type CompletionRequest,
   type CompletionResult,
   type Endpoint,
   type Provider,
   type RequestParams,
+  type Usage,
 } from './provider.ts';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -18,6 +21,8 @@ export const ANTHROPIC_DEFAULT_MAX_TOKENS = 1024;
 interface MessagesResponse {
   content?: { type?: unknown; text?: unknown }[];
   stop_reason?: unknown;
+  /** With `stop_reason: "refusal"`: `{type:"refusal", category, explanation}`. */
+  stop_details?: { explanation?: unknown } | null;
   /** input_tokens leaves out what the prompt cache read and wrote; the prompt is all three. */
   usage?: {
     input_tokens?: unknown;
@@ -60,21 +65,40 @@ export class AnthropicProvider implements Provider {
       { headers, signal, timeoutMs, secret: this.#endpoint.apiKey },
     );
     const message = body as MessagesResponse;
-    const parts = (message.content ?? []).filter((part) => part.type === 'text' && typeof part.text === 'string');
-    if (parts.length === 0) throw unreadableAnswer(response.status, 'no text in the message');
-    const input = asCount(message.usage?.input_tokens);
-    const cacheRead = asCount(message.usage?.cache_read_input_tokens) ?? 0;
-    const cacheWrite = asCount(message.usage?.cache_creation_input_tokens) ?? 0;
+    if (!Array.isArray(message.content)) throw unreadableAnswer(response.status, 'no content in the message');
+    const usage = anthropicUsage(message.usage);
+    const finishReason = anthropicFinish(message.stop_reason);
+    const text = message.content
+      .filter((part) => part.type === 'text' && typeof part.text === 'string')
+      .map((part) => part.text as string)
+      .join('');
+    // https://docs.anthropic.com/en/api/messages: "refusal" when the safety classifiers stop the
+    // answer; the SDK's RefusalStopDetails carries a human-readable `explanation` when there is one.
+    if (message.stop_reason === 'refusal') {
+      const explanation = message.stop_details?.explanation;
+      throw refusalError(typeof explanation === 'string' ? explanation : text || null, response.status, usage);
+    }
+    if (text.trim() === '') throw emptyAnswerError(finishReason, response.status, usage);
     return {
-      text: parts.map((part) => part.text as string).join(''),
+      text,
       httpStatus: response.status,
-      promptTokens: input === null ? null : input + cacheRead + cacheWrite,
-      cachedTokens: cacheRead,
-      completionTokens: asCount(message.usage?.output_tokens),
+      ...usage,
       limits: serverLimits(response.headers),
-      finishReason: anthropicFinish(message.stop_reason),
+      finishReason,
     };
   }
+}
+
+/** input_tokens leaves out what the prompt cache read and wrote: the prompt is all three. Read once for every outcome. */
+function anthropicUsage(usage: MessagesResponse['usage']): Usage & { cachedTokens: number } {
+  const input = asCount(usage?.input_tokens);
+  const cacheRead = asCount(usage?.cache_read_input_tokens) ?? 0;
+  const cacheWrite = asCount(usage?.cache_creation_input_tokens) ?? 0;
+  return {
+    promptTokens: input === null ? null : input + cacheRead + cacheWrite,
+    completionTokens: asCount(usage?.output_tokens),
+    cachedTokens: cacheRead,
+  };
 }
 
 /** The Messages API has no JSON mode: the instruction goes with the system prompt. */

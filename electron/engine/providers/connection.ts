@@ -2,8 +2,9 @@ import type { ConnectionTest, ProviderConfig } from '../../../shared/api.ts';
 import { closestNames } from '../../../shared/template.ts';
 import type { HttpClient } from '../http/client.ts';
 import { ANTHROPIC_VERSION } from './anthropic.ts';
+import { HttpTimeoutError } from '../http/client.ts';
 import { networkFailure, parseJsonObject, providerMessage } from './http-failure.ts';
-import type { Provider } from './provider.ts';
+import { ProviderError, type Provider } from './provider.ts';
 
 const TIMEOUT_MS = 10_000;
 
@@ -54,6 +55,7 @@ export async function testConnection(
   http: HttpClient,
   apiKey: string | undefined,
   provider: Provider,
+  { timeoutMs = TIMEOUT_MS }: { timeoutMs?: number } = {},
 ): Promise<ConnectionTest> {
   if (config.kind === 'demo')
     return { ok: true, message: 'The Demo model works offline: nothing to test.', models: ['demo'] };
@@ -66,14 +68,13 @@ export async function testConnection(
         : {};
   let response;
   try {
-    response = await http.get(url, { headers, timeoutMs: TIMEOUT_MS });
+    response = await http.get(url, { headers, timeoutMs });
   } catch (error) {
-    const reason = networkFailure(error).message.replace(/^The provider could not be reached /, '');
-    return {
-      ok: false,
-      message: `Nothing answers at ${config.baseUrl} ${reason} Is the address right, and is the server running?`,
-      models: [],
-    };
+    const message =
+      error instanceof HttpTimeoutError
+        ? `No answer from ${config.baseUrl} within ${error.seconds} s. Is the address right, and is the server running?`
+        : `Nothing answers at ${config.baseUrl} ${networkFailure(error).message.replace(/^The provider could not be reached /, '')} Is the address right, and is the server running?`;
+    return { ok: false, message, models: [] };
   }
   if (response.status >= 200 && response.status < 300) return verdict(config, modelIds(response.body), '');
   if (response.status !== 404 && response.status !== 405) return failure(response.status, response.body, url);
@@ -83,7 +84,7 @@ export async function testConnection(
       prompt: 'Say OK.',
       systemPrompt: '',
       maxOutputTokens: 1,
-      timeoutMs: TIMEOUT_MS,
+      timeoutMs,
       signal: new AbortController().signal,
     });
     return {
@@ -92,6 +93,14 @@ export async function testConnection(
       models: [],
     };
   } catch (error) {
+    // An answer came back and was billed (a refusal, or nothing written in one token): the
+    // address, key and model work.
+    if (error instanceof ProviderError && error.usage !== null)
+      return {
+        ok: true,
+        message: 'Connected (this server does not list its models; a one-token request worked).',
+        models: [],
+      };
     const message = error instanceof Error ? error.message : String(error);
     return { ok: false, message, models: [] };
   }

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { HttpTimeoutError, type HttpClient, type HttpResponse } from '../http/client.ts';
 import { parseDuration, retryAfterMs, serverLimits } from '../http/rate-limit-headers.ts';
 import { isJsonObject } from '../../../shared/json-output.ts';
@@ -83,6 +84,8 @@ function googleDetails(details: unknown): { hints: string[]; retryDelayMs: numbe
  * - Anthropic: `{type:"error",error:{type,message}}`;
  * - Google's OpenAI-compatible endpoint: the same in an array, `[{error:{code,message,status,details}}]`;
  * - a plain string: `{error:"…"}` (Ollama's own API, vLLM's key check);
+ * - a name and a message: `{error:"Bad Request", message:"…"}` (Fastify, hapi, NestJS, Spring), the
+ *   message shown, the name kept as the code (and shown too when it says more than the status);
  * - older vLLM: `{object:"error",message,type,code}`, the message at the top;
  * - OpenRouter passing on the model host's own error in `error.metadata.raw`, which is added.
  */
@@ -96,13 +99,16 @@ function readError(body: unknown, raw: string, outer: boolean): ProviderSaid {
   const top = isJsonObject(value) ? value : {};
   const error = top.error;
   const detail = isJsonObject(error) ? error : top;
+  const named = typeof error === 'string' ? namedError(error, top.message) : null;
   const said =
-    typeof error === 'string'
+    named?.message ??
+    (typeof error === 'string'
       ? error
-      : (text(detail.message) ?? text(top.message) ?? (typeof top.detail === 'string' ? top.detail : null));
+      : (text(detail.message) ?? text(top.message) ?? (typeof top.detail === 'string' ? top.detail : null)));
   let message = (said ?? (raw.trim().slice(0, 300) || '(no message)')).replace(/\s+/g, ' ').trim();
   const code =
     (typeof detail.code === 'string' ? detail.code : null) ??
+    named?.name ??
     text(detail.type) ??
     text(detail.status) ??
     text(detail.code);
@@ -127,6 +133,23 @@ function readError(body: unknown, raw: string, outer: boolean): ProviderSaid {
   const retryIn = RETRY_IN.exec(message)?.[1];
   retryDelayMs ??= retryIn === undefined ? null : (parseDuration(retryIn) ?? null);
   return { message, own: said !== null, code, hints: hints.join(' ').trim(), retryDelayMs };
+}
+
+/** HTTP's own reason phrases ("Bad Request", "Not Found"): a name that only repeats the status. */
+const REASON_PHRASES = new Set(Object.values(STATUS_CODES).map((phrase) => phrase?.toLowerCase()));
+
+/**
+ * `{error:"<name>", message:"…"}`: the message is what went wrong, the name what kind of error it
+ * was. The name is added when it says more than the status does (not "Bad Request") and is not in
+ * the message already. NestJS sends its validation messages as an array.
+ */
+function namedError(name: string, said: unknown): { message: string; name: string } | null {
+  const words = Array.isArray(said)
+    ? said.filter((part): part is string => typeof part === 'string' && part.trim() !== '').join('; ')
+    : text(said);
+  if (!words) return null;
+  const plain = REASON_PHRASES.has(name.trim().toLowerCase()) || words.toLowerCase().includes(name.toLowerCase());
+  return { message: plain ? words : `${words} (${name})`, name };
 }
 
 export function parseJsonObject(raw: string): Record<string, unknown> | null {
@@ -166,14 +189,50 @@ function plainKindOf(status: number, words: string): FailureKind {
   return 'row';
 }
 
+/**
+ * `x-should-retry: true|false` wins over the status, as in openai-node's `shouldRetry`
+ * (src/client.ts: "If the server explicitly says whether or not to retry, obey."). `true` makes a
+ * request error worth another try; a key, model or quota problem still stops the line (Resume
+ * tries again). `false` means another try would fail the same way: the row fails now.
+ */
+function obeyShouldRetry(kind: FailureKind, headers: HttpResponse['headers']): FailureKind {
+  const value = headers['x-should-retry'];
+  const said = (Array.isArray(value) ? value[0] : value)?.trim().toLowerCase();
+  if (said === 'true' && kind === 'row') return 'transient';
+  if (said === 'false' && (kind === 'transient' || kind === 'rate_limited')) return 'row';
+  return kind;
+}
+
+/**
+ * A 404 that is not about a model (no "model" in the provider's own words or code) means nothing
+ * answers at that address: an address without its /v1 is the usual cause.
+ */
+function addressHint(said: ProviderSaid, url: string | undefined): string {
+  const words = `${said.code ?? ''} ${said.hints} ${said.own ? said.message : ''}`;
+  if (!url || /\bmodels?\b|model_/i.test(words)) return '';
+  let versioned = true;
+  try {
+    const target = new URL(url);
+    versioned = /\/v\d/.test(target.pathname) || target.searchParams.has('api-version');
+  } catch {
+    // Not a URL: say nothing about its path.
+  }
+  const where = url.replace(/\?.*$/, '');
+  const stop = /[.!?]$/.test(said.message) ? '' : '.';
+  return `${stop} Nothing answers at ${where}: check the API address${versioned ? '' : ' (does it end in /v1?)'}`;
+}
+
 /** Turns a non-2xx answer into a ProviderError that says what happened in the provider's words. */
-export function httpFailure(response: HttpResponse): ProviderError {
+export function httpFailure(response: HttpResponse, url?: string): ProviderError {
   const said = providerMessage(parseJsonObject(response.body), response.body);
+  // Retry-After and retry-after-ms are read whatever the status (a 500 may say when to come back).
   const wait = retryAfterMs(response.headers) ?? said.retryDelayMs;
   const { kind, daily } = kindOf(response.status, said, wait);
-  return new ProviderError(`The provider answered ${response.status}: ${said.message}`, {
-    // A 503 that says when to come back is a request to slow down, like a 429.
-    kind: kind === 'transient' && response.status === 503 && wait !== null ? 'rate_limited' : kind,
+  // A 503 that says when to come back is a request to slow down, like a 429.
+  const paced = kind === 'transient' && response.status === 503 && wait !== null ? 'rate_limited' : kind;
+  const hint = response.status === 404 ? addressHint(said, url) : '';
+  return new ProviderError(`The provider answered ${response.status}: ${said.message}${hint}`, {
+    kind: obeyShouldRetry(paced, response.headers),
     httpStatus: response.status,
     retryAfterMs: wait,
     limits: serverLimits(response.headers),
@@ -195,10 +254,13 @@ function errorInsideSuccess(body: Json): number | null {
   return Number.isInteger(status) && status >= 400 && status <= 599 ? status : 502;
 }
 
-/** Network errors and timeouts: always worth another try. */
+/** Network errors and timeouts: always worth another try. A timeout is not "could not be reached": the server may be slow. */
 export function networkFailure(error: unknown): ProviderError {
-  const reason = error instanceof HttpTimeoutError ? `timed out: ${error.message}` : describeNetworkError(error);
-  return new ProviderError(`The provider could not be reached (${reason}).`, { kind: 'transient', httpStatus: null });
+  const message =
+    error instanceof HttpTimeoutError
+      ? `The provider sent no answer within ${error.seconds} s (the timeout).`
+      : `The provider could not be reached (${describeNetworkError(error)}).`;
+  return new ProviderError(message, { kind: 'transient', httpStatus: null });
 }
 
 export function unreadableAnswer(status: number, what: string): ProviderError {
@@ -230,11 +292,11 @@ export async function postJson(
     if (options.signal.aborted) throw error;
     throw networkFailure(error);
   }
-  if (response.status < 200 || response.status >= 300) throw redact(httpFailure(response), options.secret);
+  if (response.status < 200 || response.status >= 300) throw redact(httpFailure(response, url), options.secret);
   const body = parseJsonObject(response.body);
   if (!body) throw unreadableAnswer(response.status, 'not JSON, or cut short');
   const carried = errorInsideSuccess(body);
-  if (carried !== null) throw redact(httpFailure({ ...response, status: carried }), options.secret);
+  if (carried !== null) throw redact(httpFailure({ ...response, status: carried }, url), options.secret);
   return { response, body };
 }
 
@@ -251,5 +313,6 @@ export function redact(error: ProviderError, secret: string | undefined): Provid
     retryAfterMs: error.retryAfterMs,
     limits: error.limits,
     dailyLimit: error.dailyLimit,
+    usage: error.usage,
   });
 }

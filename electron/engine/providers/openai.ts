@@ -1,18 +1,23 @@
 import type { HttpClient } from '../http/client.ts';
 import { serverLimits } from '../http/rate-limit-headers.ts';
+import { outputLimitField, type KeyId, type OutputLimitField } from '../../../shared/providers.ts';
 import { asCount, postJson, unreadableAnswer } from './http-failure.ts';
 import {
+  emptyAnswerError,
   endpoint,
+  jsonInstruction,
   jsonSchemaOf,
+  refusalError,
   type CompletionRequest,
   type CompletionResult,
   type Endpoint,
   type Provider,
   type RequestParams,
+  type Usage,
 } from './provider.ts';
 
 interface ChatCompletion {
-  choices?: { message?: { content?: unknown }; finish_reason?: unknown }[];
+  choices?: { message?: { content?: unknown; refusal?: unknown } | null; finish_reason?: unknown }[];
   usage?: {
     prompt_tokens?: unknown;
     completion_tokens?: unknown;
@@ -26,17 +31,21 @@ export class OpenAiCompatibleProvider implements Provider {
   readonly #endpoint: Endpoint;
   readonly #azureApiVersion: string | undefined;
   readonly #headers: Record<string, string>;
+  readonly #outputLimit: OutputLimitField;
 
   constructor(options: {
     http: HttpClient;
     baseUrl: string;
     model: string;
     apiKey?: string;
+    /** Which service's key this is: with the address, it tells which field carries the output limit. */
+    keyId?: KeyId | null;
     azureApiVersion?: string;
     headers?: Record<string, string>;
   }) {
     this.#endpoint = endpoint(options, '/chat/completions');
     this.#azureApiVersion = options.azureApiVersion;
+    this.#outputLimit = outputLimitField(options);
     // Lower-cased, so a user's `Authorization` is replaced by the saved key, not sent beside it.
     this.#headers = Object.fromEntries(
       Object.entries(options.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
@@ -65,10 +74,8 @@ export class OpenAiCompatibleProvider implements Provider {
     timeoutMs,
     signal,
   }: CompletionRequest): Promise<CompletionResult> {
-    const messages = [
-      ...(systemPrompt ? [{ role: 'system', content: systemPrompt }] : []),
-      { role: 'user', content: prompt },
-    ];
+    const system = withJsonWord(systemPrompt, prompt, params);
+    const messages = [...(system ? [{ role: 'system', content: system }] : []), { role: 'user', content: prompt }];
     const request = this.#request();
     const { response, body } = await postJson(
       this.#endpoint.http,
@@ -76,7 +83,7 @@ export class OpenAiCompatibleProvider implements Provider {
       {
         model: this.#endpoint.model,
         messages,
-        ...(maxOutputTokens === null ? {} : { max_tokens: maxOutputTokens }),
+        ...(maxOutputTokens === null ? {} : { [this.#outputLimit]: maxOutputTokens }),
         ...openAiParams(params),
       },
       {
@@ -87,19 +94,61 @@ export class OpenAiCompatibleProvider implements Provider {
       },
     );
     const completion = body as ChatCompletion;
-    const content = completion.choices?.[0]?.message?.content;
-    if (typeof content !== 'string') throw unreadableAnswer(response.status, 'no message text in it');
+    const choice = completion.choices?.[0];
+    const message = choice?.message;
+    if (!message || typeof message !== 'object') throw unreadableAnswer(response.status, 'no message in it');
+    const usage = openAiUsage(completion.usage);
+    const finishReason = typeof choice.finish_reason === 'string' ? choice.finish_reason : null;
+    // https://platform.openai.com/docs/guides/structured-outputs#refusals: `refusal` holds the
+    // model's words and `content` is null.
+    if (typeof message.refusal === 'string' && message.refusal.trim() !== '')
+      throw refusalError(message.refusal, response.status, usage);
+    const text = contentText(message.content);
+    if (text === null && message.content !== null && message.content !== undefined)
+      throw unreadableAnswer(response.status, 'no message text in it');
+    if (text === null || text.trim() === '') throw emptyAnswerError(finishReason, response.status, usage);
     return {
-      text: content,
+      text,
       httpStatus: response.status,
-      promptTokens: asCount(completion.usage?.prompt_tokens),
-      completionTokens: asCount(completion.usage?.completion_tokens),
-      cachedTokens: asCount(completion.usage?.prompt_tokens_details?.cached_tokens) ?? 0,
+      ...usage,
       limits: serverLimits(response.headers),
-      finishReason:
-        typeof completion.choices?.[0]?.finish_reason === 'string' ? completion.choices[0].finish_reason : null,
+      finishReason,
     };
   }
+}
+
+/** The answer's text: a string, or (some compatible servers) an array of `{type:"text",text}` parts. */
+function contentText(content: unknown): string | null {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return null;
+  const parts = content.filter(
+    (part): part is { text: string } =>
+      typeof part === 'object' && part !== null && typeof (part as { text?: unknown }).text === 'string',
+  );
+  return parts.map((part) => part.text).join('');
+}
+
+/** What an answer used, read once for a kept answer and for one that fails (a refusal, an empty answer). */
+function openAiUsage(usage: ChatCompletion['usage']): Usage & { cachedTokens: number } {
+  return {
+    promptTokens: asCount(usage?.prompt_tokens),
+    completionTokens: asCount(usage?.completion_tokens),
+    cachedTokens: asCount(usage?.prompt_tokens_details?.cached_tokens) ?? 0,
+  };
+}
+
+/**
+ * JSON mode is refused (400 "'messages' must contain the word 'json' in some form, to use
+ * 'response_format' of type 'json_object'") unless the word JSON is somewhere in the messages
+ * (https://learn.microsoft.com/azure/ai-services/openai/how-to/json-mode; openai-node documents
+ * `json_object`: "you must also instruct the model to produce JSON yourself via a system or user
+ * message"). When neither the system prompt nor the prompt says it, the instruction is added to
+ * the system prompt. A JSON schema (`json_schema`) carries no such rule: it is left alone.
+ */
+function withJsonWord(systemPrompt: string, prompt: string, params: RequestParams | undefined): string {
+  const json = params?.jsonOutput;
+  if (!json || json.fields.length > 0 || /json/i.test(`${systemPrompt}\n${prompt}`)) return systemPrompt;
+  return [systemPrompt, jsonInstruction(json)].filter(Boolean).join('\n\n');
 }
 
 /** temperature, top_p, stop and response_format (JSON mode, or a strict JSON schema). */

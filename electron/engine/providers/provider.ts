@@ -128,3 +128,34 @@ export function endpoint(
     apiKey: options.apiKey,
   };
 }
+
+/**
+ * The model declined to answer (OpenAI's `message.refusal`, Anthropic's `stop_reason: "refusal"`).
+ * Asking again gets the same answer, so the row fails at once, with what the model said; the
+ * tokens were billed all the same.
+ */
+export function refusalError(said: string | null, httpStatus: number, usage: Usage): ProviderError {
+  const words = said?.replace(/\s+/g, ' ').trim();
+  return new ProviderError(
+    words ? `The model refused: “${words}”` : 'The model refused to answer this row (the provider gave no reason).',
+    { kind: 'row', httpStatus, usage },
+  );
+}
+
+/** Why an answer came back empty, in plain words, from the finish reason (OpenAI's words). */
+function emptyBecause(finishReason: string | null): string {
+  if (finishReason === 'length')
+    return ' It was cut off at the output limit before any text: raise the maximum answer length (a reasoning model spends part of it thinking), or leave it unset.';
+  if (finishReason === 'content_filter') return ' The provider’s content filter withheld it.';
+  if (finishReason === null || finishReason === 'stop') return '';
+  return ` (finish reason: ${finishReason})`;
+}
+
+/** An answer with no text: nothing to keep, and the same request would most likely come back the same. */
+export function emptyAnswerError(finishReason: string | null, httpStatus: number, usage: Usage): ProviderError {
+  return new ProviderError(`The model returned an empty answer.${emptyBecause(finishReason)}`, {
+    kind: 'row',
+    httpStatus,
+    usage,
+  });
+}

@@ -8,6 +8,8 @@ export type AnswerSettings = Pick<
 interface Props {
   value: AnswerSettings;
   onChange: (value: AnswerSettings) => void;
+  /** What the chosen model would refuse in these settings (a reasoning model's temperature), said beside them. */
+  problem?: string | null;
 }
 
 function numberOrNull(text: string): number | null {
@@ -16,7 +18,7 @@ function numberOrNull(text: string): number | null {
 }
 
 /** Sampling, length, budget and JSON output, folded away until needed. */
-export function AnswerOptions({ value, onChange }: Props) {
+export function AnswerOptions({ value, onChange, problem = null }: Props) {
   const set = (patch: Partial<AnswerSettings>): void => onChange({ ...value, ...patch });
   const fields = value.jsonOutput?.fields ?? [];
   const mode = value.jsonOutput === null ? 'text' : fields.length === 0 ? 'json' : 'fields';
@@ -71,6 +73,11 @@ export function AnswerOptions({ value, onChange }: Props) {
           />
         </label>
       </div>
+      {problem && (
+        <p role="alert" className="warning-text small">
+          {problem}
+        </p>
+      )}
       <label className="field">
         <span>Stop at (up to four, separated by |)</span>
         <input

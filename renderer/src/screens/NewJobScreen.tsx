@@ -6,7 +6,14 @@ import {
   type ProviderConfig,
   type SheetPreview,
 } from '../../../shared/api.ts';
-import { hasPlaceholders, KEY_NAMES, PROVIDER_PRESETS, presetById, type KeyId } from '../../../shared/providers.ts';
+import {
+  hasPlaceholders,
+  KEY_NAMES,
+  PROVIDER_PRESETS,
+  presetById,
+  reasoningModelProblem,
+  type KeyId,
+} from '../../../shared/providers.ts';
 import { checkTemplate, describeTemplateProblem } from '../../../shared/template.ts';
 import { AddressModelFields } from '../components/AddressModelFields.tsx';
 import { AnswerOptions, type AnswerSettings } from '../components/AnswerOptions.tsx';
@@ -87,6 +94,8 @@ export function NewJobScreen({
             ...(preset?.azureApiVersion ? { azureApiVersion: preset.azureApiVersion } : {}),
             ...(presetId === 'custom' && headersText.trim() ? { headers: parseHeaders(headersText) } : {}),
           };
+  // A reasoning model refuses a temperature or top-p: said here, before the run, not by every row.
+  const samplingProblem = reasoningModelProblem(provider, answer);
   const keyStatus = keys.find((k) => k.provider === keyId);
   // Only warn at the service's own address: a changed address may be a server that needs no key.
   const missingKey =
@@ -375,7 +384,7 @@ export function NewJobScreen({
             )}
           </div>
         )}
-        <AnswerOptions value={answer} onChange={setAnswer} />
+        <AnswerOptions value={answer} onChange={setAnswer} problem={samplingProblem} />
         <label className="setting checkbox">
           <input type="checkbox" checked={useCache} onChange={(event) => setUseCache(event.target.checked)} />
           <span>Reuse the answer of an identical earlier request (free, marked “Cached”)</span>
@@ -415,7 +424,9 @@ export function NewJobScreen({
         <button
           type="button"
           className="primary large"
-          disabled={!preview || templateProblem !== null || providerProblem !== null || starting}
+          disabled={
+            !preview || templateProblem !== null || providerProblem !== null || samplingProblem !== null || starting
+          }
           onClick={() => void start()}
         >
           {starting ? 'Starting…' : preview ? `Run ${plural(preview.rowCount, 'row')}` : 'Run'}
@@ -424,15 +435,15 @@ export function NewJobScreen({
           <button
             type="button"
             className="large try-sample"
-            disabled={templateProblem !== null || providerProblem !== null || starting}
+            disabled={templateProblem !== null || providerProblem !== null || samplingProblem !== null || starting}
             onClick={() => void start(true)}
             title="Send the first ten rows, then see what the rest will cost and take before you go on"
           >
             Try 10 rows first
           </button>
         )}
-        {preview && (templateProblem ?? providerProblem) && (
-          <p className="muted small">{templateProblem ?? providerProblem}</p>
+        {preview && (templateProblem ?? providerProblem ?? samplingProblem) && (
+          <p className="muted small">{templateProblem ?? providerProblem ?? samplingProblem}</p>
         )}
       </section>
     </div>
