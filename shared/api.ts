@@ -57,6 +57,8 @@ export interface RunSettings {
   /** Tries per row for errors that may pass (network, timeouts, 5xx); 429s are paced, not counted. */
   maxAttempts: number;
   timeoutSeconds: number;
+  /** Minutes of nothing but 429s (no answer at all) after which the job pauses and says so. */
+  rateLimitPatienceMinutes: number;
   /** Sent as the request's output limit; also what pacing reserves per request. */
   maxOutputTokens: number | null;
   /** Most this job may spend, in US dollars; it pauses before going over. Null: no cap. */
@@ -87,6 +89,7 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   tokensPerMinute: null,
   maxAttempts: 5,
   timeoutSeconds: 60,
+  rateLimitPatienceMinutes: 10,
   maxOutputTokens: null,
   maxCost: null,
   useCache: true,

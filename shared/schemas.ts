@@ -51,6 +51,7 @@ export const runSettingsSchema = z
     tokensPerMinute: perMinute,
     maxAttempts: z.number().int().min(1).max(100),
     timeoutSeconds: z.number().min(1).max(3600),
+    rateLimitPatienceMinutes: z.number().gt(0, 'must be above zero').max(10_080),
     maxOutputTokens: z.number().int().min(1).max(1_000_000).nullable(),
     maxCost: z.number().positive('must be above zero').max(1_000_000).nullable(),
     useCache: z.boolean(),

@@ -48,6 +48,9 @@ rowbot run options:
   --no-cache             send every row, even when an identical request was answered before
   --estimate             print the rows, tokens, cost and time of the run, and send nothing
   --timeout SECONDS      per request (default 60)
+  --rate-limit-patience MINUTES
+                         pause the job after this long with nothing but "too many
+                         requests" answers (default 10)
   --db FILE              the database (default: $ROWBOT_DB, or the app's own)
   --out FILE             write the results: .csv, .xlsx or .jsonl (input order)
   --format F             csv, xlsx, json or jsonl (default: from the file)

@@ -1,4 +1,5 @@
 import type { JobSummary } from '../../shared/api.ts';
+import { rateLimitWaitText } from '../../shared/live.ts';
 
 const WIDTH = 28;
 
@@ -17,7 +18,8 @@ export function progressLine(job: JobSummary, startedAt: number, startDone: numb
   const elapsed = (now - startedAt) / 1000;
   const rate = elapsed > 0.5 ? (finished - startDone) / elapsed : 0;
   const eta = rate > 0 ? formatDuration((total - finished) / rate) : '—';
-  const waiting = job.live?.waitingUntil ? '  waiting for the provider' : '';
+  const wait = rateLimitWaitText(job.live);
+  const waiting = wait ? `  ${wait}` : '';
   return (
     `[${'█'.repeat(filled)}${'░'.repeat(WIDTH - filled)}] ${finished.toLocaleString('en-US')}/${total.toLocaleString('en-US')}` +
     `  ✓ ${done.toLocaleString('en-US')}  ✗ ${failed.toLocaleString('en-US')}  ${rate.toFixed(1)} rows/s  ETA ${eta}${waiting}`

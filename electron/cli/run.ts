@@ -13,6 +13,7 @@ import { RowbotError } from '../../shared/errors.ts';
 import { isJsonObject } from '../../shared/json-output.ts';
 import { httpUrl, runSettingsSchema } from '../../shared/schemas.ts';
 import { checkTemplate, describeTemplateProblem } from '../../shared/template.ts';
+import { rateLimitWaitText } from '../../shared/live.ts';
 import { Engine } from '../engine/engine.ts';
 import { defaultDbFile } from '../engine/paths.ts';
 import { formatFromPath } from '../engine/sheets/export.ts';
@@ -21,6 +22,9 @@ import { importOptionsFromFlags, IMPORT_FLAGS } from './import-flags.ts';
 import { formatDuration, progressLine } from './progress.ts';
 
 export const EXIT = { allDone: 0, someFailed: 1, badUsage: 2, interrupted: 130 } as const;
+
+/** After Ctrl+C, how long requests in flight may take to finish before they are abandoned. */
+const SIGINT_GRACE_MS = 1500;
 
 /** Bad usage or bad input: exit 2 before any request is sent. */
 export class UsageError extends Error {}
@@ -38,6 +42,7 @@ export const RUN_OPTIONS = {
   tpm: { type: 'string' },
   'max-attempts': { type: 'string' },
   timeout: { type: 'string' },
+  'rate-limit-patience': { type: 'string' },
   db: { type: 'string' },
   out: { type: 'string' },
   resume: { type: 'string' },
@@ -222,6 +227,15 @@ function settingsFromFlags(values: Values): Partial<RunSettings> {
     }
     settings.timeoutSeconds = seconds;
   }
+  if (values['rate-limit-patience'] !== undefined) {
+    const minutes = Number(values['rate-limit-patience']);
+    if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 10_080) {
+      throw new UsageError(
+        `--rate-limit-patience must be a number of minutes above zero (at most 10080, a week), not "${values['rate-limit-patience']}".`,
+      );
+    }
+    settings.rateLimitPatienceMinutes = minutes;
+  }
   return settings;
 }
 
@@ -394,8 +408,12 @@ async function runJob(engine: Engine, jobId: string, values: Values): Promise<nu
   const onSigint = (): void => {
     if (interrupted) process.exit(EXIT.interrupted);
     interrupted = true;
-    process.stderr.write('\nPausing: letting the requests in flight finish (press Ctrl+C again to quit at once)…\n');
+    process.stderr.write(
+      '\nPausing: nothing more is sent; requests in flight get a moment to finish (press Ctrl+C again to quit at once)…\n',
+    );
     engine.pauseJob(jobId);
+    // Answers on their way are worth a moment; a slow request is not worth the user's wait.
+    setTimeout(() => engine.abandonInFlight(jobId), SIGINT_GRACE_MS).unref();
   };
   process.on('SIGINT', onSigint);
   engine.startJob(jobId);
@@ -443,11 +461,27 @@ async function runJob(engine: Engine, jobId: string, values: Values): Promise<nu
   return failed === 0 && summary.status === 'completed' ? EXIT.allDone : EXIT.someFailed;
 }
 
+/**
+ * On a terminal, one progress line redrawn in place (it shows a rate-limit wait with its countdown).
+ * Otherwise (a log, a pipe, --json) a line on stderr each time a rate-limit wait begins, so a job
+ * that is waiting never looks stuck.
+ */
 function showProgress(engine: Engine, jobId: string, began: number, startDone: number, quiet: boolean): () => void {
-  if (quiet || !process.stderr.isTTY) return () => undefined;
+  const redraw = !quiet && process.stderr.isTTY;
   let last = 0;
+  let noticedWait: string | null = null;
   const unsubscribe = engine.on((message) => {
     if (message.name !== 'job' || message.payload.id !== jobId) return;
+    if (!redraw) {
+      const until = message.payload.live?.waitingUntil ?? null;
+      const wait = rateLimitWaitText(message.payload.live);
+      // A wait that ends later than the one already told is a new wait.
+      if (until && wait && (noticedWait === null || Date.parse(until) - Date.parse(noticedWait) > 1000)) {
+        noticedWait = until;
+        process.stderr.write(`rowbot: ${wait}\n`);
+      }
+      return;
+    }
     const now = performance.now();
     if (now - last < 100) return;
     last = now;

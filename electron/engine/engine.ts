@@ -466,6 +466,15 @@ export class Engine {
     return this.#emitJob(jobId);
   }
 
+  /**
+   * A paused job's requests still in flight are abandoned (their rows go back to the queue) rather
+   * than waited for: Ctrl+C in the CLI. The job stays paused.
+   */
+  abandonInFlight(jobId: string): void {
+    const running = this.#running.get(jobId);
+    if (running?.runner.paused) running.runner.cancel();
+  }
+
   /** Aborts requests in flight; their rows go back to the queue. The job can be resumed later. */
   cancelJob(jobId: string): JobSummary {
     this.#record(jobId);
@@ -671,6 +680,7 @@ export class Engine {
         ? `Paused: the provider’s limit for the day is used up (${said}). Press Resume when it resets (usually within a day), or raise the limit in your provider account.`
         : `Paused: the provider says your quota or credit is used up (${said}). Add credit or raise the limit in your provider account, then press Resume.`,
       budget: `Paused: the next rows could take this job over its budget of ${dollars(cap)} (${dollars(spent ?? 0)} spent). Raise or remove the budget, then press Resume.`,
+      rate_limited: `Paused: the provider has refused every request with “too many requests” for ${formatMinutes(this.#record(jobId).settings.rateLimitPatienceMinutes)} (${said}). Check the limits of your plan, lower Requests/min or Concurrency, then press Resume.`,
       'budget-unpriced': `Paused: Rowbot knows no price for this model${where}, so it cannot keep to the budget. Add its price in Settings → Prices, or remove the budget, then press Resume.`,
     };
     this.#repo.setJobStatus(jobId, 'paused', text[reason]);
@@ -793,4 +803,11 @@ function tooLarge(fileName: string, size: number, max: number): RowbotError {
     'FILE_TOO_LARGE',
     `"${fileName}" is ${mb(size)}; Rowbot imports files up to ${mb(max)}. Split it into smaller files and import them one by one.`,
   );
+}
+
+/** "10 minutes", "1 minute", "30 seconds". */
+function formatMinutes(minutes: number): string {
+  if (minutes < 1) return `${Math.round(minutes * 60)} seconds`;
+  const whole = Math.round(minutes);
+  return `${whole} minute${whole === 1 ? '' : 's'}`;
 }

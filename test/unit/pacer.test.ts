@@ -1,30 +1,35 @@
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AutoConcurrency } from '../../electron/engine/scheduler/auto-concurrency.ts';
 import { Pacer, TokenBucket } from '../../electron/engine/scheduler/pacer.ts';
 
 describe('TokenBucket', () => {
-  it('refills continuously and allows half a second of burst', () => {
-    const bucket = new TokenBucket(1200, 0); // 20/s, burst 10
-    for (let i = 0; i < 10; i += 1) {
-      expect(bucket.waitFor(1, 0)).toBe(0);
-      bucket.take(1, 0);
-    }
+  it('holds no burst: a full bucket lets one request through, then one per interval', () => {
+    const bucket = new TokenBucket(1200, 0); // 20/s: one every 50 ms
+    expect(bucket.waitFor(1, 0)).toBe(0);
+    bucket.take(1, 0);
     expect(bucket.waitFor(1, 0)).toBe(50);
     expect(bucket.waitFor(1, 50)).toBe(0);
+    bucket.take(1, 50);
+    // A long idle stretch banks nothing beyond one request.
+    expect(bucket.waitFor(1, 10_000)).toBe(0);
+    bucket.take(1, 10_000);
+    expect(bucket.waitFor(1, 10_000)).toBe(50);
   });
 
-  it('lets an oversized request through when full, then waits off the debt', () => {
-    const bucket = new TokenBucket(6000, 0, 0); // 100 tokens/s, burst 50
+  it('lets a request through when nothing is owed, then waits off its tokens', () => {
+    const bucket = new TokenBucket(6000, 0, 0); // 100 tokens/s
     expect(bucket.waitFor(500, 0)).toBe(0);
     bucket.take(500, 0);
-    expect(bucket.waitFor(10, 0)).toBe(4600);
+    expect(bucket.waitFor(10, 0)).toBe(5000);
+    expect(bucket.waitFor(10, 5000)).toBe(0);
   });
 
   it('gives back unused reservation, never above capacity', () => {
     const bucket = new TokenBucket(6000, 0, 0);
     bucket.take(50, 0);
     bucket.adjust(-30);
-    expect(bucket.waitFor(30, 0)).toBe(0);
+    expect(bucket.waitFor(30, 0)).toBe(200);
     bucket.adjust(-1000);
     expect(bucket.waitFor(51, 0)).toBe(0);
   });
@@ -55,6 +60,48 @@ describe('Pacer', () => {
     expect(started).toEqual([0, 1]);
     await advance(1000);
     expect(started).toEqual([0, 1, 2]);
+  });
+
+  // OpenAI's rate-limit guide: a per-minute limit "may be enforced over shorter periods of time
+  // (e.g., 60,000 requests/minute may be enforced as 1,000 requests/second)". So a limit of R per
+  // minute must never put more than R/60 (+1) starts into any one second: not at the start, not
+  // after a wait, whatever the order of demand and gates.
+  it('never starts more than R/60 + 1 requests in any one-second window (random limits, demand and gates)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 6000 }),
+        fc.array(
+          fc.record({
+            at: fc.integer({ min: 0, max: 5000 }),
+            count: fc.integer({ min: 1, max: 40 }),
+            gateMs: fc.option(fc.integer({ min: 1, max: 3000 }), { nil: null }),
+          }),
+          { minLength: 1, maxLength: 6 },
+        ),
+        async (rpm, events) => {
+          const t0 = Date.now();
+          const clockNow = (): number => Date.now() - t0;
+          const pacer = new Pacer({ requestsPerMinute: rpm, tokensPerMinute: null }, clockNow);
+          const signal = new AbortController().signal;
+          const starts: number[] = [];
+          let expected = 0;
+          for (const event of [...events].sort((a, b) => a.at - b.at)) {
+            await vi.advanceTimersByTimeAsync(Math.max(0, event.at - clockNow()));
+            if (event.gateMs !== null) pacer.blockUntil(clockNow() + event.gateMs);
+            for (let i = 0; i < event.count; i += 1) void pacer.acquire(1, signal).then(() => starts.push(clockNow()));
+            expected += event.count;
+          }
+          while (starts.length < expected) await vi.advanceTimersByTimeAsync(1000);
+          pacer.dispose();
+          const most = Math.floor(rpm / 60) + 1;
+          for (const [i, at] of starts.entries()) {
+            const inWindow = starts.slice(i).filter((t) => t < at + 1000).length;
+            expect(inWindow).toBeLessThanOrEqual(most);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it('holds every start while the gate is closed, and changes limits live', async () => {

@@ -1,6 +1,6 @@
 import PQueue from 'p-queue';
 import type { AttemptView, LiveStats, RunSettings } from '../../../shared/api.ts';
-import { ProviderError, type FailureKind, type Provider } from '../providers/provider.ts';
+import { ProviderError, type FailureKind, type Provider, type Usage } from '../providers/provider.ts';
 import type { CachedAnswer, QueuedRow, Repository } from '../store/repository.ts';
 import { AutoConcurrency } from './auto-concurrency.ts';
 import { Pacer } from './pacer.ts';
@@ -8,8 +8,12 @@ import { backoffDelay } from './retry.ts';
 import type { RowUpdate, RowWriter } from './row-writer.ts';
 import { Throughput } from './throughput.ts';
 
-/** Why the line stopped: the provider refused (auth, model, quota) or the budget is spent. */
-export type StopReason = Extract<FailureKind, 'auth' | 'model' | 'quota'> | 'budget' | 'budget-unpriced';
+/**
+ * Why the line stopped: the provider refused (auth, model, quota), the budget is spent, or the
+ * provider has answered nothing but 429s for longer than the job's patience (rate_limited).
+ */
+export type StopReason =
+  Extract<FailureKind, 'auth' | 'model' | 'quota' | 'rate_limited'> | 'budget' | 'budget-unpriced';
 
 export interface JobRunnerOptions {
   jobId: string;
@@ -49,8 +53,15 @@ export type RunOutcome = 'completed' | 'sampled' | 'canceled';
 
 /** Output tokens reserved per request for tokens/min pacing when the job sets no limit. */
 const DEFAULT_OUTPUT_RESERVE = 256;
-/** 429s without a Retry-After: wait like this, doubling per consecutive 429, up to a minute. */
-const RATE_LIMIT_BACKOFF = { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: 1000, maxDelayMs: 60_000 };
+/**
+ * 429s without a Retry-After: one wait for the whole job, 1 s doubling per wave up to a minute,
+ * less up to a quarter at random (openai-node src/client.ts calculateDefaultRetryTimeoutMillis:
+ * 0.5 s doubling to 8 s, jitter 1 − random·0.25; ours grows further because it paces a whole job).
+ */
+const RATE_LIMIT_WAIT = { baseDelayMs: 1000, maxDelayMs: 60_000 };
+/** A Retry-After on an error other than a 429 is obeyed when it is this short (openai-node: under 60 s). */
+const MAX_OBEYED_RETRY_AFTER_MS = 60_000;
+const MINUTE_MS = 60_000;
 
 /**
  * Runs the queued rows of one job. One p-queue holds the concurrency limit (live
@@ -77,7 +88,14 @@ export class JobRunner {
   #exhausted = false;
   #paused = false;
   #stopped: StopReason | null = null;
-  #consecutiveRateLimits = 0;
+  /** Aborted by pause(): requests waiting for their turn (pacing, a 429 wait) go back to the queue. */
+  #hold = new AbortController();
+  /** Waves of 429s since the last answer: each wave's wait doubles. */
+  #rateLimitWaves = 0;
+  /** When the current 429 wait ends: a 429 to a request sent before then belongs to the same wave. */
+  #waveEndsAt = Number.NEGATIVE_INFINITY;
+  /** The last answer (or the start of the run): 429s for longer than the job's patience stop it. */
+  #lastAnswerAt = performance.now();
   /** Dollars spent (committed results) and held back for requests in flight. */
   #spent: number;
   #reserved = 0;
@@ -111,16 +129,30 @@ export class JobRunner {
     this.#spent += dollars;
   }
 
-  /** No new starts; requests in flight finish. */
+  /**
+   * No new starts; requests in flight finish. Rows waiting for their turn (pacing, a rate-limit
+   * wait) or for a retry go back to the queue at once: nothing is sent after a pause.
+   */
   pause(): void {
+    if (this.#paused) return;
     this.#paused = true;
     this.#queue.pause();
+    this.#hold.abort(new Error('paused'));
+    for (const { timer, row } of this.#retryTimers.values()) {
+      clearTimeout(timer);
+      void this.#settle(row, this.#requeueUpdate(row));
+    }
+    this.#retryTimers.clear();
   }
 
   resume(): void {
     this.#paused = false;
+    this.#hold = new AbortController();
     this.#stopped = null;
     this.#exhausted = false;
+    this.#rateLimitWaves = 0;
+    this.#waveEndsAt = Number.NEGATIVE_INFINITY;
+    this.#lastAnswerAt = performance.now();
     this.#queue.start();
     this.#pump();
   }
@@ -292,7 +324,8 @@ export class JobRunner {
   async #send(row: QueuedRow, estimate: number, signal: AbortSignal): Promise<void> {
     const { jobId, writer } = this.#o;
     try {
-      await this.#pacer.acquire(estimate, signal);
+      if (this.#paused) throw new Error('paused');
+      await this.#pacer.acquire(estimate, AbortSignal.any([signal, this.#hold.signal]));
     } catch {
       await this.#settle(row, this.#requeueUpdate(row));
       return;
@@ -333,25 +366,29 @@ export class JobRunner {
       });
       const problem = jsonProblem(result.text, this.#settings.jsonOutput);
       if (problem) {
+        // The provider billed this answer: its usage is counted though the answer is not kept.
         throw new ProviderError(`The answer was not the JSON asked for: ${problem}.`, {
           kind: 'transient',
           httpStatus: result.httpStatus,
+          usage: result,
         });
       }
       const used = (result.promptTokens ?? 0) + (result.completionTokens ?? 0);
       if (result.promptTokens !== null) this.#pacer.adjustTokens(used - estimate);
       this.#pacer.observe(result.limits, estimate);
-      this.#consecutiveRateLimits = 0;
+      this.#rateLimitWaves = 0;
+      this.#lastAnswerAt = performance.now();
       this.#onAutoChange(this.#auto?.onSuccess() ?? null);
       this.#throughput.record(used);
       this.#failures.delete(row.index);
+      const cost = this.#o.costOf(result.promptTokens, result.completionTokens, result.cachedTokens);
+      this.#spent += cost ?? 0;
       log('done', {
         httpStatus: result.httpStatus,
         promptTokens: result.promptTokens,
         completionTokens: result.completionTokens,
+        cost,
       });
-      const cost = this.#o.costOf(result.promptTokens, result.completionTokens, result.cachedTokens);
-      this.#spent += cost ?? 0;
       this.#o.cache?.put(this.#o.systemPrompt, row.prompt, {
         output: result.text,
         promptTokens: result.promptTokens,
@@ -393,18 +430,23 @@ export class JobRunner {
     const failure = error instanceof ProviderError ? error : null;
     const kind = failure?.kind ?? 'row';
     const latencyMs = Math.round(performance.now() - began);
-    const said = { httpStatus: failure?.httpStatus ?? null, error: failure?.message ?? String(error) };
+    const said = {
+      httpStatus: failure?.httpStatus ?? null,
+      error: failure?.message ?? String(error),
+      ...this.#billed(failure?.usage ?? null, estimate),
+    };
     if (kind === 'rate_limited') {
       this.#rateLimited += 1;
-      this.#consecutiveRateLimits += 1;
       this.#pacer.adjustTokens(-estimate);
-      const wait = failure?.retryAfterMs ?? backoffDelay(RATE_LIMIT_BACKOFF, this.#consecutiveRateLimits, this.#random);
-      // One wait for the whole job, not one per request.
-      this.#pacer.blockUntil(performance.now() + wait);
-      this.#pacer.observe(failure?.limits ?? null, estimate);
+      log('rate_limited', said);
+      this.#onRateLimited(failure as ProviderError, began);
       this.#onAutoChange(this.#auto?.onRateLimited(began, performance.now()) ?? null);
       this.#o.onLiveChange?.();
-      log('rate_limited', said);
+      if (this.#stopped !== null) {
+        this.#exhausted = false;
+        await this.#settle(row, this.#requeueUpdate(row));
+        return;
+      }
       this.#retryLater(row, 0);
       return;
     }
@@ -424,13 +466,16 @@ export class JobRunner {
     if (kind === 'transient' && failures < this.#settings.maxAttempts) {
       this.#retries += 1;
       log('retry', said);
+      const asked = failure?.retryAfterMs ?? null;
       this.#retryLater(
         row,
-        backoffDelay(
-          { ...(this.#o.backoff ?? RETRY_SHAPE), maxAttempts: this.#settings.maxAttempts },
-          failures,
-          this.#random,
-        ),
+        asked !== null && asked >= 0 && asked < MAX_OBEYED_RETRY_AFTER_MS
+          ? asked
+          : backoffDelay(
+              { ...(this.#o.backoff ?? RETRY_SHAPE), maxAttempts: this.#settings.maxAttempts },
+              failures,
+              this.#random,
+            ),
       );
       return;
     }
@@ -452,8 +497,16 @@ export class JobRunner {
     });
   }
 
-  /** The slot stays taken while the row waits: it goes back to the front of the queue after `delayMs`. */
+  /**
+   * The row waits, marked queued (it has no request in flight), and goes back to the front of the
+   * queue after `delayMs`. After a pause it goes back to the queue at once instead.
+   */
   #retryLater(row: QueuedRow, delayMs: number): void {
+    if (this.#paused || this.#abort.signal.aborted) {
+      void this.#settle(row, this.#requeueUpdate(row));
+      return;
+    }
+    this.#o.writer.write(this.#requeueUpdate(row));
     if (delayMs <= 0) {
       void this.#queue.add(() => this.#process(row), { priority: 1 }).catch(() => undefined);
       return;
@@ -464,6 +517,41 @@ export class JobRunner {
       void this.#queue.add(() => this.#process(row), { priority: 1 }).catch(() => undefined);
     }, delayMs);
     this.#retryTimers.set(row.index, { timer, row });
+  }
+
+  /**
+   * One wait for the whole job. A wave of 429s to requests that were in flight together counts
+   * once: the wait grows only when a request sent after the previous wait ended is refused again.
+   * When the provider has answered nothing but 429s for longer than the job's patience, stop.
+   */
+  #onRateLimited(failure: ProviderError, sentAt: number): void {
+    const now = performance.now();
+    const newWave = sentAt >= this.#waveEndsAt;
+    if (newWave) this.#rateLimitWaves += 1;
+    const asked = failure.retryAfterMs;
+    if (asked !== null || newWave) {
+      const wait = asked ?? rateLimitWait(this.#rateLimitWaves, this.#random);
+      this.#waveEndsAt = Math.max(this.#waveEndsAt, now + wait);
+      this.#pacer.blockUntil(now + wait);
+    }
+    this.#pacer.observe(failure.limits, 0);
+    const patienceMs = this.#settings.rateLimitPatienceMinutes * MINUTE_MS;
+    if (this.#stopped === null && now - this.#lastAnswerAt >= patienceMs) {
+      this.#stopped = 'rate_limited';
+      this.pause();
+      this.#o.onStopLine('rate_limited', { error: failure });
+    }
+  }
+
+  /** The usage and cost of an answer that was billed but not kept, for the attempt log and the budget. */
+  #billed(usage: Usage | null, estimate: number): Partial<AttemptView> {
+    if (!usage) return {};
+    const used = (usage.promptTokens ?? 0) + (usage.completionTokens ?? 0);
+    if (usage.promptTokens !== null) this.#pacer.adjustTokens(used - estimate);
+    this.#throughput.record(used);
+    const cost = this.#o.costOf(usage.promptTokens, usage.completionTokens, usage.cachedTokens);
+    this.#spent += cost ?? 0;
+    return { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, cost };
   }
 
   #requeueUpdate(row: QueuedRow): RowUpdate {
@@ -503,6 +591,12 @@ export class JobRunner {
 }
 
 const RETRY_SHAPE = { baseDelayMs: 500, maxDelayMs: 30_000 };
+
+/** The job-wide wait after the `wave`th wave of 429s that said nothing of how long to wait. */
+export function rateLimitWait(wave: number, random: () => number): number {
+  const ceiling = Math.min(RATE_LIMIT_WAIT.maxDelayMs, RATE_LIMIT_WAIT.baseDelayMs * 2 ** Math.max(0, wave - 1));
+  return Math.round(ceiling * (1 - 0.25 * random()));
+}
 
 const EMPTY: Pick<
   RowUpdate,

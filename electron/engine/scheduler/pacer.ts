@@ -1,7 +1,5 @@
 import type { ServerLimits } from '../http/rate-limit-headers.ts';
 
-/** How much of a minute's allowance may go out at once: half a second's worth. */
-const BURST_MS = 500;
 /** Requests that may be on their way to the provider when its headers reach us. */
 const REQUEST_MARGIN = 2;
 
@@ -12,8 +10,12 @@ function refillWait(deficit: number, perMinute: number | undefined, resetMs: num
 }
 
 /**
- * A continuous-refill token bucket. It may go into debt (a request bigger than the
- * bucket is let through when the bucket is full) so huge prompts never wait forever.
+ * A continuous-refill token bucket holding no burst: its capacity is the smallest that lets one
+ * request through (one request; zero tokens, a request then leaving it in debt until its tokens are
+ * earned back). Providers enforce per-minute limits over shorter windows (OpenAI's rate-limit guide:
+ * 60,000 requests/min may be enforced as 1,000 per second), so starts are spread evenly: in any one
+ * second at most R/60 + 1 requests, and T/60 tokens plus one request's worth. Nothing is banked
+ * while the job waits (a pause, a Retry-After gate), so no burst follows a wait either.
  */
 export class TokenBucket {
   #perMs: number;
@@ -21,17 +23,17 @@ export class TokenBucket {
   #level: number;
   #at: number;
 
-  constructor(perMinute: number, now: number, minCapacity = 1) {
+  constructor(perMinute: number, now: number, capacity = 1) {
     this.#perMs = perMinute / 60_000;
-    this.#capacity = Math.max(minCapacity, this.#perMs * BURST_MS);
+    this.#capacity = capacity;
     this.#level = this.#capacity;
     this.#at = now;
   }
 
-  setRate(perMinute: number, now: number, minCapacity = 1): void {
+  setRate(perMinute: number, now: number, capacity = 1): void {
     this.#refill(now);
     this.#perMs = perMinute / 60_000;
-    this.#capacity = Math.max(minCapacity, this.#perMs * BURST_MS);
+    this.#capacity = capacity;
     this.#level = Math.min(this.#level, this.#capacity);
   }
 

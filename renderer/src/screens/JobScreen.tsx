@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { RowSelectionState } from '@tanstack/react-table';
 import type { JobDetail, JobSummary, RowStatus, RowView } from '../../../shared/api.ts';
+import { rateLimitWaitText } from '../../../shared/live.ts';
 import { ExportButton } from '../components/ExportDialog.tsx';
 import { LiveChart } from '../components/LiveChart.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
@@ -100,6 +101,8 @@ export function JobScreen({ jobId }: { jobId: string }) {
   const remaining = counts.queued + counts.running;
   const perMinute = live?.rowsPerMinute ?? 0;
   const eta = job.status === 'running' && perMinute > 0 ? (remaining / perMinute) * 60 : null;
+  // The engine sends the job every second while it runs, so the countdown moves.
+  const waitText = job.status === 'running' ? rateLimitWaitText(live) : null;
   const costPerRow = usage.cost !== null && counts.done > 0 ? usage.cost / counts.done : null;
   const estimatedTotal = costPerRow === null ? null : usage.cost! + costPerRow * remaining;
 
@@ -149,7 +152,11 @@ export function JobScreen({ jobId }: { jobId: string }) {
               )}
             </span>
             {live.rateLimited > 0 && <span className="warning-text">{formatCount(live.rateLimited)} × 429</span>}
-            {live.waitingUntil && <span className="warning-text">waiting for the provider…</span>}
+            {waitText && (
+              <span className="warning-text" role="status">
+                {waitText}
+              </span>
+            )}
           </p>
         ) : (
           <p className="stats-line tabular">
