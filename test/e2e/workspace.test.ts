@@ -193,4 +193,24 @@ describe('the live workspace in Chromium, against the mock server', () => {
     expect(mock.totalRequests).toBe(60);
     expect([...mock.requestsByPrompt.values()].every((n) => n === 1)).toBe(true);
   });
+
+  it('shows a rate-limit wait with its countdown; a pause during it leaves nothing running, also after a reload', async () => {
+    mock.setOptions({ latencyMs: 10, fault: () => ({ status: 429, headers: { 'retry-after': '30' } }) });
+    mock.resetCounters();
+    await startJob(12, 4, 'wait');
+    const wait = page.getByRole('status').filter({ hasText: /^waiting for the rate limit, \d+ s$/ });
+    await wait.waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'workspace-rate-limit-wait.png') });
+    await expect.poll(() => page.getByRole('button', { name: /^Running/ }).innerText()).toBe('Running 0');
+    const sent = mock.totalRequests;
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByRole('status').filter({ hasText: 'Paused. Press Resume to continue.' }).waitFor();
+    await expect(wait.count()).resolves.toBe(0);
+    await page.reload();
+    await page.getByRole('button', { name: 'Resume' }).waitFor();
+    expect(await page.getByRole('button', { name: /^Running/ }).innerText()).toBe('Running 0');
+    expect(await page.getByRole('button', { name: /^Queued/ }).innerText()).toBe('Queued 12');
+    expect(mock.totalRequests).toBe(sent);
+    mock.setOptions({});
+  });
 });
