@@ -115,9 +115,13 @@ export interface LiveStats {
 }
 
 export interface JobUsage {
+  /** Every request billed: answers not kept (retried, failed) included; cached answers' own. */
   promptTokens: number;
   completionTokens: number;
-  /** In US dollars, from the model's price table; null when the price is unknown. */
+  /**
+   * In US dollars, from the model's price table; null when the price is unknown. Every cost is a
+   * whole number of nanodollars (1e-9 $), added up exactly: round it to show it.
+   */
   cost: number | null;
 }
 
@@ -207,6 +211,8 @@ export interface JobSummary {
   status: JobStatus;
   createdAt: string;
   counts: JobCounts;
+  /** Done rows whose answer was cut off at the output limit (`finish` is `length`); counted in done too. */
+  cutOff: number;
   usage: JobUsage;
   provider: ProviderConfig;
   settings: RunSettings;
@@ -237,6 +243,7 @@ export interface RowResult {
   error: string | null;
   attempts: number;
   latencyMs: number | null;
+  /** Sums over every request of the row, answers not kept included; the cost in dollars. */
   promptTokens: number | null;
   completionTokens: number | null;
   cost: number | null;

@@ -275,7 +275,8 @@ export class Engine {
   #repriceStoredAnswers(): void {
     this.#writer.flush();
     for (const job of this.#repo.listJobs()) {
-      if (job.counts.done === 0) continue;
+      // Requests are billed whether their answers were kept or not: any tokens at all may need a price.
+      if (job.usage.promptTokens + job.usage.completionTokens === 0) continue;
       const change = this.#repo.repriceLater(job.id, this.#priceOf(job.provider));
       if (change === 0) continue;
       this.#running.get(job.id)?.runner.addSpent(change);

@@ -80,10 +80,44 @@ export function priceOf(provider: ProviderConfig, list: PriceList): PriceListEnt
 }
 
 /**
- * Dollars for one answer. `cachedTokens` are the part of the prompt the provider served from
- * its prompt cache, billed at the cached-input price (the input price when none is known).
+ * Money is kept in whole nanodollars (1e-9 US dollar) wherever it is stored or added up: sums of
+ * integers are exact, where sums of dollar floats drift (0.0000034499999999999996). A nanodollar
+ * is far below anything a provider bills, and 2^53 of them is over nine million dollars.
  */
-export function costOf(
+export const NANOS_PER_DOLLAR = 1_000_000_000;
+
+/** Dollars, as worked out in floating point, in whole nanodollars. */
+export function toNanos(dollars: number): number;
+export function toNanos(dollars: number | null): number | null;
+export function toNanos(dollars: number | null): number | null {
+  return dollars === null ? null : Math.round(dollars * NANOS_PER_DOLLAR);
+}
+
+/** Whole nanodollars as dollars: the double nearest the exact amount, which prints without float noise. */
+export function fromNanos(nanos: number): number;
+export function fromNanos(nanos: number | null): number | null;
+export function fromNanos(nanos: number | null): number | null {
+  return nanos === null ? null : nanos / NANOS_PER_DOLLAR;
+}
+
+/** Whole nanodollars as a plain decimal: 3450 is "0.00000345", never "3.45e-6" nor a long tail of digits. */
+export function formatNanos(nanos: number): string {
+  const digits = String(Math.abs(Math.round(nanos))).padStart(10, '0');
+  const fraction = digits.slice(-9).replace(/0+$/, '');
+  return `${nanos < 0 ? '-' : ''}${digits.slice(0, -9)}${fraction ? `.${fraction}` : ''}`;
+}
+
+/** Dollars as a plain decimal, rounded to the nanodollar (exports, where a number is written as text). */
+export function formatDollars(dollars: number): string {
+  return formatNanos(toNanos(dollars));
+}
+
+/**
+ * Nanodollars for one answer, rounded to a whole one. `cachedTokens` are the part of the prompt the
+ * provider served from its prompt cache, billed at the cached-input price (the input price when none
+ * is known). Prices are dollars per million tokens, so one token at $1 is 1,000 nanodollars.
+ */
+export function costNanos(
   price: Price | null,
   promptTokens: number | null,
   completionTokens: number | null,
@@ -92,5 +126,17 @@ export function costOf(
   if (!price || promptTokens === null || completionTokens === null) return null;
   const cached = Math.min(Math.max(cachedTokens, 0), promptTokens);
   const fresh = promptTokens - cached;
-  return (fresh * price.input + cached * (price.cachedInput ?? price.input) + completionTokens * price.output) / 1e6;
+  const perMillion =
+    fresh * price.input + cached * (price.cachedInput ?? price.input) + completionTokens * price.output;
+  return Math.round(perMillion * (NANOS_PER_DOLLAR / 1e6));
+}
+
+/** Dollars for one answer: `costNanos` in dollars, so every cost is a whole number of nanodollars. */
+export function costOf(
+  price: Price | null,
+  promptTokens: number | null,
+  completionTokens: number | null,
+  cachedTokens = 0,
+): number | null {
+  return fromNanos(costNanos(price, promptTokens, completionTokens, cachedTokens));
 }

@@ -37,7 +37,7 @@ describe('resultsToCsv', () => {
     expect(csv.startsWith('\uFEFF')).toBe(true);
     const [header, first, second] = Papa.parse<string[]>(csv.slice(1), { skipEmptyLines: true }).data;
     expect(header).toEqual(['name', 'note', ...EXPECTED_RESULT_COLUMNS]);
-    expect(first).toEqual(['A', 'x, "y"\nz', '', 'failed', 'boom', '1', '12', '3', '4', '']);
+    expect(first).toEqual(['A', 'x, "y"\nz', '', 'failed', 'boom', '1', '12', '3', '4', '', '']);
     expect(second?.slice(0, 4)).toEqual(['B', "'=cmd", "'@evil", 'done']);
   });
 

@@ -4,6 +4,7 @@ import { rm, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { RowView } from '../../../shared/api.ts';
 import { RowbotError } from '../../../shared/errors.ts';
+import { formatDollars } from '../pricing.ts';
 import { exportTable, type Cell } from './export-table.ts';
 
 export { RESULT_COLUMNS } from './export-table.ts';
@@ -24,9 +25,11 @@ export function resultsToCsv(
   withBom = true,
   jsonFields: readonly string[] = [],
 ): string {
-  const { header, records } = exportTable(columns, rows, jsonFields);
+  const { header, records, moneyColumns } = exportTable(columns, rows, jsonFields);
   const text = (cell: Cell): string => neutralizeFormula(cell === null ? '' : String(cell));
-  const body = stringify([header.map(text), ...records.map((record) => record.map(text))], {
+  const record = (cells: Cell[]): string[] =>
+    cells.map((cell, i) => (moneyColumns.has(i) && typeof cell === 'number' ? formatDollars(cell) : text(cell)));
+  const body = stringify([header.map(text), ...records.map(record)], {
     record_delimiter: '\r\n',
   });
   return withBom ? `\uFEFF${body}` : body;

@@ -10,6 +10,7 @@ export const RESULT_COLUMNS = [
   'prompt_tokens',
   'completion_tokens',
   'cost',
+  'finish',
 ] as const;
 
 export type Cell = string | number | null;
@@ -18,6 +19,8 @@ export interface ExportTable {
   header: string[];
   /** In input order, whatever order the rows finished in. */
   records: Cell[][];
+  /** Columns of dollar amounts: formats that write numbers as text print them with `formatDollars`. */
+  moneyColumns: ReadonlySet<number>;
 }
 
 function fieldCell(value: unknown): Cell {
@@ -52,7 +55,9 @@ export function exportTable(
         row.promptTokens,
         row.completionTokens,
         row.cost,
+        row.finish,
       ];
     });
-  return { header, records };
+  const cost = header.length - RESULT_COLUMNS.length + RESULT_COLUMNS.indexOf('cost');
+  return { header, records, moneyColumns: new Set([cost]) };
 }

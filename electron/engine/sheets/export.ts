@@ -2,6 +2,7 @@ import { basename, extname } from 'node:path';
 import type { RowView } from '../../../shared/api.ts';
 import { RowbotError } from '../../../shared/errors.ts';
 import { EXPORT_FORMATS, type ExportFormat, type ExportOptions } from '../../../shared/sheets.ts';
+import { formatDollars } from '../pricing.ts';
 import { resultsToCsv, writeFileAtomic } from './export-csv.ts';
 import { exportTable, type Cell } from './export-table.ts';
 
@@ -19,9 +20,19 @@ export function resultsToJsonl(
   rows: readonly RowView[],
   jsonFields: readonly string[] = [],
 ): string {
-  const { header, records } = exportTable(columns, rows, jsonFields);
+  const { header, records, moneyColumns } = exportTable(columns, rows, jsonFields);
+  // Written by hand rather than by JSON.stringify, so that amounts are plain decimals (0.000000345,
+  // not 3.45e-7). A name met twice keeps its first place and its last value, as in an object.
+  const line = (record: readonly Cell[]): string => {
+    const fields = new Map<string, string>();
+    header.forEach((name, i) => {
+      const cell = record[i] ?? null;
+      fields.set(name, moneyColumns.has(i) && typeof cell === 'number' ? formatDollars(cell) : JSON.stringify(cell));
+    });
+    return `{${[...fields].map(([name, value]) => `${JSON.stringify(name)}:${value}`).join(',')}}`;
+  };
   return records
-    .map((record) => JSON.stringify(Object.fromEntries(header.map((name, i) => [name, record[i] ?? null]))))
+    .map(line)
     .join('\n')
     .concat(records.length > 0 ? '\n' : '');
 }

@@ -184,6 +184,51 @@ export const migrations: Migration[] = [
       ALTER TABLE job_rows ADD COLUMN priced_later INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 80,
+    name: 'exact money, the cost of every attempt, finish reasons',
+    sql: `
+      -- Money in whole nanodollars (1e-9 $): sums of integers are exact, sums of dollar floats drift.
+      ALTER TABLE job_rows ADD COLUMN cost_nanos INTEGER;
+      UPDATE job_rows SET cost_nanos = CAST(ROUND(cost * 1000000000) AS INTEGER) WHERE cost IS NOT NULL;
+
+      -- What each request was billed, answers not kept included. priced_later as migration 70 had it
+      -- on rows: 1, worked out from today's price after the fact (it follows edits of the price);
+      -- 0, what the request was billed at when it came.
+      ALTER TABLE row_attempts ADD COLUMN cost_nanos INTEGER;
+      ALTER TABLE row_attempts ADD COLUMN priced_later INTEGER NOT NULL DEFAULT 0;
+
+      -- A row's tokens and cost become the sums over its attempts. Until now they were those of the
+      -- answer kept: its cost moves to the attempt that brought it (the row's last 'done' one)...
+      UPDATE row_attempts SET cost_nanos = r.cost_nanos, priced_later = r.priced_later
+        FROM job_rows r
+        WHERE r.job_id = row_attempts.job_id AND r.row_index = row_attempts.row_index
+          AND r.status = 'done' AND r.cached = 0 AND row_attempts.outcome = 'done'
+          AND row_attempts.attempt = (
+            SELECT MAX(a.attempt) FROM row_attempts a
+            WHERE a.job_id = r.job_id AND a.row_index = r.row_index AND a.outcome = 'done');
+      -- ...and rows answered before attempts were logged (migration 40) get that attempt back from
+      -- what the row recorded of it, so no answer's cost is left outside the sums.
+      INSERT INTO row_attempts
+          (job_id, row_index, attempt, started_at, finished_at, outcome, http_status, latency_ms,
+           prompt_tokens, completion_tokens, error, cost_nanos, priced_later)
+        SELECT r.job_id, r.row_index,
+               COALESCE((SELECT MAX(a.attempt) FROM row_attempts a
+                         WHERE a.job_id = r.job_id AND a.row_index = r.row_index), 0) + 1,
+               COALESCE(r.started_at, r.finished_at, ''), COALESCE(r.finished_at, r.started_at, ''), 'done',
+               r.http_status, r.latency_ms, r.prompt_tokens, r.completion_tokens, NULL, r.cost_nanos, r.priced_later
+        FROM job_rows r
+        WHERE r.status = 'done' AND r.cached = 0
+          AND NOT EXISTS (SELECT 1 FROM row_attempts a
+                          WHERE a.job_id = r.job_id AND a.row_index = r.row_index AND a.outcome = 'done');
+
+      ALTER TABLE job_rows DROP COLUMN cost;
+      ALTER TABLE job_rows DROP COLUMN priced_later;
+
+      -- Why the model stopped writing the answer kept: stop, length (cut off at the output limit), ...
+      ALTER TABLE job_rows ADD COLUMN finish TEXT;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = migrations.at(-1)?.version ?? 0;

@@ -14,6 +14,7 @@ import {
   type RunSettings,
 } from '../../../shared/api.ts';
 import type { ImportSettings } from '../../../shared/sheets.ts';
+import { fromNanos, toNanos } from '../pricing.ts';
 import type { TableRow } from '../sheets/table.ts';
 import type { Db } from './database.ts';
 
@@ -63,8 +64,15 @@ export interface RowPatch {
   latencyMs?: number | null;
   promptTokens?: number | null;
   completionTokens?: number | null;
+  /**
+   * Dollars, stored in whole nanodollars. For a row that has attempts, tokens and cost are then
+   * replaced by the sums over its attempts (what the provider billed for the row, answers not kept
+   * included); a cached answer keeps its own tokens and costs nothing.
+   */
   cost?: number | null;
   cached?: boolean;
+  /** Why the model stopped writing the answer kept: `length` means it was cut off at the output limit. */
+  finish?: string | null;
   startedAt?: string | null;
   finishedAt?: string | null;
 }
@@ -89,6 +97,9 @@ export function shownProvider(provider: ProviderConfig): ProviderConfig {
   );
   return { ...provider, headers };
 }
+
+/** A row's usage as stored: the sums over its attempts. */
+export type StoredUsage = Pick<RowResult, 'promptTokens' | 'completionTokens' | 'cost'>;
 
 export interface AttemptRecord extends AttemptView {
   jobId: string;
@@ -126,8 +137,9 @@ interface ResultRow {
   latency_ms: number | null;
   prompt_tokens: number | null;
   completion_tokens: number | null;
-  cost: number | null;
+  cost_nanos: number | null;
   cached: number;
+  finish: string | null;
 }
 
 export interface CachedAnswer {
@@ -178,8 +190,9 @@ export class Repository {
         `SELECT j.*, s.file_name, s.columns_json, s.settings_json AS import_json FROM jobs j JOIN sheets s ON s.id = j.sheet_id ORDER BY j.created_at DESC, j.id DESC`,
       ),
       counts: db.prepare(
-        `SELECT status, COUNT(*) AS n, TOTAL(prompt_tokens) AS prompt, TOTAL(completion_tokens) AS completion,
-                TOTAL(cost) AS cost, COUNT(cost) AS priced
+        `SELECT status, COUNT(*) AS n, COALESCE(SUM(prompt_tokens), 0) AS prompt,
+                COALESCE(SUM(completion_tokens), 0) AS completion, COALESCE(SUM(cost_nanos), 0) AS cost_nanos,
+                COUNT(cost_nanos) AS priced, COALESCE(SUM(finish = 'length'), 0) AS cut_off
          FROM job_rows WHERE job_id = ? GROUP BY status`,
       ),
       setStatus: db.prepare('UPDATE jobs SET status = ?, pause_reason = ?, updated_at = ? WHERE id = ?'),
@@ -191,18 +204,42 @@ export class Repository {
         `UPDATE job_rows SET status = 'queued', error = NULL
          WHERE job_id = ? AND status = 'failed' AND row_index IN (SELECT value FROM json_each(?))`,
       ),
+      // A cut-off answer must not come back from the cache as if whole, in this job or another.
+      forgetCutOffAnswers: db.prepare(
+        `DELETE FROM response_cache WHERE output IN (
+           SELECT output FROM job_rows WHERE job_id = ? AND status = 'done' AND finish = 'length' AND output IS NOT NULL)`,
+      ),
+      requeueCutOff: db.prepare(
+        "UPDATE job_rows SET status = 'queued', finish = NULL WHERE job_id = ? AND status = 'done' AND finish = 'length'",
+      ),
       queued: db.prepare(
         `SELECT row_index, prompt, attempts FROM job_rows
          WHERE job_id = ? AND status = 'queued' AND row_index > ? ORDER BY row_index LIMIT ?`,
       ),
       results: db.prepare(
-        `SELECT row_index, status, output, error, attempts, latency_ms, prompt_tokens, completion_tokens, cost, cached
+        `SELECT row_index, status, output, error, attempts, latency_ms, prompt_tokens, completion_tokens, cost_nanos,
+                cached, finish
          FROM job_rows WHERE job_id = ? ORDER BY row_index`,
       ),
       insertAttempt: db.prepare(
         `INSERT OR REPLACE INTO row_attempts
-           (job_id, row_index, attempt, started_at, finished_at, outcome, http_status, latency_ms, prompt_tokens, completion_tokens, error)
-         VALUES (@jobId, @index, @attempt, @startedAt, @finishedAt, @outcome, @httpStatus, @latencyMs, @promptTokens, @completionTokens, @error)`,
+           (job_id, row_index, attempt, started_at, finished_at, outcome, http_status, latency_ms, prompt_tokens,
+            completion_tokens, error, cost_nanos)
+         VALUES (@jobId, @index, @attempt, @startedAt, @finishedAt, @outcome, @httpStatus, @latencyMs, @promptTokens,
+            @completionTokens, @error, @costNanos)`,
+      ),
+      // The answer kept was billed what its row says: its attempt carries that when it was logged without it.
+      billAnswer: db.prepare(
+        `UPDATE row_attempts SET cost_nanos = @costNanos
+         WHERE job_id = @jobId AND row_index = @index AND attempt = @attempts AND outcome = 'done' AND cost_nanos IS NULL`,
+      ),
+      sumAttempts: db.prepare(
+        `UPDATE job_rows SET (prompt_tokens, completion_tokens, cost_nanos) = (
+           SELECT SUM(a.prompt_tokens), SUM(a.completion_tokens), SUM(a.cost_nanos) FROM row_attempts a
+           WHERE a.job_id = job_rows.job_id AND a.row_index = job_rows.row_index)
+         WHERE job_id = ? AND row_index = ? AND cached = 0
+           AND EXISTS (SELECT 1 FROM row_attempts a WHERE a.job_id = job_rows.job_id AND a.row_index = job_rows.row_index)
+         RETURNING prompt_tokens, completion_tokens, cost_nanos`,
       ),
       prices: db.prepare('SELECT model, input, cached_input, output FROM model_prices ORDER BY model'),
       setPrice: db.prepare(
@@ -211,22 +248,42 @@ export class Repository {
            output = excluded.output, updated_at = excluded.updated_at`,
       ),
       removePrice: db.prepare('DELETE FROM model_prices WHERE model = ?'),
-      pricedLaterTotal: db.prepare('SELECT TOTAL(cost) AS total FROM job_rows WHERE job_id = ? AND priced_later = 1'),
-      priceLater: db.prepare(
-        `UPDATE job_rows SET cost = (prompt_tokens * @input + completion_tokens * @output) / 1000000.0, priced_later = 1
-         WHERE job_id = @jobId AND status = 'done' AND cached = 0 AND (cost IS NULL OR priced_later = 1)
+      jobCost: db.prepare('SELECT COALESCE(SUM(cost_nanos), 0) AS nanos FROM job_rows WHERE job_id = ?'),
+      // Prices here are nanodollars per token: dollars per million tokens × 1,000.
+      priceAttemptsLater: db.prepare(
+        `UPDATE row_attempts SET cost_nanos = CAST(ROUND(prompt_tokens * @input + completion_tokens * @output) AS INTEGER),
+           priced_later = 1
+         WHERE job_id = @jobId AND (cost_nanos IS NULL OR priced_later = 1)
            AND prompt_tokens IS NOT NULL AND completion_tokens IS NOT NULL`,
       ),
-      unpriceLater: db.prepare(
-        'UPDATE job_rows SET cost = NULL, priced_later = 0 WHERE job_id = ? AND priced_later = 1',
+      // Before their attempts lose the price: the rows keep only what was billed.
+      unpriceRows: db.prepare(
+        `UPDATE job_rows SET cost_nanos = (
+           SELECT SUM(a.cost_nanos) FROM row_attempts a
+           WHERE a.job_id = job_rows.job_id AND a.row_index = job_rows.row_index AND a.priced_later = 0)
+         WHERE job_id = ? AND cached = 0 AND EXISTS (
+           SELECT 1 FROM row_attempts a
+           WHERE a.job_id = job_rows.job_id AND a.row_index = job_rows.row_index AND a.priced_later = 1)`,
+      ),
+      unpriceAttempts: db.prepare(
+        'UPDATE row_attempts SET cost_nanos = NULL, priced_later = 0 WHERE job_id = ? AND priced_later = 1',
+      ),
+      sumPricedLater: db.prepare(
+        `UPDATE job_rows SET cost_nanos = (
+           SELECT SUM(a.cost_nanos) FROM row_attempts a
+           WHERE a.job_id = job_rows.job_id AND a.row_index = job_rows.row_index)
+         WHERE job_id = ? AND cached = 0 AND EXISTS (
+           SELECT 1 FROM row_attempts a
+           WHERE a.job_id = job_rows.job_id AND a.row_index = job_rows.row_index AND a.priced_later = 1)`,
       ),
       attempts: db.prepare(
-        `SELECT attempt, started_at, finished_at, outcome, http_status, latency_ms, prompt_tokens, completion_tokens, error
+        `SELECT attempt, started_at, finished_at, outcome, http_status, latency_ms, prompt_tokens, completion_tokens,
+                cost_nanos, error
          FROM row_attempts WHERE job_id = ? AND row_index = ? ORDER BY attempt`,
       ),
       row: db.prepare(
         `SELECT r.row_index, r.status, r.prompt, r.output, r.error, r.attempts, r.latency_ms, r.prompt_tokens,
-                r.completion_tokens, r.cost, r.cached, s.values_json
+                r.completion_tokens, r.cost_nanos, r.cached, r.finish, s.values_json
          FROM job_rows r JOIN jobs j ON j.id = r.job_id
          LEFT JOIN sheet_rows s ON s.sheet_id = j.sheet_id AND s.row_index = r.row_index
          WHERE r.job_id = ? AND r.row_index = ?`,
@@ -363,25 +420,32 @@ export class Repository {
     return (this.#statements.jobs.all() as JobRow[]).map((row) => summaryOf(this.#toRecord(row)));
   }
 
-  countsAndUsage(jobId: string): { counts: JobCounts; usage: JobUsage } {
+  /** Rows by status, what they used (every attempt billed), and how many answers were cut off. */
+  countsAndUsage(jobId: string): { counts: JobCounts; usage: JobUsage; cutOff: number } {
     const counts: JobCounts = { queued: 0, running: 0, done: 0, failed: 0, skipped: 0, total: 0 };
-    const usage: JobUsage = { promptTokens: 0, completionTokens: 0, cost: null };
     const rows = this.#statements.counts.all(jobId) as {
       status: RowStatus;
       n: number;
       prompt: number;
       completion: number;
-      cost: number;
+      cost_nanos: number;
       priced: number;
+      cut_off: number;
     }[];
+    let promptTokens = 0;
+    let completionTokens = 0;
+    let nanos: number | null = null;
+    let cutOff = 0;
     for (const row of rows) {
       counts[row.status] = row.n;
       counts.total += row.n;
-      usage.promptTokens += row.prompt;
-      usage.completionTokens += row.completion;
-      if (row.priced > 0) usage.cost = (usage.cost ?? 0) + row.cost;
+      promptTokens += row.prompt;
+      completionTokens += row.completion;
+      if (row.priced > 0) nanos = (nanos ?? 0) + row.cost_nanos;
+      if (row.status === 'done') cutOff = row.cut_off;
     }
-    return { counts, usage };
+    const usage: JobUsage = { promptTokens, completionTokens, cost: fromNanos(nanos) };
+    return { counts, usage, cutOff };
   }
 
   counts(jobId: string): JobCounts {
@@ -394,6 +458,17 @@ export class Repository {
 
   setJobSettings(jobId: string, settings: RunSettings): void {
     this.#statements.setSettings.run(JSON.stringify(settings), now(), jobId);
+  }
+
+  /**
+   * Done rows whose answer was cut off at the output limit back to the queue (to run again with a
+   * higher one); their answers leave the response cache. Returns how many moved.
+   */
+  requeueCutOff(jobId: string): number {
+    return this.#db.transaction(() => {
+      this.#statements.forgetCutOffAnswers.run(jobId);
+      return this.#statements.requeueCutOff.run(jobId).changes;
+    })();
   }
 
   /** Failed rows back to the queue; done rows are never touched. Returns how many moved. */
@@ -411,17 +486,42 @@ export class Repository {
     ).map((row) => ({ index: row.row_index, prompt: row.prompt, attempts: row.attempts }));
   }
 
-  /** Writes a batch of row changes, and the attempts that led to them, in one transaction. */
-  applyRowPatches(patches: readonly RowPatch[], attempts: readonly AttemptRecord[] = []): void {
-    if (patches.length === 0 && attempts.length === 0) return;
-    this.#db.transaction(() => {
+  /**
+   * Writes a batch of row changes, and the attempts that led to them, in one transaction. The
+   * attempts go first: a row's tokens and cost are then the sums over all its attempts, this
+   * batch's included, so a row sent again never hides what its earlier requests were billed.
+   * Returns, for each patch, the sums stored in place of its own tokens and cost (null where the
+   * patch's stand: a cached answer, a row never sent), for the UI to show what was stored.
+   */
+  applyRowPatches(patches: readonly RowPatch[], attempts: readonly AttemptRecord[] = []): (StoredUsage | null)[] {
+    if (patches.length === 0 && attempts.length === 0) return [];
+    const s = this.#statements;
+    return this.#db.transaction(() => {
+      for (const attempt of attempts) s.insertAttempt.run({ ...attempt, costNanos: toNanos(attempt.cost) });
       for (const patch of patches) {
-        // SQLite has no booleans.
-        this.#patchStatement(patch).run(
-          patch.cached === undefined ? patch : { ...patch, cached: patch.cached ? 1 : 0 },
-        );
+        const costNanos = patch.cost === undefined ? undefined : toNanos(patch.cost);
+        // SQLite has no booleans; money is stored in nanodollars.
+        this.#patchStatement(patch).run({
+          ...patch,
+          ...(costNanos === undefined ? {} : { cost: costNanos }),
+          ...(patch.cached === undefined ? {} : { cached: patch.cached ? 1 : 0 }),
+        });
+        if (patch.status === 'done' && !patch.cached && costNanos !== undefined && costNanos !== null) {
+          s.billAnswer.run({ jobId: patch.jobId, index: patch.index, attempts: patch.attempts ?? -1, costNanos });
+        }
       }
-      for (const attempt of attempts) this.#statements.insertAttempt.run(attempt);
+      // After every patch, in case a row has two in the batch.
+      return patches.map((patch) => {
+        const sums = s.sumAttempts.get(patch.jobId, patch.index) as
+          { prompt_tokens: number | null; completion_tokens: number | null; cost_nanos: number | null } | undefined;
+        return sums
+          ? {
+              promptTokens: sums.prompt_tokens,
+              completionTokens: sums.completion_tokens,
+              cost: fromNanos(sums.cost_nanos),
+            }
+          : null;
+      });
     })();
   }
 
@@ -438,6 +538,7 @@ export class Repository {
       latency_ms: number | null;
       prompt_tokens: number | null;
       completion_tokens: number | null;
+      cost_nanos: number | null;
       error: string | null;
     }[];
     return {
@@ -453,7 +554,7 @@ export class Repository {
         latencyMs: a.latency_ms,
         promptTokens: a.prompt_tokens,
         completionTokens: a.completion_tokens,
-        cost: null,
+        cost: fromNanos(a.cost_nanos),
         error: a.error,
       })),
     };
@@ -479,17 +580,24 @@ export class Repository {
   }
 
   /**
-   * Answers stored while their model had no price are priced with its price now, and follow it
-   * when it is edited; with no price (null) they go back to unknown. Answers that came with a
-   * cost keep it: that is what they were billed at. Returns the change in dollars.
+   * Requests answered while their model had no price (answers kept or not) are priced with its
+   * price now, and follow it when it is edited; with no price (null) they go back to unknown.
+   * Requests that came with a cost keep it: that is what they were billed at. The rows of the
+   * requests repriced are summed again. Returns the change of the job's cost, in dollars.
    */
   repriceLater(jobId: string, price: { input: number; output: number } | null): number {
+    const s = this.#statements;
     return this.#db.transaction(() => {
-      const total = (): number => (this.#statements.pricedLaterTotal.get(jobId) as { total: number }).total;
+      const total = (): number => (s.jobCost.get(jobId) as { nanos: number }).nanos;
       const before = total();
-      if (price) this.#statements.priceLater.run({ jobId, input: price.input, output: price.output });
-      else this.#statements.unpriceLater.run(jobId);
-      return total() - before;
+      if (price) {
+        s.priceAttemptsLater.run({ jobId, input: price.input * 1000, output: price.output * 1000 });
+        s.sumPricedLater.run(jobId);
+      } else {
+        s.unpriceRows.run(jobId);
+        s.unpriceAttempts.run(jobId);
+      }
+      return fromNanos(total() - before);
     })();
   }
 
@@ -573,8 +681,6 @@ export class Repository {
     let statement = this.#patchCache.get(key);
     if (!statement) {
       const sets = ['status = @status', ...fields.map(([k, column]) => `${column} = @${k}`)];
-      // A cost written with the answer is what it was billed at, not one worked out later.
-      if (patch.cost !== undefined) sets.push('priced_later = 0');
       statement = this.#db.prepare(
         `UPDATE job_rows SET ${sets.join(', ')} WHERE job_id = @jobId AND row_index = @index`,
       );
@@ -611,8 +717,9 @@ const PATCH_FIELDS: [Exclude<keyof RowPatch, 'jobId' | 'index' | 'status'>, stri
   ['latencyMs', 'latency_ms'],
   ['promptTokens', 'prompt_tokens'],
   ['completionTokens', 'completion_tokens'],
-  ['cost', 'cost'],
+  ['cost', 'cost_nanos'],
   ['cached', 'cached'],
+  ['finish', 'finish'],
   ['startedAt', 'started_at'],
   ['finishedAt', 'finished_at'],
 ];
@@ -627,8 +734,8 @@ function toResult(row: ResultRow): RowResult {
     latencyMs: row.latency_ms,
     promptTokens: row.prompt_tokens,
     completionTokens: row.completion_tokens,
-    cost: row.cost,
+    cost: fromNanos(row.cost_nanos),
     cached: row.cached === 1,
-    finish: null,
+    finish: row.finish,
   };
 }
