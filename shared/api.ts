@@ -317,6 +317,7 @@ export const COMMAND_NAMES = [
   'pauseJob',
   'cancelJob',
   'retryRows',
+  'retryCutOff',
   'updateJobSettings',
   'renameJob',
   'duplicateJob',
@@ -370,6 +371,11 @@ export interface CommandInputs {
   cancelJob: { jobId: string };
   /** Failed rows go back to the queue (all of them, or the listed row indexes); done rows are never touched. */
   retryRows: { jobId: string; rows: number[] | 'failed' };
+  /**
+   * Raises the job's output limit (`maxOutputTokens`, above the one in use) and sends the rows cut
+   * off at it back to the queue; what their cut-off answers were billed stays in the cost.
+   */
+  retryCutOff: { jobId: string; maxOutputTokens: number };
   updateJobSettings: { jobId: string; settings: Partial<RunSettings> };
   renameJob: { jobId: string; name: string };
   /** A new job from the same file, template and settings, not started. */
@@ -404,6 +410,7 @@ export interface CommandOutputs {
   pauseJob: JobSummary;
   cancelJob: JobSummary;
   retryRows: { requeued: number; job: JobSummary };
+  retryCutOff: { requeued: number; job: JobSummary };
   updateJobSettings: JobSummary;
   renameJob: JobSummary;
   duplicateJob: JobDetail;

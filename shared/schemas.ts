@@ -158,6 +158,7 @@ export const commandInputs = {
       rows: z.union([z.literal('failed'), z.array(z.number().int().min(0)).min(1).max(1_000_000)]),
     })
     .strict(),
+  retryCutOff: z.object({ jobId: id, maxOutputTokens: runSettingsSchema.shape.maxOutputTokens.unwrap() }).strict(),
   updateJobSettings: z.object({ jobId: id, settings: runSettingsSchema.partial() }).strict(),
   renameJob: z.object({ jobId: id, name: z.string().trim().min(1, 'must not be empty').max(200) }).strict(),
   duplicateJob: jobRef,

@@ -440,6 +440,12 @@ async function runJob(engine: Engine, jobId: string, values: Values): Promise<nu
     );
     if (failed > 0) console.error(`To retry the failed rows: ${resume} --retry-failed`);
   }
+  if (summary.cutOff > 0) {
+    const limit = summary.settings.maxOutputTokens;
+    console.error(
+      `${summary.cutOff === 1 ? '1 row was' : `${summary.cutOff} rows were`} cut off at the output limit${limit === null ? '' : ` (--max-tokens ${limit})`}: ${summary.cutOff === 1 ? 'its answer is' : 'their answers are'} incomplete. To run them again with a higher limit, open the job in the app (rowbot serve) and choose Retry cut-off rows.`,
+    );
+  }
   if (values.json) {
     console.log(
       JSON.stringify({
@@ -448,6 +454,7 @@ async function runJob(engine: Engine, jobId: string, values: Values): Promise<nu
         rows: total,
         done,
         failed,
+        cutOff: summary.cutOff,
         wallSeconds: Math.round(wallSeconds * 1000) / 1000,
         promptTokens: summary.usage.promptTokens,
         completionTokens: summary.usage.completionTokens,

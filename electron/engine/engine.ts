@@ -494,12 +494,36 @@ export class Engine {
     const job = this.#record(jobId);
     this.#writer.flush();
     const requeued = this.#repo.requeueFailed(jobId, rows);
-    if (requeued > 0) {
-      const running = this.#running.get(jobId);
-      if (running) running.runner.poke();
-      else if (job.status === 'completed' || job.status === 'ready') this.startJob(jobId);
+    return { requeued, job: this.#runRequeued(job, requeued) };
+  }
+
+  /**
+   * Rows cut off at the output limit run again with a higher one: the job's limit is raised first,
+   * then they go back to the queue. What their cut-off answers were billed stays in the job's cost.
+   */
+  retryCutOff(jobId: string, maxOutputTokens: number): { requeued: number; job: JobSummary } {
+    const job = this.#record(jobId);
+    const limit = job.settings.maxOutputTokens;
+    if (limit !== null && maxOutputTokens <= limit) {
+      throw new RowbotError(
+        'BAD_REQUEST',
+        `These rows were cut off at the output limit of ${limit.toLocaleString('en-US')} tokens: choose a higher limit than that, not ${maxOutputTokens.toLocaleString('en-US')}.`,
+      );
     }
-    return { requeued, job: this.#emitJob(jobId) };
+    this.#writer.flush();
+    this.updateJobSettings(jobId, { maxOutputTokens });
+    const requeued = this.#repo.requeueCutOff(jobId);
+    return { requeued, job: this.#runRequeued(this.#record(jobId), requeued) };
+  }
+
+  /** Rows went back to the queue: a running job takes them, a finished one starts again. */
+  #runRequeued(job: JobRecord, requeued: number): JobSummary {
+    if (requeued > 0) {
+      const running = this.#running.get(job.id);
+      if (running) running.runner.poke();
+      else if (job.status === 'completed' || job.status === 'ready') this.startJob(job.id);
+    }
+    return this.#emitJob(job.id);
   }
 
   /** Applies at once to a running job. */

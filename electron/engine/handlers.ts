@@ -46,6 +46,7 @@ export function createHandlers(engine: Engine, hooks: ShellHooks): Handlers {
     pauseJob: ({ jobId }) => engine.pauseJob(jobId),
     cancelJob: ({ jobId }) => engine.cancelJob(jobId),
     retryRows: ({ jobId, rows }) => engine.retryRows(jobId, rows),
+    retryCutOff: ({ jobId, maxOutputTokens }) => engine.retryCutOff(jobId, maxOutputTokens),
     updateJobSettings: ({ jobId, settings }) => engine.updateJobSettings(jobId, settings),
     renameJob: ({ jobId, name }) => engine.renameJob(jobId, name),
     duplicateJob: ({ jobId }) => engine.duplicateJob(jobId),
