@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   MAX_CONCURRENCY,
@@ -16,6 +17,7 @@ import { checkTemplate, describeTemplateProblem } from '../../shared/template.ts
 import { rateLimitWaitText } from '../../shared/live.ts';
 import { Engine } from '../engine/engine.ts';
 import { defaultDbFile } from '../engine/paths.ts';
+import { shownProvider } from '../engine/store/repository.ts';
 import { formatFromPath } from '../engine/sheets/export.ts';
 import { EXPORT_ROWS, type ExportOptions, type ExportRows } from '../../shared/sheets.ts';
 import { importOptionsFromFlags, IMPORT_FLAGS } from './import-flags.ts';
@@ -110,6 +112,88 @@ const RESUME_KEEPS = [
   'keep-empty',
 ] as const;
 const RUN_DEFAULTS: Partial<Record<(typeof RESUME_KEEPS)[number], unknown>> = { provider: 'demo', 'keep-empty': false };
+
+/** A value as a message shows it: on one line, in quotes, cut when long. */
+function quoted(value: string): string {
+  const line = value.replace(/\s+/g, ' ').trim();
+  return `"${line.length > 60 ? `${line.slice(0, 59)}…` : line}"`;
+}
+
+const sameAddress = (a: string, b: string): boolean => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+
+/**
+ * What --resume was given that the job was not created with. The same file, prompt and provider
+ * flags as the job's (the command again, with --resume added) are accepted; each different one is
+ * named with the job's own value. Header values are compared as the job shows them (their last
+ * four characters), since a stored job never hands them back.
+ */
+async function resumeDifferences(
+  values: Values,
+  positionals: string[],
+  job: ReturnType<Engine['getJob']>,
+): Promise<string[]> {
+  const differ: string[] = [];
+  const [file, ...others] = positionals;
+  if (file !== undefined && basename(file) !== job.fileName) differ.push(`${file} (the job's file is ${job.fileName})`);
+  differ.push(...others.map((other) => `${other} (a job has one file)`));
+  let template = values.template;
+  if (values['template-file'] !== undefined) {
+    try {
+      template = await readFile(values['template-file'], 'utf8');
+    } catch {
+      throw new UsageError(`Cannot read the template file "${values['template-file']}".`);
+    }
+  }
+  const templateFlag = values['template-file'] !== undefined ? '--template-file' : '--template';
+  if (template !== undefined && template !== job.template)
+    differ.push(`${templateFlag} ${quoted(template)} (the job's prompt is ${quoted(job.template)})`);
+  if (values.system !== undefined && values.system !== job.systemPrompt)
+    differ.push(`--system ${quoted(values.system)} (the job's is ${quoted(job.systemPrompt)})`);
+  const { provider } = job;
+  // --provider has a default (demo): only another value says anything.
+  const named = values.provider !== RUN_DEFAULTS.provider ? PROVIDERS[values.provider] : undefined;
+  if (values.provider !== RUN_DEFAULTS.provider && !named)
+    throw new UsageError(`--provider must be one of ${Object.keys(PROVIDERS).join(', ')}, not "${values.provider}".`);
+  const jobKey = provider.kind === 'openai' ? (provider.keyId === undefined ? 'openai' : provider.keyId) : null;
+  if (named && (named.kind !== provider.kind || (named.kind === 'openai' && named.keyId !== jobKey)))
+    differ.push(
+      `--provider ${values.provider} (the job's provider is ${provider.kind}${jobKey ? `, with the ${jobKey} key` : ''})`,
+    );
+  if (provider.kind !== 'demo') {
+    const address = values['base-url'] ?? (named?.kind === provider.kind ? named.baseUrl : undefined);
+    if (address && !sameAddress(address, provider.baseUrl))
+      differ.push(
+        `${values['base-url'] !== undefined ? '--base-url' : `--provider ${values.provider}'s address`} ${quoted(address)} (the job's is ${quoted(provider.baseUrl)})`,
+      );
+  }
+  if (values.model !== undefined && values.model !== provider.model)
+    differ.push(`--model ${quoted(values.model)} (the job's is ${quoted(provider.model)})`);
+  const jobVersion = provider.kind === 'openai' ? provider.azureApiVersion : undefined;
+  const version = values['api-version'] ?? (named?.kind === provider.kind ? named.azureApiVersion : undefined);
+  if (version !== undefined && version !== jobVersion)
+    differ.push(`--api-version ${quoted(version)} (the job's is ${jobVersion ? quoted(jobVersion) : 'none'})`);
+  if (values['http-header']) {
+    // The job's headers come back as the job shows them; the flags' are shown the same way.
+    const entries = (headers: Record<string, string> | undefined): string =>
+      JSON.stringify(
+        Object.entries(headers ?? {})
+          .map(([name, value]) => [name.toLowerCase(), value])
+          .sort(),
+      );
+    const given = shownProvider({
+      kind: 'openai',
+      baseUrl: '',
+      model: '',
+      headers: headersFromFlags(values['http-header']),
+    });
+    const jobHeaders = provider.kind === 'openai' ? provider.headers : undefined;
+    if (given.kind === 'openai' && entries(given.headers) !== entries(jobHeaders))
+      differ.push(`--http-header (the job's headers are ${Object.keys(jobHeaders ?? {}).join(', ') || 'none'})`);
+  }
+  if (values['keep-empty'] === true && job.counts.skipped > 0)
+    differ.push(`--keep-empty (the job skipped ${job.counts.skipped} rows with nothing to fill in)`);
+  return differ;
+}
 
 function parse(args: string[]) {
   try {
@@ -319,17 +403,24 @@ export async function runCommand(args: string[]): Promise<number> {
     let jobId: string;
     if (values.resume) {
       jobId = values.resume;
-      const fixed = RESUME_KEEPS.filter((flag) => values[flag] !== undefined && values[flag] !== RUN_DEFAULTS[flag]);
-      if (fixed.length > 0 || positionals.length > 0) {
+      let job: ReturnType<Engine['getJob']>;
+      try {
+        job = engine.getJob(jobId);
+      } catch {
+        const given = [
+          ...positionals,
+          ...RESUME_KEEPS.filter((flag) => values[flag] !== undefined && values[flag] !== RUN_DEFAULTS[flag]).map(
+            (flag) => `--${flag}`,
+          ),
+        ];
         throw new UsageError(
-          `A resumed job keeps its file, prompt and provider: leave out ${[...positionals, ...fixed.map((f) => `--${f}`)].join(', ')}. Settings such as --concurrency or --max-cost can change.`,
+          `There is no job ${jobId} in this database. Check the id, or pass the same --db as before.${given.length > 0 ? ` (A resumed job keeps its file, prompt and provider: leave out ${given.join(', ')}, or give the job's own.)` : ''}`,
         );
       }
-      try {
-        engine.getJob(jobId);
-      } catch {
+      const differ = await resumeDifferences(values, positionals, job);
+      if (differ.length > 0) {
         throw new UsageError(
-          `There is no job ${jobId} in this database. Check the id, or pass the same --db as before.`,
+          `A resumed job keeps its file, prompt and provider, and ${differ.length === 1 ? 'this differs' : 'these differ'} from job ${jobId}: ${differ.join('; ')}. Leave ${differ.length === 1 ? 'it' : 'them'} out (or give the job's own), or start a new job. Settings such as --concurrency or --max-cost can change.`,
         );
       }
       if (Object.keys(settings).length > 0) engine.updateJobSettings(jobId, settings);

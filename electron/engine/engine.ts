@@ -23,6 +23,7 @@ import {
   type SheetPreview,
 } from '../../shared/api.ts';
 import { RowbotError } from '../../shared/errors.ts';
+import { reasoningModelProblem } from '../../shared/providers.ts';
 import type { ExportOptions, ImportOptions } from '../../shared/sheets.ts';
 import { checkTemplate, describeTemplateProblem, renderTemplate } from '../../shared/template.ts';
 import { exportIntoWorkbook, exportResults } from './sheets/export.ts';
@@ -349,6 +350,8 @@ export class Engine {
   }
 
   createJob(input: CreateJobInput): JobDetail {
+    const sampling = reasoningModelProblem(input.provider, { ...DEFAULT_RUN_SETTINGS, ...input.settings });
+    if (sampling) throw new RowbotError('BAD_REQUEST', sampling);
     const { sheet, prompts } = this.#render(input);
     const id = randomUUID();
     this.#repo.insertJob({
@@ -743,6 +746,7 @@ export class Engine {
           baseUrl: config.baseUrl,
           model: config.model,
           apiKey,
+          keyId: config.keyId,
           azureApiVersion: config.azureApiVersion,
           headers: config.headers,
         });
