@@ -28,7 +28,7 @@ export function JobToasts() {
           note = {
             jobId: job.id,
             title: `“${job.name}” is finished`,
-            body: `${formatCount(job.counts.done)} done, ${formatCount(job.counts.failed)} failed.`,
+            body: `${formatCount(job.counts.done)} done, ${formatCount(job.counts.failed)} failed.${job.cutOff > 0 ? ` ${formatCount(job.cutOff)} cut off at the output limit.` : ''}`,
           };
         } else if (job.status === 'paused' && job.pauseReason?.startsWith('Paused:')) {
           note = { jobId: job.id, title: `“${job.name}” stopped`, body: job.pauseReason };

@@ -1,9 +1,8 @@
-import { useEffect, useState } from 'react';
-import { Dialog } from 'radix-ui';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { RowDetail, RowStatus } from '../../../shared/api.ts';
 import { useApi } from '../api.ts';
-import { errorMessage, formatCount, formatMs } from '../format.ts';
-import { StatusBadge } from './StatusBadge.tsx';
+import { errorMessage, formatCost, formatCount, formatMs } from '../format.ts';
+import { isCutOff, RowBadge } from './StatusBadge.tsx';
 
 const OUTCOMES: Record<RowDetail['attemptLog'][number]['outcome'], string> = {
   done: 'Answered',
@@ -20,15 +19,38 @@ interface Props {
   /** The row's status in the table: the drawer reloads when it changes. */
   status: RowStatus | undefined;
   columns: string[];
+  /** The job's output limit now, when the answer does not say where it stopped. */
+  outputLimit: number | null;
   onClose: () => void;
   onRetry: (index: number) => void;
+  /** Opens "Retry cut-off rows with a higher limit…". */
+  onRetryCutOff: () => void;
 }
 
-/** Everything about one row: its values, the exact prompt sent, the full answer, each attempt. */
-export function RowDrawer({ jobId, index, status, columns, onClose, onRetry }: Props) {
+/** Where an answer was cut off: the tokens its request wrote, else the job's limit. */
+function cutOffAt(row: RowDetail, outputLimit: number | null): number | null {
+  const answered = row.attemptLog.findLast((attempt) => attempt.outcome === 'done');
+  return answered?.completionTokens ?? outputLimit;
+}
+
+/**
+ * Everything about one row: its values, the exact prompt sent, the full answer, each attempt. A
+ * native modal <dialog> (focus kept inside, the page behind inert, Escape closes): a scripted modal
+ * would lock scrolling with an inline <style>, which the UI's Content-Security-Policy refuses.
+ */
+export function RowDrawer({ jobId, index, status, columns, outputLimit, onClose, onRetry, onRetryCutOff }: Props) {
   const api = useApi();
   const [row, setRow] = useState<RowDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const dialog = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+
+  useEffect(() => {
+    const element = dialog.current;
+    if (!element) return;
+    if (index !== null && !element.open) element.showModal();
+    else if (index === null && element.open) element.close();
+  }, [index]);
 
   useEffect(() => {
     if (index === null) return;
@@ -45,18 +67,24 @@ export function RowDrawer({ jobId, index, status, columns, onClose, onRetry }: P
   }, [api, jobId, index, status]);
 
   return (
-    <Dialog.Root open={index !== null} onOpenChange={(open) => !open && onClose()}>
-      <Dialog.Portal>
-        <Dialog.Overlay className="drawer-overlay" />
-        <Dialog.Content className="drawer" aria-describedby={undefined}>
+    <dialog
+      ref={dialog}
+      className="drawer"
+      aria-labelledby={titleId}
+      onClose={onClose}
+      // The drawer fills the dialog box: a click on the dialog itself is a click on the backdrop.
+      onClick={(event) => {
+        if (event.target === event.currentTarget) event.currentTarget.close();
+      }}
+    >
+      {index !== null && (
+        <div className="drawer-box">
           <div className="drawer-head">
-            <Dialog.Title>Row {index === null ? '' : formatCount(index + 1)}</Dialog.Title>
-            {row && <StatusBadge status={row.status} />}
-            <Dialog.Close asChild>
-              <button type="button" className="close" aria-label="Close">
-                ✕
-              </button>
-            </Dialog.Close>
+            <h2 id={titleId}>Row {formatCount(index + 1)}</h2>
+            {row && <RowBadge row={row} />}
+            <button type="button" className="close" aria-label="Close" onClick={() => dialog.current?.close()}>
+              ✕
+            </button>
           </div>
           {error && (
             <p role="alert" className="error-box">
@@ -72,6 +100,7 @@ export function RowDrawer({ jobId, index, status, columns, onClose, onRetry }: P
                   </button>
                 </div>
               )}
+              {isCutOff(row) && <CutOffNote at={cutOffAt(row, outputLimit)} onRetry={onRetryCutOff} />}
               {row.error && (
                 <section>
                   <h3>Error</h3>
@@ -115,6 +144,7 @@ export function RowDrawer({ jobId, index, status, columns, onClose, onRetry }: P
                         <th scope="col">HTTP</th>
                         <th scope="col">Time</th>
                         <th scope="col">Tokens</th>
+                        <th scope="col">Cost</th>
                       </tr>
                     </thead>
                     <tbody>
@@ -132,6 +162,7 @@ export function RowDrawer({ jobId, index, status, columns, onClose, onRetry }: P
                               ? '—'
                               : `${formatCount(attempt.promptTokens)} in · ${formatCount(attempt.completionTokens ?? 0)} out`}
                           </td>
+                          <td className="tabular">{formatCost(attempt.cost)}</td>
                         </tr>
                       ))}
                     </tbody>
@@ -140,8 +171,19 @@ export function RowDrawer({ jobId, index, status, columns, onClose, onRetry }: P
               </section>
             </div>
           )}
-        </Dialog.Content>
-      </Dialog.Portal>
-    </Dialog.Root>
+        </div>
+      )}
+    </dialog>
+  );
+}
+
+function CutOffNote({ at, onRetry }: { at: number | null; onRetry: () => void }) {
+  return (
+    <div className="banner banner-warning cut-off-note" role="note">
+      <p>Cut off at the output limit{at === null ? '' : ` (${formatCount(at)} tokens)`}: retry with a higher limit.</p>
+      <button type="button" onClick={onRetry}>
+        Retry cut-off rows with a higher limit…
+      </button>
+    </div>
   );
 }

@@ -18,7 +18,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import type { RowView } from '../../../shared/api.ts';
 import { jsonFieldsOf } from '../../../shared/json-output.ts';
 import { formatCount, formatMs } from '../format.ts';
-import { StatusBadge } from './StatusBadge.tsx';
+import { RowBadge } from './StatusBadge.tsx';
 
 const features = tableFeatures({
   rowSelectionFeature,
@@ -121,14 +121,7 @@ function buildColumns(inputColumns: string[], jsonFields: string[], actions: Row
       header: 'Status',
       size: 96,
       sortFn: 'alphanumeric',
-      cell: ({ row }) =>
-        row.original.cached && row.original.status === 'done' ? (
-          <span className="badge badge-cached" title="An identical earlier request was answered: reused, nothing sent">
-            Cached
-          </span>
-        ) : (
-          <StatusBadge status={row.original.status} />
-        ),
+      cell: ({ row }) => <RowBadge row={row.original} />,
     }),
     helper.accessor('attempts', {
       header: 'Tries',

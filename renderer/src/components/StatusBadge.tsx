@@ -1,4 +1,4 @@
-import type { JobStatus, RowStatus } from '../../../shared/api.ts';
+import type { JobStatus, RowResult, RowStatus } from '../../../shared/api.ts';
 
 const LABELS: Record<RowStatus | JobStatus, string> = {
   queued: 'Queued',
@@ -15,4 +15,28 @@ const LABELS: Record<RowStatus | JobStatus, string> = {
 /** Colour plus a word: never colour alone. */
 export function StatusBadge({ status }: { status: RowStatus | JobStatus }) {
   return <span className={`badge badge-${status}`}>{LABELS[status]}</span>;
+}
+
+/** A done row whose answer stopped at the output limit: it is there, but incomplete. */
+export function isCutOff(row: Pick<RowResult, 'status' | 'finish'>): boolean {
+  return row.status === 'done' && row.finish === 'length';
+}
+
+/** A row's badge: its status, or what kind of done it is (from the cache, cut off). */
+export function RowBadge({ row }: { row: Pick<RowResult, 'status' | 'finish' | 'cached'> }) {
+  if (row.cached && row.status === 'done') {
+    return (
+      <span className="badge badge-cached" title="An identical earlier request was answered: reused, nothing sent">
+        Cached
+      </span>
+    );
+  }
+  if (isCutOff(row)) {
+    return (
+      <span className="badge badge-cut-off" title="The answer stopped at the output limit: it is incomplete">
+        Cut off
+      </span>
+    );
+  }
+  return <StatusBadge status={row.status} />;
 }

@@ -5,25 +5,33 @@ import { rateLimitWaitText } from '../../../shared/live.ts';
 import { ExportButton } from '../components/ExportDialog.tsx';
 import { LiveChart } from '../components/LiveChart.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
+import { RetryCutOffDialog } from '../components/RetryCutOffDialog.tsx';
 import { RowDrawer } from '../components/RowDrawer.tsx';
 import { RowsTable } from '../components/RowsTable.tsx';
 import { RunControls } from '../components/RunControls.tsx';
-import { StatusBadge } from '../components/StatusBadge.tsx';
+import { isCutOff, StatusBadge } from '../components/StatusBadge.tsx';
 import { useApi } from '../api.ts';
 import { hrefOf } from '../router.ts';
 import { useJobRows } from '../hooks/useJobRows.ts';
 import { useLiveSamples } from '../hooks/useLiveSamples.ts';
 import { errorMessage, formatCompact, formatCost, formatCount, formatDuration, plural } from '../format.ts';
 
-type Filter = 'all' | RowStatus;
+/** `cutOff`: done rows whose answer stopped at the output limit. */
+type Filter = 'all' | RowStatus | 'cutOff';
 const FILTERS: { id: Filter; label: string }[] = [
   { id: 'all', label: 'All' },
   { id: 'running', label: 'Running' },
   { id: 'done', label: 'Done' },
+  { id: 'cutOff', label: 'Cut off' },
   { id: 'failed', label: 'Failed' },
   { id: 'queued', label: 'Queued' },
   { id: 'skipped', label: 'Skipped' },
 ];
+
+function inFilter(row: RowView, filter: Filter): boolean {
+  if (filter === 'all') return true;
+  return filter === 'cutOff' ? isCutOff(row) : row.status === filter;
+}
 
 function matches(row: RowView, needle: string): boolean {
   if (needle === '') return true;
@@ -40,6 +48,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
   const [selection, setSelection] = useState<RowSelectionState>({});
   const [openRow, setOpenRow] = useState<number | null>(null);
   const [message, setMessage] = useState<string | null>(null);
+  const [retryingCutOff, setRetryingCutOff] = useState(false);
   const { rows, version, error: rowsError } = useJobRows(jobId);
   const samples = useLiveSamples(jobId);
 
@@ -62,7 +71,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
   const fieldsKey = JSON.stringify(job?.settings.jsonOutput?.fields.map((f) => f.name) ?? []);
   const jsonFields = useMemo(() => JSON.parse(fieldsKey) as string[], [fieldsKey]);
   const visible = useMemo<RowView[]>(
-    () => (rows ?? []).filter((row) => (filter === 'all' || row.status === filter) && matches(row, needle)),
+    () => (rows ?? []).filter((row) => inFilter(row, filter) && matches(row, needle)),
     [rows, filter, needle],
   );
   const selectedFailed = useMemo(
@@ -138,6 +147,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
           </span>
           <span className="ok">✓ {formatCount(counts.done)} done</span>
           <span className="bad">✗ {formatCount(counts.failed)} failed</span>
+          {job.cutOff > 0 && <span className="warning-text">{formatCount(job.cutOff)} cut off</span>}
           {counts.skipped > 0 && <span className="muted">{formatCount(counts.skipped)} skipped</span>}
           {job.status === 'running' && <span className="muted">ETA {formatDuration(eta)}</span>}
         </p>
@@ -180,8 +190,11 @@ export function JobScreen({ jobId }: { jobId: string }) {
 
       <div className="table-toolbar">
         <div className="filters" role="group" aria-label="Show rows">
-          {FILTERS.filter(({ id }) => id !== 'skipped' || counts.skipped > 0).map(({ id, label }) => {
-            const count = id === 'all' ? counts.total : counts[id];
+          {FILTERS.filter(
+            ({ id }) =>
+              (id !== 'skipped' || counts.skipped > 0) && (id !== 'cutOff' || job.cutOff > 0 || filter === id),
+          ).map(({ id, label }) => {
+            const count = id === 'all' ? counts.total : id === 'cutOff' ? job.cutOff : counts[id];
             return (
               <button
                 type="button"
@@ -211,7 +224,15 @@ export function JobScreen({ jobId }: { jobId: string }) {
         <button type="button" disabled={counts.failed === 0} onClick={() => retry('failed')}>
           Retry all failed{counts.failed > 0 ? ` (${formatCount(counts.failed)})` : ''}
         </button>
+        {job.cutOff > 0 && (
+          <button type="button" onClick={() => setRetryingCutOff(true)}>
+            Retry cut-off rows with a higher limit…
+          </button>
+        )}
       </div>
+      {retryingCutOff && (
+        <RetryCutOffDialog job={job} rows={rows ?? []} onClose={() => setRetryingCutOff(false)} onResult={setMessage} />
+      )}
 
       {rows ? (
         visible.length > 0 || rows.length === 0 ? (
@@ -237,8 +258,13 @@ export function JobScreen({ jobId }: { jobId: string }) {
         index={openRow}
         status={openRow === null ? undefined : rows?.[openRow]?.status}
         columns={job.columns}
+        outputLimit={job.settings.maxOutputTokens}
         onClose={() => setOpenRow(null)}
         onRetry={(index) => retry([index])}
+        onRetryCutOff={() => {
+          setOpenRow(null);
+          setRetryingCutOff(true);
+        }}
       />
     </div>
   );

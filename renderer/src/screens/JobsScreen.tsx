@@ -104,6 +104,7 @@ export function JobsScreen() {
                   <ProgressBar counts={job.counts} label={`Progress of ${job.name}`} />
                   <span className="muted small">
                     ✓ {formatCount(job.counts.done)} · ✗ {formatCount(job.counts.failed)}
+                    {job.cutOff > 0 && <span className="warning-text"> · {formatCount(job.cutOff)} cut off</span>}
                   </span>
                 </div>
               </td>
