@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AttemptView } from '../../shared/api.ts';
+import type { AttemptView, RowResult } from '../../shared/api.ts';
 import { openDatabase } from '../../electron/engine/store/database.ts';
 import { Repository, type AttemptRecord, type RowPatch } from '../../electron/engine/store/repository.ts';
 import { openBench, type Bench } from './harness.ts';
@@ -248,6 +248,10 @@ describe('every request billed is counted: a row’s tokens and cost are the sum
     });
     bench.engine.setPrice({ model: 'mock-1', input: 3, cachedInput: null, output: 7 });
     const jobId = await bench.job(3, { jsonOutput: { fields: [] }, concurrency: 1 });
+    const live = new Map<number, RowResult>();
+    bench.engine.on((message) => {
+      if (message.name === 'rows') for (const row of message.payload.upserts) live.set(row.index, row);
+    });
     bench.engine.startJob(jobId);
     const job = await bench.engine.waitForJob(jobId);
     expect(job.counts.done).toBe(3);
@@ -258,6 +262,12 @@ describe('every request billed is counted: a row’s tokens and cost are the sum
     expect(row.promptTokens).toBe((notKept.promptTokens ?? 0) + (kept.promptTokens ?? 0));
     expect(row.completionTokens).toBe((notKept.completionTokens ?? 0) + (kept.completionTokens ?? 0));
     expect(row.cost).toBe(Math.round(((notKept.cost ?? 0) + (kept.cost ?? 0)) * 1e9) / 1e9);
+    // The live table shows what is stored, not the last attempt alone.
+    expect(live.get(1)).toMatchObject({
+      promptTokens: row.promptTokens,
+      completionTokens: row.completionTokens,
+      cost: row.cost,
+    });
     // Every reply the server billed is in the job's figures, and nothing else.
     const billed = bench.mock.usageBilled;
     expect(job.usage).toEqual({

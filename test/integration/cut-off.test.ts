@@ -44,6 +44,20 @@ describe('answers cut off at the output limit', () => {
     await bench?.close();
   });
 
+  it('an answer cut off is never handed to another job from the response cache', async () => {
+    bench = await openBench(cutOffReplies(new Set([prompt(1)])));
+    const { engine, mock } = bench;
+    const first = await bench.job(2);
+    engine.startJob(first);
+    expect(await engine.waitForJob(first)).toMatchObject({ cutOff: 1, counts: { done: 2 } });
+    // The same requests again: the whole answer comes from the cache, the cut-off one is asked again.
+    const second = await bench.job(2);
+    engine.startJob(second);
+    expect(await engine.waitForJob(second)).toMatchObject({ cutOff: 0, counts: { done: 2 } });
+    expect(engine.getRows(second).rows.map((row) => row.cached)).toEqual([false, true]);
+    expect(mock.requestsByPrompt.get(prompt(1))).toBe(2);
+  });
+
   it('are marked and counted, exported with their finish, and run again with a higher limit; every reply stays billed', async () => {
     bench = await openBench(cutOffReplies(new Set([prompt(2), prompt(5)])));
     const { engine } = bench;

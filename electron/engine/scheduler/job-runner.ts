@@ -389,11 +389,13 @@ export class JobRunner {
         completionTokens: result.completionTokens,
         cost,
       });
-      this.#o.cache?.put(this.#o.systemPrompt, row.prompt, {
-        output: result.text,
-        promptTokens: result.promptTokens,
-        completionTokens: result.completionTokens,
-      });
+      // An answer cut off at the output limit or by a filter is no answer to hand another job.
+      if (result.finishReason !== 'length' && result.finishReason !== 'content_filter')
+        this.#o.cache?.put(this.#o.systemPrompt, row.prompt, {
+          output: result.text,
+          promptTokens: result.promptTokens,
+          completionTokens: result.completionTokens,
+        });
       await this.#settle(row, {
         jobId,
         index: row.index,

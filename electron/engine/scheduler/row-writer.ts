@@ -54,13 +54,19 @@ export class RowWriter {
       for (const waiter of waiters) waiter.resolve();
       return;
     }
+    let stored: ReturnType<Repository['applyRowPatches']>;
     try {
-      this.#repo.applyRowPatches(updates, attempts);
+      stored = this.#repo.applyRowPatches(updates, attempts);
     } catch (error) {
       for (const waiter of waiters) waiter.reject(error);
       throw error;
     }
-    if (updates.length > 0) this.#onCommitted(updates);
+    // The UI sees what was stored: a row's tokens and cost are the sums over all its attempts.
+    const committed = updates.map((update, i) => {
+      const sums = stored[i];
+      return sums && !update.cached ? { ...update, ...sums } : update;
+    });
+    if (committed.length > 0) this.#onCommitted(committed);
     for (const waiter of waiters) waiter.resolve();
   }
 }
