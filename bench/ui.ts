@@ -13,17 +13,6 @@ import { startMockLlmServer } from '../test/fixtures/mock-llm-server.ts';
 const ROWS = 100_000;
 const RUN_SECONDS = 20;
 
-async function call<T>(origin: string, token: string, name: string, input: unknown): Promise<T> {
-  const response = await fetch(`${origin}/api/call/${name}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(input),
-  });
-  const result = (await response.json()) as { ok: boolean; value: T; error?: { message: string } };
-  if (!result.ok) throw new Error(result.error?.message);
-  return result.value;
-}
-
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -35,14 +24,13 @@ export async function uiBench(): Promise<string[]> {
   const serve = await startServe({ dbFile: join(dir, 'ui.db') });
   const browser = await launchChromium();
   try {
-    const token = new URL(serve.url).searchParams.get('token') ?? '';
     const lines = ['product,description'];
     for (let i = 1; i <= ROWS; i += 1) lines.push(`Product ${i},"A sturdy thing, number ${i}"`);
-    const { preview } = await call<{ preview: { sheetId: string } }>(serve.origin, token, 'importUpload', {
+    const { preview } = await serve.call<{ preview: { sheetId: string } }>('importUpload', {
       fileName: 'big.csv',
       dataBase64: Buffer.from(lines.join('\n')).toString('base64'),
     });
-    const job = await call<{ id: string }>(serve.origin, token, 'createJob', {
+    const job = await serve.call<{ id: string }>('createJob', {
       sheetId: preview.sheetId,
       template: 'Describe {{product}}: {{description}}',
       provider: { kind: 'openai', baseUrl: mock.baseUrl, model: 'mock' },
@@ -63,7 +51,7 @@ export async function uiBench(): Promise<string[]> {
       }).observe({ type: 'longtask', buffered: false });
     });
 
-    await call(serve.origin, token, 'startJob', { jobId: job.id });
+    await serve.call('startJob', { jobId: job.id });
     const runStart = performance.now();
     const sliderMs: number[] = [];
     let next = 71;
@@ -89,8 +77,7 @@ export async function uiBench(): Promise<string[]> {
     }
     const runSeconds = (performance.now() - runStart) / 1000;
     const runTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks.splice(0));
-    const doneDuringRun = (await call<{ counts: { done: number } }>(serve.origin, token, 'getJob', { jobId: job.id }))
-      .counts.done;
+    const doneDuringRun = (await serve.call<{ counts: { done: number } }>('getJob', { jobId: job.id })).counts.done;
 
     // Scroll the grid from top to bottom over two seconds while the job keeps running.
     await page.evaluate(async () => {
@@ -103,7 +90,7 @@ export async function uiBench(): Promise<string[]> {
       }
     });
     const scrollTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks.splice(0));
-    await call(serve.origin, token, 'cancelJob', { jobId: job.id });
+    await serve.call('cancelJob', { jobId: job.id });
 
     const total = (tasks: number[]): number => tasks.reduce((sum, t) => sum + t, 0);
     return [

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockLlmServer, type MockLlmServer, type MockReplyParts } from '../fixtures/mock-llm-server.ts';
+import { cutOffReplies, startMockLlmServer, type MockLlmServer } from '../fixtures/mock-llm-server.ts';
 import { launchChromium, SCREENSHOTS, startServe, type ServeProcess } from './harness.ts';
 
 const ROWS = 12;
@@ -9,46 +9,15 @@ const tagline = (n: number): string => `Write a tagline for Lamp ${n}`;
 /** Rows 3 and 7: their first answer stops at the output limit. */
 const CUT = new Set([tagline(3), tagline(7)]);
 
-async function call<T>(serve: ServeProcess, name: string, input: unknown): Promise<T> {
-  const token = new URL(serve.url).searchParams.get('token') ?? '';
-  const response = await fetch(`${serve.origin}/api/call/${name}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(input),
-  });
-  const result = (await response.json()) as { ok: boolean; value: T; error?: { message: string } };
-  if (!result.ok) throw new Error(result.error?.message);
-  return result.value;
-}
-
 describe('answers cut off at the output limit, in Chromium', () => {
   let browser: Browser;
   let mock: MockLlmServer;
   let serve: ServeProcess;
 
   beforeAll(async () => {
-    const seen = new Map<string, number>();
     mock = await startMockLlmServer({
       latencyMs: 20,
-      replyBody: ({ id, created, model, prompt, content, usage }: MockReplyParts) => {
-        const n = (seen.get(prompt) ?? 0) + 1;
-        seen.set(prompt, n);
-        const cut = CUT.has(prompt) && n === 1;
-        return {
-          id,
-          object: 'chat.completion',
-          created,
-          model,
-          choices: [
-            {
-              index: 0,
-              message: { role: 'assistant', content: cut ? `${content.slice(0, 24)}` : content },
-              finish_reason: cut ? 'length' : 'stop',
-            },
-          ],
-          usage: cut ? { ...usage, completion_tokens: 60, total_tokens: usage.prompt_tokens + 60 } : usage,
-        };
-      },
+      replyBody: cutOffReplies(CUT, { keep: 24, completionTokens: 60 }),
     });
     serve = await startServe();
     browser = await launchChromium();
@@ -63,12 +32,12 @@ describe('answers cut off at the output limit, in Chromium', () => {
   it('marks them amber with a word, filters them, explains them in the drawer, and runs them again with a higher limit', async () => {
     const lines = ['product,color'];
     for (let n = 1; n <= ROWS; n += 1) lines.push(`Lamp ${n},${['red', 'green', 'blue'][n % 3]}`);
-    const { preview } = await call<{ preview: { sheetId: string } }>(serve, 'importUpload', {
+    const { preview } = await serve.call<{ preview: { sheetId: string } }>('importUpload', {
       fileName: 'lamps.csv',
       dataBase64: Buffer.from(lines.join('\n')).toString('base64'),
     });
-    await call(serve, 'setPrice', { model: 'mock-1', input: 0.15, cachedInput: null, output: 0.6 });
-    const job = await call<{ id: string }>(serve, 'createJob', {
+    await serve.call('setPrice', { model: 'mock-1', input: 0.15, cachedInput: null, output: 0.6 });
+    const job = await serve.call<{ id: string }>('createJob', {
       sheetId: preview.sheetId,
       name: 'Lamp taglines',
       template: 'Write a tagline for {{product}}',

@@ -36,6 +36,8 @@ export interface ServeProcess {
   url: string;
   origin: string;
   dbFile: string;
+  /** One command of the API contract over HTTP, as the UI's client sends it; throws with the error's message. */
+  call<T = unknown>(name: string, input: unknown): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -66,10 +68,22 @@ export async function startServe(options: { dbFile?: string; env?: NodeJS.Proces
     child.stderr?.on('data', onData);
     child.once('exit', (code) => reject(new Error(`rowbot serve exited with ${code}:\n${output}`)));
   });
+  const origin = new URL(url).origin;
+  const token = new URL(url).searchParams.get('token') ?? '';
   return {
     url,
-    origin: new URL(url).origin,
+    origin,
     dbFile,
+    async call<T>(name: string, input: unknown): Promise<T> {
+      const response = await fetch(`${origin}/api/call/${name}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(input),
+      });
+      const result = (await response.json()) as { ok: boolean; value: T; error?: { message: string } };
+      if (!result.ok) throw new Error(result.error?.message);
+      return result.value;
+    },
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((done) => child.once('exit', done));

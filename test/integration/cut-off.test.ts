@@ -4,39 +4,10 @@ import { join, resolve } from 'node:path';
 import Papa from 'papaparse';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandlers, dispatch } from '../../electron/engine/handlers.ts';
-import type { MockOptions, MockReplyParts } from '../fixtures/mock-llm-server.ts';
+import { cutOffReplies } from '../fixtures/mock-llm-server.ts';
 import { openBench, prompt, type Bench } from './harness.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/rowbot.js');
-
-/**
- * OpenAI chat completions where the first answer to each prompt in `cut` stops at the output
- * limit (`finish_reason: "length"`, half the text); the provider still bills its usage.
- */
-function cutOffReplies(cut: ReadonlySet<string>): MockOptions {
-  const seen = new Map<string, number>();
-  return {
-    replyBody: ({ id, created, model, prompt: p, content, usage }: MockReplyParts) => {
-      const n = (seen.get(p) ?? 0) + 1;
-      seen.set(p, n);
-      const cutOff = cut.has(p) && n === 1;
-      return {
-        id,
-        object: 'chat.completion',
-        created,
-        model,
-        choices: [
-          {
-            index: 0,
-            message: { role: 'assistant', content: cutOff ? content.slice(0, Math.ceil(content.length / 2)) : content },
-            finish_reason: cutOff ? 'length' : 'stop',
-          },
-        ],
-        usage,
-      };
-    },
-  };
-}
 
 describe('answers cut off at the output limit', () => {
   let bench: Bench;
@@ -45,7 +16,7 @@ describe('answers cut off at the output limit', () => {
   });
 
   it('an answer cut off is never handed to another job from the response cache', async () => {
-    bench = await openBench(cutOffReplies(new Set([prompt(1)])));
+    bench = await openBench({ replyBody: cutOffReplies(new Set([prompt(1)])) });
     const { engine, mock } = bench;
     const first = await bench.job(2);
     engine.startJob(first);
@@ -59,7 +30,7 @@ describe('answers cut off at the output limit', () => {
   });
 
   it('are marked and counted, exported with their finish, and run again with a higher limit; every reply stays billed', async () => {
-    bench = await openBench(cutOffReplies(new Set([prompt(2), prompt(5)])));
+    bench = await openBench({ replyBody: cutOffReplies(new Set([prompt(2), prompt(5)])) });
     const { engine } = bench;
     engine.setPrice({ model: 'mock-1', input: 1, cachedInput: null, output: 2 });
     const jobId = await bench.job(6, { maxOutputTokens: 50, concurrency: 2 });
@@ -139,7 +110,7 @@ describe('answers cut off at the output limit', () => {
   });
 
   it('rowbot run says how many rows were cut off, and --json counts them', async () => {
-    bench = await openBench(cutOffReplies(new Set(['Capital of Peru?', 'Capital of Chad?'])));
+    bench = await openBench({ replyBody: cutOffReplies(new Set(['Capital of Peru?', 'Capital of Chad?'])) });
     const input = join(bench.dir, 'in.csv');
     writeFileSync(input, 'country\nFrance\nPeru\nChad\nNorway\n');
     const result = await new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
