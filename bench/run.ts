@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'vite';
 import type { MockProcessConfig, MockStats } from './mock-process.ts';
+import { rateLimitFigures } from './ratelimits.ts';
 import type { ScenarioResult, ScenarioRun } from './scenario.ts';
 
 const here = import.meta.dirname;
@@ -239,7 +240,7 @@ const header = [
 ];
 const table: string[][] = [];
 const scripts = await bundleScenarios();
-const onlyOthers = only.length > 0 && only.every((name) => name === 'ui' || name === 'import');
+const onlyOthers = only.length > 0 && only.every((name) => name === 'ui' || name === 'import' || name === 'ratelimits');
 for (const scenario of SCENARIOS.filter((s) => !onlyOthers && (only.length === 0 || only.includes(s.name)))) {
   table.push(await scenarioRow(scripts.run, scenario));
 }
@@ -260,4 +261,8 @@ if (only.length === 0 || only.includes('ui')) {
 if (only.length === 0 || only.includes('import')) {
   console.log('');
   for (const line of await importFigures(scripts.import)) console.log(line);
+}
+if (only.length === 0 || only.includes('ratelimits')) {
+  console.log('');
+  for (const line of await rateLimitFigures()) console.log(line);
 }
