@@ -291,8 +291,11 @@ export interface RowsSnapshot {
   rows: RowView[];
 }
 
+/** `notes`: what the user should know about the file written (cells cut to Excel's limit). */
 export type ExportOutcome =
-  { kind: 'saved'; path: string } | { kind: 'download'; url: string; fileName: string } | { kind: 'cancelled' };
+  | { kind: 'saved'; path: string; notes?: string[] }
+  | { kind: 'download'; url: string; fileName: string; notes?: string[] }
+  | { kind: 'cancelled' };
 
 export type ImportOutcome = { kind: 'imported'; preview: SheetPreview } | { kind: 'cancelled' };
 

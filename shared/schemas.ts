@@ -15,10 +15,12 @@ import {
 import { KEY_IDS } from './providers.ts';
 import {
   ENCODINGS,
+  EXPORT_DELIMITERS,
   EXPORT_FORMATS,
   EXPORT_ROWS,
   IMPORT_FORMATS,
   type EncodingId,
+  type ExportDelimiter,
   type ImportOptions,
 } from './sheets.ts';
 
@@ -88,6 +90,7 @@ export const importOptionsSchema = z
     delimiter: z.string().length(1, 'must be one character').optional(),
     hasHeader: z.boolean().optional(),
     sheet: z.string().min(1).max(200).optional(),
+    keepTitleRows: z.boolean().optional(),
   })
   .strict() satisfies z.ZodType<ImportOptions, unknown>;
 
@@ -172,6 +175,7 @@ export const commandInputs = {
       format: z.enum(EXPORT_FORMATS),
       rows: z.enum(EXPORT_ROWS),
       bom: z.boolean().optional(),
+      delimiter: z.enum(EXPORT_DELIMITERS.map((d) => d.id) as [ExportDelimiter, ...ExportDelimiter[]]).optional(),
       writeBack: z.boolean().optional(),
     })
     .strict(),

@@ -40,6 +40,15 @@ export interface ImportOptions {
   delimiter?: string;
   hasHeader?: boolean;
   sheet?: string;
+  /** Keep the rows that looked like a title above the table (with the header off, none is left out). */
+  keepTitleRows?: boolean;
+}
+
+/** A row left out as a title above the table, shown in the preview so it can be kept. */
+export interface TitleRow {
+  /** Its row number in the file. */
+  sourceRow: number;
+  values: string[];
 }
 
 /** The settings an import actually used, shown next to the preview. */
@@ -54,6 +63,10 @@ export interface ImportSettings {
   headerRow: number | null;
   sheetNames: string[];
   sheet: string | null;
+  /** Rows left out as a title above the table (absent in imports made before they were shown). */
+  titleRows?: TitleRow[];
+  /** The title rows were kept as data, at the user's word. */
+  keepTitleRows?: boolean;
 }
 
 export const EXPORT_FORMATS = ['csv', 'xlsx', 'jsonl'] as const;
@@ -62,11 +75,26 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export const EXPORT_ROWS = ['all', 'done', 'failed'] as const;
 export type ExportRows = (typeof EXPORT_ROWS)[number];
 
+/** The separators a CSV export can use: by default the one the file was imported with, else a comma. */
+export const EXPORT_DELIMITERS = [
+  { id: ',', name: 'comma', label: 'Comma (,)' },
+  { id: ';', name: 'semicolon', label: 'Semicolon (;)' },
+  { id: '\t', name: 'tab', label: 'Tab' },
+] as const;
+export type ExportDelimiter = (typeof EXPORT_DELIMITERS)[number]['id'];
+
+/** The separator an export of a file imported with `imported` uses unless told otherwise. */
+export function defaultExportDelimiter(imported: string | null | undefined): ExportDelimiter {
+  return EXPORT_DELIMITERS.find((d) => d.id === imported)?.id ?? ',';
+}
+
 export interface ExportOptions {
   format: ExportFormat;
   rows: ExportRows;
   /** CSV only: start with a byte-order mark so Excel reads accents right (default on). */
   bom?: boolean;
+  /** CSV only: the separator; the one the file was imported with when left out (a comma for other files). */
+  delimiter?: ExportDelimiter;
   /** XLSX of an imported workbook only: the user's own workbook with the result columns added. */
   writeBack?: boolean;
 }

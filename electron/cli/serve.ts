@@ -65,10 +65,10 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
       const id = randomUUID();
       const ext = exportOptions.writeBack ? 'xlsx' : exportOptions.format;
       const path = join(exportDir, `${id}.${ext}`);
-      await options.engine.exportTo(jobId, path, exportOptions);
+      const { notes } = await options.engine.exportTo(jobId, path, exportOptions);
       const fileName = exportFileName(options.engine.getJob(jobId).name, exportOptions);
       downloads.set(id, { path, fileName });
-      return { kind: 'download', url: `/api/downloads/${id}`, fileName };
+      return { kind: 'download', url: `/api/downloads/${id}`, fileName, notes };
     },
     logError: (command, error) => console.error(`rowbot serve: ${command} failed:`, error),
   };

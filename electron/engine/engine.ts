@@ -24,9 +24,9 @@ import {
 } from '../../shared/api.ts';
 import { RowbotError } from '../../shared/errors.ts';
 import { reasoningModelProblem } from '../../shared/providers.ts';
-import type { ExportOptions, ImportOptions } from '../../shared/sheets.ts';
+import { defaultExportDelimiter, type ExportOptions, type ImportOptions } from '../../shared/sheets.ts';
 import { checkTemplate, describeTemplateProblem, renderTemplate } from '../../shared/template.ts';
-import { exportIntoWorkbook, exportResults } from './sheets/export.ts';
+import { exportIntoWorkbook, exportResults, type ExportReport } from './sheets/export.ts';
 import { importTable } from './sheets/import.ts';
 import { HttpClient } from './http/client.ts';
 import { MemoryKeyStore, type KeyStore } from './keys.ts';
@@ -624,7 +624,7 @@ export class Engine {
    * Writes the results in input order: every row, or only done or failed ones. The format
    * comes from the options, or else from the path's extension (.csv, .xlsx, .jsonl).
    */
-  async exportTo(jobId: string, path: string, options: Partial<ExportOptions> = {}): Promise<void> {
+  async exportTo(jobId: string, path: string, options: Partial<ExportOptions> = {}): Promise<ExportReport> {
     const job = this.#record(jobId);
     const rows = this.getRows(jobId).rows.filter(
       (row) => !options.rows || options.rows === 'all' || row.status === options.rows,
@@ -638,7 +638,7 @@ export class Engine {
           'Writing the results back into the workbook needs a job imported from an Excel file with a header row. Export as a new file instead.',
         );
       }
-      await exportIntoWorkbook(
+      return exportIntoWorkbook(
         path,
         blob,
         sheet.settings.sheet,
@@ -646,13 +646,12 @@ export class Engine {
         this.#repo.sheetSourceRows(job.sheetId),
         rows,
       );
-      return;
     }
-    await exportResults(
+    return exportResults(
       path,
       job.columns,
       rows,
-      options,
+      { ...options, delimiter: options.delimiter ?? defaultExportDelimiter(job.importSettings.delimiter) },
       job.settings.jsonOutput?.fields.map((field) => field.name) ?? [],
     );
   }

@@ -108,8 +108,8 @@ async function start(): Promise<void> {
         ? await dialog.showSaveDialog(mainWindow, saveOptions)
         : await dialog.showSaveDialog(saveOptions);
       if (saved.canceled || !saved.filePath) return { kind: 'cancelled' };
-      await running.exportTo(jobId, saved.filePath, exportOptions);
-      return { kind: 'saved', path: saved.filePath };
+      const { notes } = await running.exportTo(jobId, saved.filePath, exportOptions);
+      return { kind: 'saved', path: saved.filePath, notes };
     },
     logError(command, error) {
       // The command name and the error only: never arguments (they may hold keys or data).

@@ -42,6 +42,32 @@ describe('resultsToCsv', () => {
   });
 
   it('can leave the BOM out', () => {
-    expect(resultsToCsv(['a'], [row(0, ['1'], 'x')], false).startsWith('a,')).toBe(true);
+    expect(resultsToCsv(['a'], [row(0, ['1'], 'x')], { bom: false }).startsWith('a,')).toBe(true);
+  });
+});
+
+describe('resultsToCsv: line breaks and separators (issue 12)', () => {
+  const answers = ['line 1\nline 2', 'a\rb', 'a\r\nb\n\nc', 'trailing\n', '\nleading'];
+
+  it('quotes every cell that holds a line break, so 300 multi-line answers read back as 300 records', () => {
+    const rows = Array.from({ length: 300 }, (_, i) => row(i, [`in ${i}\nsecond line`], answers[i % answers.length]!));
+    const csv = resultsToCsv(['prompt'], rows);
+    const parsed = Papa.parse<string[]>(csv.slice(1), { skipEmptyLines: true });
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.data).toHaveLength(301);
+    expect(parsed.data.slice(1).map((record) => record[1])).toEqual(rows.map((r) => r.output));
+    expect(parsed.data[1]?.[0]).toBe('in 0\nsecond line');
+  });
+
+  it.each([
+    [';', 'a;b', 'x,y'],
+    ['\t', 'a\tb', 'x,y'],
+    [',', 'a,b', 'x;y'],
+  ] as const)('writes with %j as the separator, quoting cells that hold it', (delimiter, held, other) => {
+    const csv = resultsToCsv(['name', 'note'], [row(0, [held, other], 'ok')], { delimiter, bom: false });
+    expect(csv.startsWith(['name', 'note', 'output', 'status', ''].join(delimiter))).toBe(true);
+    const parsed = Papa.parse<string[]>(csv, { delimiter, skipEmptyLines: true });
+    expect(parsed.data[1]?.slice(0, 3)).toEqual([held, other, 'ok']);
+    expect(csv).toContain(`"${held}"${delimiter}${other}${delimiter}ok`);
   });
 });

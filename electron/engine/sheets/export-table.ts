@@ -13,7 +13,8 @@ export const RESULT_COLUMNS = [
   'finish',
 ] as const;
 
-export type Cell = string | number | null;
+/** A boolean is a field of a JSON answer: CSV writes it as true or false, XLSX as a boolean cell. */
+export type Cell = string | number | boolean | null;
 
 export interface ExportTable {
   header: string[];
@@ -21,12 +22,13 @@ export interface ExportTable {
   records: Cell[][];
   /** Columns of dollar amounts: formats that write numbers as text print them with `formatDollars`. */
   moneyColumns: ReadonlySet<number>;
+  /** rowIndexes[r] is the index of the row records[r] holds (its row number is one more). */
+  rowIndexes: number[];
 }
 
 function fieldCell(value: unknown): Cell {
   if (value === undefined || value === null) return null;
-  if (typeof value === 'number' || typeof value === 'string') return value;
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value;
   return JSON.stringify(value);
 }
 
@@ -40,24 +42,23 @@ export function exportTable(
   jsonFields: readonly string[] = [],
 ): ExportTable {
   const header = [...columns, 'output', ...jsonFields.map((field) => `output.${field}`), ...RESULT_COLUMNS.slice(1)];
-  const records = [...rows]
-    .sort((a, b) => a.index - b.index)
-    .map((row) => {
-      const fields = jsonFields.length > 0 ? jsonFieldsOf(row.output) : {};
-      return [
-        ...columns.map((_, i) => row.values[i] ?? ''),
-        row.output,
-        ...jsonFields.map((field) => fieldCell(fields[field])),
-        row.status,
-        row.error,
-        row.attempts,
-        row.latencyMs,
-        row.promptTokens,
-        row.completionTokens,
-        row.cost,
-        row.finish,
-      ];
-    });
+  const sorted = [...rows].sort((a, b) => a.index - b.index);
+  const records = sorted.map((row) => {
+    const fields = jsonFields.length > 0 ? jsonFieldsOf(row.output) : {};
+    return [
+      ...columns.map((_, i) => row.values[i] ?? ''),
+      row.output,
+      ...jsonFields.map((field) => fieldCell(fields[field])),
+      row.status,
+      row.error,
+      row.attempts,
+      row.latencyMs,
+      row.promptTokens,
+      row.completionTokens,
+      row.cost,
+      row.finish,
+    ];
+  });
   const cost = header.length - RESULT_COLUMNS.length + RESULT_COLUMNS.indexOf('cost');
-  return { header, records, moneyColumns: new Set([cost]) };
+  return { header, records, moneyColumns: new Set([cost]), rowIndexes: sorted.map((row) => row.index) };
 }

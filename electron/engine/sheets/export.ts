@@ -5,6 +5,50 @@ import { EXPORT_FORMATS, type ExportFormat, type ExportOptions } from '../../../
 import { formatDollars } from '../pricing.ts';
 import { resultsToCsv, writeFileAtomic } from './export-csv.ts';
 import { exportTable, type Cell } from './export-table.ts';
+import type { ResultCell } from './xlsx/result-cells.ts';
+
+/** What the user should know about an export that was written: shown beside "Saved". */
+export interface ExportReport {
+  notes: string[];
+}
+
+/** Excel refuses (as a damaged file) a workbook with a cell longer than this. */
+export const EXCEL_CELL_LIMIT = 32_767;
+
+/** The end of a cell cut to Excel's limit: says so in the cell itself, where the reader looks. */
+export function cutMarker(length: number): string {
+  return ` … [cut: ${length.toLocaleString('en-US')} characters, more than the ${EXCEL_CELL_LIMIT.toLocaleString('en-US')} Excel holds in a cell; export as CSV or JSON lines for the full text]`;
+}
+
+/** A text within Excel's limit: a longer one is cut (never through a character) and marked. */
+export function fitForExcel(text: string): string {
+  if (text.length <= EXCEL_CELL_LIMIT) return text;
+  const marker = cutMarker(text.length);
+  let end = EXCEL_CELL_LIMIT - marker.length;
+  if (/[\uD800-\uDBFF]/.test(text.charAt(end - 1))) end -= 1;
+  return text.slice(0, end) + marker;
+}
+
+/** Cuts the cells longer than Excel allows and says where, for the export's summary. */
+class CutCells {
+  readonly #where: string[] = [];
+  #count = 0;
+
+  fit(text: string, rowNumber: number, column: string): string {
+    if (text.length <= EXCEL_CELL_LIMIT) return text;
+    this.#count += 1;
+    if (this.#where.length < 5) this.#where.push(`row ${rowNumber.toLocaleString('en-US')}, ${column}`);
+    return fitForExcel(text);
+  }
+
+  notes(): string[] {
+    if (this.#count === 0) return [];
+    const one = this.#count === 1;
+    return [
+      `${one ? '1 cell was' : `${this.#count.toLocaleString('en-US')} cells were`} longer than the ${EXCEL_CELL_LIMIT.toLocaleString('en-US')} characters Excel holds in a cell, so ${one ? 'it was' : 'they were'} cut and marked "[cut: …]" (${this.#where.join('; ')}${this.#count > this.#where.length ? '…' : ''}). Export as CSV or JSON lines for the full text.`,
+    ];
+  }
+}
 
 export function formatFromPath(path: string): ExportFormat {
   const ext = extname(path).slice(1).toLowerCase();
@@ -44,17 +88,27 @@ export async function exportResults(
   rows: readonly RowView[],
   options: Partial<ExportOptions> = {},
   jsonFields: readonly string[] = [],
-): Promise<void> {
+): Promise<ExportReport> {
   const format = options.format ?? formatFromPath(path);
   if (format === 'csv') {
-    await writeFileAtomic(path, resultsToCsv(columns, rows, options.bom ?? true, jsonFields));
-  } else if (format === 'jsonl') {
-    await writeFileAtomic(path, resultsToJsonl(columns, rows, jsonFields));
-  } else {
-    const { writeResultsXlsx } = await import('./xlsx.ts');
-    const { header, records } = exportTable(columns, rows, jsonFields);
-    await writeResultsXlsx(path, header, records);
+    const { bom = true, delimiter = ',' } = options;
+    await writeFileAtomic(path, resultsToCsv(columns, rows, { bom, delimiter, jsonFields }));
+    return { notes: [] };
   }
+  if (format === 'jsonl') {
+    await writeFileAtomic(path, resultsToJsonl(columns, rows, jsonFields));
+    return { notes: [] };
+  }
+  const { writeResultsXlsx } = await import('./xlsx.ts');
+  const { header, records, rowIndexes } = exportTable(columns, rows, jsonFields);
+  const cut = new CutCells();
+  const cells = records.map((record, r): ResultCell[] =>
+    record.map((cell, c) =>
+      typeof cell === 'string' ? cut.fit(cell, (rowIndexes[r] as number) + 1, header[c] as string) : cell,
+    ),
+  );
+  await writeResultsXlsx(path, header.map(fitForExcel), cells);
+  return { notes: cut.notes() };
 }
 
 /** The user's own workbook with the output, status and error columns added to the imported sheet. */
@@ -65,12 +119,17 @@ export async function exportIntoWorkbook(
   headerRow: number,
   sourceRows: readonly (number | null)[],
   rows: readonly RowView[],
-): Promise<void> {
+): Promise<ExportReport> {
   const { writeBackXlsx } = await import('./xlsx.ts');
-  const values = new Map<number, Cell[]>();
+  const cut = new CutCells();
+  const values = new Map<number, (string | null)[]>();
   for (const row of rows) {
     const at = sourceRows[row.index];
-    if (at !== null && at !== undefined) values.set(at, [row.output, row.status, row.error]);
+    const fit = (text: string | null, column: string): string | null =>
+      text === null ? null : cut.fit(text, row.index + 1, column);
+    if (at !== null && at !== undefined) {
+      values.set(at, [fit(row.output, 'output'), row.status, fit(row.error, 'error')]);
+    }
   }
   await writeBackXlsx({
     source: workbook,
@@ -80,6 +139,7 @@ export async function exportIntoWorkbook(
     values,
     outPath: path,
   });
+  return { notes: cut.notes() };
 }
 
 /** The file name an export suggests: "<job>-results.csv", "<job>-failed.xlsx", "<job>-with-results.xlsx". */

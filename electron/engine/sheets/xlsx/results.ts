@@ -2,11 +2,12 @@ import { Zip, ZipDeflate } from 'fflate';
 import { open, type FileHandle } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { RowbotError } from '../../../../shared/errors.ts';
-import { MAX_WIDTH, longestLine, safeSheetName, widthOf, type XlsxCell } from './cell-text.ts';
+import { MAX_WIDTH, longestLine, safeSheetName, widthOf } from './cell-text.ts';
 import { MAX_COLUMNS, MAX_ROWS } from './checks.ts';
 import { writeAtomically } from './save.ts';
 import { ThreadedDeflate } from './threaded-deflate.ts';
-import { SHEET_PART, SHEET_TAIL, columnLetters, packageParts, rowXml, sheetHead } from './spreadsheetml.ts';
+import { ResultStyles, longestLineOf, resultRowXml, type ResultCell } from './result-cells.ts';
+import { SHEET_PART, SHEET_TAIL, columnLetters, packageParts, sheetHead } from './spreadsheetml.ts';
 
 // A new workbook of results, written part by part rather than built as a workbook model (which
 // took 2 GB and 8 s for 100,000 rows, all of it on the event loop). The worksheet's XML is made a
@@ -31,22 +32,27 @@ function refuse(path: string, reason: string): RowbotError {
   );
 }
 
-/** The width of each column, from its longest line (header included), within limits. */
-async function columnWidths(header: readonly string[], rows: readonly (readonly XlsxCell[])[], width: number) {
+/**
+ * The width of each column, from its longest line (header included), within limits; and the
+ * number formats the cells use.
+ */
+async function measure(header: readonly string[], rows: readonly (readonly ResultCell[])[], width: number) {
   const longest = Array.from({ length: width }, (_, c) => longestLine(header[c], 0));
+  const styles = new ResultStyles();
   let since = performance.now();
   for (let r = 0; r < rows.length; r += 1) {
-    const row = rows[r] as readonly XlsxCell[];
+    const row = rows[r] as readonly ResultCell[];
     for (let c = 0; c < row.length; c += 1) {
       const known = longest[c] as number;
-      if (known < MAX_WIDTH) longest[c] = longestLine(row[c], known);
+      if (known < MAX_WIDTH) longest[c] = longestLineOf(row[c], known);
+      styles.add(row[c]);
     }
     if (performance.now() - since > MEASURE_MS) {
       await nextTurn();
       since = performance.now();
     }
   }
-  return longest.map(widthOf);
+  return { widths: longest.map(widthOf), styles };
 }
 
 async function writeAll(file: FileHandle, data: Uint8Array): Promise<void> {
@@ -75,17 +81,19 @@ interface Content {
   path: string;
   sheetName: string;
   header: readonly string[];
-  rows: readonly (readonly XlsxCell[])[];
+  rows: readonly (readonly ResultCell[])[];
   widths: readonly number[];
+  styles: ResultStyles;
 }
 
 async function writePackage(file: FileHandle, content: Content): Promise<void> {
-  const { header, rows, widths } = content;
+  const { header, rows, widths, styles } = content;
   const { zip, flush } = zipToFile(file);
   for (const [name, xml] of packageParts(content.sheetName)) {
     const part = new ZipDeflate(name, { level: LEVEL });
     zip.add(part);
-    part.push(Buffer.from(xml), true);
+    // The styles part declares the number formats of the cells as well.
+    part.push(Buffer.from(name === 'xl/styles.xml' ? styles.xml() : xml), true);
   }
   // The worksheet goes last: fflate holds back the parts added after one that is still open.
   const sheet = new ThreadedDeflate(SHEET_PART, LEVEL);
@@ -96,9 +104,9 @@ async function writePackage(file: FileHandle, content: Content): Promise<void> {
     let deflating = Promise.resolve();
     let r = 0;
     for (let first = true; first || r < rows.length; first = false) {
-      let xml = first ? sheetHead(rows.length + 1, widths) + rowXml(1, header, letters) : '';
+      let xml = first ? sheetHead(rows.length + 1, widths) + resultRowXml(1, header, letters, styles) : '';
       while (r < rows.length && xml.length < BATCH_CHARS) {
-        xml += rowXml(r + 2, rows[r] as readonly XlsxCell[], letters);
+        xml += resultRowXml(r + 2, rows[r] as readonly ResultCell[], letters, styles);
         r += 1;
       }
       if (r === rows.length) xml += SHEET_TAIL;
@@ -125,13 +133,14 @@ async function writePackage(file: FileHandle, content: Content): Promise<void> {
 
 /**
  * A new workbook with one sheet: a bold, frozen header row, then the rows. Strings are written as
- * strings (never formulas; formula-like ones with the Text format), numbers as numbers, null as
- * an empty cell. Written to a temp file next to `path`, then renamed into place.
+ * strings (never formulas; formula-like ones with the Text format), numbers as numbers (in their
+ * own number format when they have one), booleans as booleans, null as an empty cell. Written to
+ * a temp file next to `path`, then renamed into place.
  */
 export async function writeResultsXlsx(
   path: string,
   header: string[],
-  rows: XlsxCell[][],
+  rows: ResultCell[][],
   sheetName = 'Results',
 ): Promise<void> {
   const width = rows.reduce((widest, row) => Math.max(widest, row.length), header.length);
@@ -141,8 +150,8 @@ export async function writeResultsXlsx(
       `Excel holds at most ${MAX_ROWS.toLocaleString('en-US')} rows and ${MAX_COLUMNS.toLocaleString('en-US')} columns`,
     );
   }
-  const widths = await columnWidths(header, rows, width);
-  const content: Content = { path, sheetName: safeSheetName(sheetName), header, rows, widths };
+  const { widths, styles } = await measure(header, rows, width);
+  const content: Content = { path, sheetName: safeSheetName(sheetName), header, rows, widths, styles };
   await writeAtomically(path, async (temp) => {
     const file = await open(temp, 'w');
     try {
