@@ -533,6 +533,8 @@ export class Engine {
   updateJobSettings(jobId: string, patch: Partial<RunSettings>): JobSummary {
     const job = this.#record(jobId);
     const settings = { ...job.settings, ...patch };
+    const sampling = reasoningModelProblem(job.provider, settings);
+    if (sampling) throw new RowbotError('BAD_REQUEST', sampling);
     this.#repo.setJobSettings(jobId, settings);
     this.#http.ensureConnections(settings.autoConcurrency ? MAX_CONCURRENCY : settings.concurrency);
     this.#running.get(jobId)?.runner.updateSettings(settings);

@@ -321,6 +321,10 @@ describe('OpenAI-compatible jobs end to end', () => {
     // Their default, 1, is accepted; so is any temperature for a model that takes one.
     expect(create('o3-mini', { temperature: 1 }).provider.model).toBe('o3-mini');
     expect(create('gpt-4o', { temperature: 0.2, topP: 0.9 }).settings.temperature).toBe(0.2);
+    // Nor can one be given to an existing job (a running one's settings, or --resume --temperature).
+    const existing = create('o3-mini', {});
+    expect(() => bench.engine.updateJobSettings(existing.id, { temperature: 0.5 })).toThrow(/with temperature 0\.5\./);
+    expect(bench.engine.getJob(existing.id).settings.temperature).toBeNull();
     expect(bench.mock.totalRequests).toBe(0);
   });
 
