@@ -62,6 +62,8 @@ rowbot run options:
   --keep-empty           send rows whose placeholders are all empty (default: skip them)
   --rows all|done|failed which rows --out writes (default all)
   --no-bom               CSV without the byte-order mark Excel uses to read accents
+  --out-delimiter X      comma, semicolon or tab: the separator of a CSV --out
+                         (default: the input file's, or a comma)
   --write-back           with --out FILE.xlsx: your own workbook with output, status and
                          error columns added to the imported sheet
   --resume JOB_ID        continue a job that was paused or interrupted

@@ -19,7 +19,13 @@ import { Engine } from '../engine/engine.ts';
 import { defaultDbFile } from '../engine/paths.ts';
 import { shownProvider } from '../engine/store/repository.ts';
 import { formatFromPath } from '../engine/sheets/export.ts';
-import { EXPORT_ROWS, type ExportOptions, type ExportRows } from '../../shared/sheets.ts';
+import {
+  EXPORT_DELIMITERS,
+  EXPORT_ROWS,
+  type ExportDelimiter,
+  type ExportOptions,
+  type ExportRows,
+} from '../../shared/sheets.ts';
 import { importOptionsFromFlags, IMPORT_FLAGS } from './import-flags.ts';
 import { formatDuration, progressLine } from './progress.ts';
 
@@ -63,6 +69,7 @@ export const RUN_OPTIONS = {
   ...IMPORT_FLAGS,
   rows: { type: 'string', default: 'all' },
   bom: { type: 'boolean', default: true },
+  'out-delimiter': { type: 'string' },
   'write-back': { type: 'boolean', default: false },
   'keep-empty': { type: 'boolean', default: false },
   'retry-failed': { type: 'boolean', default: false },
@@ -378,6 +385,15 @@ function headersFromFlags(lines: string[]): Record<string, string> {
   return headers;
 }
 
+/** --out-delimiter comma|semicolon|tab, as the separator; undefined when left out (the input file's). */
+function outDelimiter(values: Values): ExportDelimiter | undefined {
+  const given = values['out-delimiter'];
+  if (given === undefined) return undefined;
+  const found = EXPORT_DELIMITERS.find((d) => d.name === given.trim().toLowerCase());
+  if (!found) throw new UsageError(`--out-delimiter must be comma, semicolon or tab, not "${given}".`);
+  return found.id;
+}
+
 export async function runCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args);
   const flagged = settingsFromFlags(values);
@@ -396,6 +412,7 @@ export async function runCommand(args: string[]): Promise<number> {
   if (values['write-back'] && !values.out?.toLowerCase().endsWith('.xlsx')) {
     throw new UsageError('--write-back needs --out FILE.xlsx: it writes your own workbook with the results added.');
   }
+  outDelimiter(values);
   let apiKey: string | undefined;
   const maxRows = wholeNumber('--max-rows', values['max-rows'], 1, 100_000_000);
   const engine = new Engine({ dbFile: values.db ?? defaultDbFile(), resolveApiKey: () => apiKey, maxRows });
@@ -517,8 +534,10 @@ async function runJob(engine: Engine, jobId: string, values: Values): Promise<nu
       rows: values.rows as ExportRows,
       bom: values.bom,
       writeBack: values['write-back'],
+      delimiter: outDelimiter(values),
     };
-    await engine.exportTo(jobId, values.out, exportOptions);
+    const { notes } = await engine.exportTo(jobId, values.out, exportOptions);
+    for (const note of notes) console.error(note);
   }
 
   const { done, failed, total } = summary.counts;

@@ -655,6 +655,12 @@ export class Engine {
       rows,
       { ...options, delimiter: options.delimiter ?? defaultExportDelimiter(job.importSettings.delimiter) },
       job.settings.jsonOutput?.fields.map((field) => field.name) ?? [],
+      () => {
+        const sheet = this.#repo.getSheet(job.sheetId);
+        const bytes = this.#repo.sheetSourceBlob(job.sheetId);
+        if (!sheet || !bytes || sheet.settings.format !== 'xlsx' || sheet.settings.sheet === null) return null;
+        return { bytes, sheet: sheet.settings.sheet, sourceRows: this.#repo.sheetSourceRows(job.sheetId) };
+      },
     );
   }
 

@@ -6,6 +6,7 @@ import { formatDollars } from '../pricing.ts';
 import { resultsToCsv, writeFileAtomic } from './export-csv.ts';
 import { exportTable, type Cell } from './export-table.ts';
 import type { ResultCell } from './xlsx/result-cells.ts';
+import { readTypedSheet } from './xlsx/typed-cells.ts';
 
 /** What the user should know about an export that was written: shown beside "Saved". */
 export interface ExportReport {
@@ -81,13 +82,26 @@ export function resultsToJsonl(
     .concat(records.length > 0 ? '\n' : '');
 }
 
-/** Writes results in input order, atomically (temp file, then rename). */
+/** The workbook a job was imported from, for the types of its cells. */
+export interface SourceWorkbook {
+  bytes: Uint8Array;
+  sheet: string;
+  /** sourceRows[i] is the worksheet row number of the job's row i. */
+  sourceRows: readonly (number | null)[];
+}
+
+/**
+ * Writes results in input order, atomically (temp file, then rename). An .xlsx export of a job
+ * imported from a workbook (`source`, read only then) keeps the numbers, dates and booleans of
+ * the input columns as such, each in its own number format; text from delimited files stays text.
+ */
 export async function exportResults(
   path: string,
   columns: readonly string[],
   rows: readonly RowView[],
   options: Partial<ExportOptions> = {},
   jsonFields: readonly string[] = [],
+  source: () => SourceWorkbook | null = () => null,
 ): Promise<ExportReport> {
   const format = options.format ?? formatFromPath(path);
   if (format === 'csv') {
@@ -102,11 +116,22 @@ export async function exportResults(
   const { writeResultsXlsx } = await import('./xlsx.ts');
   const { header, records, rowIndexes } = exportTable(columns, rows, jsonFields);
   const cut = new CutCells();
-  const cells = records.map((record, r): ResultCell[] =>
-    record.map((cell, c) =>
-      typeof cell === 'string' ? cut.fit(cell, (rowIndexes[r] as number) + 1, header[c] as string) : cell,
-    ),
-  );
+  const workbook = source();
+  // A workbook Rowbot cannot read again (it read it once) only costs the types: the text stays.
+  const typed =
+    workbook === null ? undefined : await readTypedSheet(workbook.bytes, workbook.sheet).catch(() => undefined);
+  const cells = records.map((record, r): ResultCell[] => {
+    const index = rowIndexes[r] as number;
+    const at = workbook?.sourceRows[index];
+    return record.map((cell, c) => {
+      if (typeof cell !== 'string') return cell;
+      const value =
+        c < columns.length && typed !== undefined && at !== null && at !== undefined
+          ? typed.lookup(at, c, cell)
+          : undefined;
+      return value ?? cut.fit(cell, index + 1, header[c] as string);
+    });
+  });
   await writeResultsXlsx(path, header.map(fitForExcel), cells);
   return { notes: cut.notes() };
 }
