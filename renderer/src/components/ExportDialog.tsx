@@ -1,6 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
 import type { JobDetail } from '../../../shared/api.ts';
-import type { ExportFormat, ExportRows } from '../../../shared/sheets.ts';
+import {
+  EXPORT_DELIMITERS,
+  defaultExportDelimiter,
+  type ExportDelimiter,
+  type ExportFormat,
+  type ExportRows,
+} from '../../../shared/sheets.ts';
 import { useApi } from '../api.ts';
 import { errorMessage, formatCount } from '../format.ts';
 import { EXPORT_REQUEST } from '../menu.ts';
@@ -18,6 +24,8 @@ export function ExportButton({ job, onResult }: { job: JobDetail; onResult: (mes
   const [format, setFormat] = useState<ExportFormat>('csv');
   const [rows, setRows] = useState<ExportRows>('all');
   const [bom, setBom] = useState(true);
+  const imported = job.importSettings.delimiter;
+  const [delimiter, setDelimiter] = useState<ExportDelimiter>(() => defaultExportDelimiter(imported));
   const [writeBack, setWriteBack] = useState(false);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
@@ -35,9 +43,11 @@ export function ExportButton({ job, onResult }: { job: JobDetail; onResult: (mes
         format,
         rows,
         bom,
+        delimiter,
         writeBack: canWriteBack && format === 'xlsx' && writeBack,
       });
       dialog.current?.close();
+      const notes = outcome.kind === 'cancelled' ? '' : (outcome.notes ?? []).map((note) => ` ${note}`).join('');
       if (outcome.kind === 'download') {
         const link = document.createElement('a');
         link.href = outcome.url;
@@ -45,9 +55,9 @@ export function ExportButton({ job, onResult }: { job: JobDetail; onResult: (mes
         document.body.append(link);
         link.click();
         link.remove();
-        onResult(`Downloading ${outcome.fileName}`);
+        onResult(`Downloading ${outcome.fileName}.${notes}`);
       } else if (outcome.kind === 'saved') {
-        onResult(`Saved to ${outcome.path}`);
+        onResult(`Saved to ${outcome.path}.${notes}`);
       }
     } catch (e) {
       onResult(errorMessage(e));
@@ -95,6 +105,25 @@ export function ExportButton({ job, onResult }: { job: JobDetail; onResult: (mes
             </label>
           ))}
         </fieldset>
+        {format === 'csv' && (
+          <fieldset>
+            <legend>Separator</legend>
+            {EXPORT_DELIMITERS.map((option) => (
+              <label key={option.name} className="choice">
+                <input
+                  type="radio"
+                  name="export-delimiter"
+                  checked={delimiter === option.id}
+                  onChange={() => setDelimiter(option.id)}
+                />
+                <span>
+                  {option.label}
+                  {option.id === imported && <span className="muted small"> as in the imported file</span>}
+                </span>
+              </label>
+            ))}
+          </fieldset>
+        )}
         {format === 'csv' && (
           <label className="choice">
             <input type="checkbox" checked={bom} onChange={(event) => setBom(event.target.checked)} />
