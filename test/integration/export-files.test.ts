@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MockReplyParts } from '../fixtures/mock-llm-server.ts';
+import { readXlsx } from '../../electron/engine/sheets/xlsx.ts';
 import { openBench, type Bench } from './harness.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/rowbot.js');
@@ -156,6 +157,7 @@ describe('import → run → export, read back independently (issue 12)', () => 
     const path = join(bench.dir, 'products.xlsx');
     await source.xlsx.writeFile(path);
 
+    bench.engine.setPrice({ model: 'mock-1', input: 0.15, cachedInput: null, output: 0.6 });
     const jobId = await runJob(readFileSync(path), 'products.xlsx', 'JSON about {{sku}} at {{price}}', {
       settings: {
         jsonOutput: {
@@ -209,7 +211,9 @@ describe('import → run → export, read back independently (issue 12)', () => 
     expect(cell('I2').value).toBe(4.5);
     expect(cell('J2').value).toBe(true);
     expect(cell('K2').value).toBe('two\nlines');
-    for (const ref of ['N2', 'O2', 'P2', 'Q2']) expect(typeof cell(ref).value).toBe('number');
+    for (const ref of ['N2', 'O2', 'P2', 'Q2', 'R2']) expect(typeof cell(ref).value).toBe('number');
+    expect(cell('R2').value).toBeGreaterThan(0); // the cost, in dollars
+    expect(cell('R2').numFmt).toBe('"$"#,##0.00#######');
   });
 
   it("XLSX: an answer longer than Excel's limit is cut and marked in its row, and the export says so", async () => {
@@ -249,6 +253,28 @@ describe('import → run → export, read back independently (issue 12)', () => 
       const csv = join(longBench.dir, 'long.csv');
       expect(await longBench.engine.exportTo(job.id, csv, { format: 'csv', rows: 'all' })).toEqual({ notes: [] });
       expect(readCsv(csv, ',')[2]?.[1]).toBe(long);
+
+      // Written back into the user's own workbook (by ExcelJS), read back by Rowbot's own reader.
+      const source = new ExcelJS.Workbook();
+      source.addWorksheet('Numbers').addRows([['n'], [1], [2], [3]]);
+      const book = join(longBench.dir, 'numbers.xlsx');
+      await source.xlsx.writeFile(book);
+      const imported = await longBench.engine.importFile(book);
+      const own = longBench.engine.createJob({
+        sheetId: imported.sheetId,
+        template: 'Row {{n}}',
+        provider: { kind: 'openai', baseUrl: longBench.mock.baseUrl, model: 'm' },
+      });
+      longBench.engine.startJob(own.id);
+      await longBench.engine.waitForJob(own.id);
+      const back = join(longBench.dir, 'numbers-with-results.xlsx');
+      expect(
+        (await longBench.engine.exportTo(own.id, back, { format: 'xlsx', rows: 'all', writeBack: true })).notes,
+      ).toEqual(report.notes);
+      const written = await readXlsx(readFileSync(back), 'numbers-with-results.xlsx');
+      expect(written.rows[0]).toEqual(['n', 'output', 'status', 'error']);
+      expect(written.rows[1]).toEqual(['1', 'short', 'done']);
+      expect(written.rows[2]?.[1]).toBe(cut);
     } finally {
       await longBench.close();
     }

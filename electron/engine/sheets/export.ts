@@ -13,6 +13,9 @@ export interface ExportReport {
   notes: string[];
 }
 
+/** The number format of amounts in a workbook: dollars, two to nine decimals. */
+const MONEY_FORMAT = '"$"#,##0.00#######';
+
 /** Excel refuses (as a damaged file) a workbook with a cell longer than this. */
 export const EXCEL_CELL_LIMIT = 32_767;
 
@@ -114,7 +117,7 @@ export async function exportResults(
     return { notes: [] };
   }
   const { writeResultsXlsx } = await import('./xlsx.ts');
-  const { header, records, rowIndexes } = exportTable(columns, rows, jsonFields);
+  const { header, records, rowIndexes, moneyColumns } = exportTable(columns, rows, jsonFields);
   const cut = new CutCells();
   const workbook = source();
   // A workbook Rowbot cannot read again (it read it once) only costs the types: the text stays.
@@ -124,6 +127,8 @@ export async function exportResults(
     const index = rowIndexes[r] as number;
     const at = workbook?.sourceRows[index];
     return record.map((cell, c) => {
+      // Dollars in plain decimals down to the nanodollar, not General's 3.45E-07.
+      if (typeof cell === 'number' && moneyColumns.has(c)) return { number: cell, format: MONEY_FORMAT };
       if (typeof cell !== 'string') return cell;
       const value =
         c < columns.length && typed !== undefined && at !== null && at !== undefined
