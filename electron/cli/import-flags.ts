@@ -14,12 +14,20 @@ export const IMPORT_FLAGS = {
   delimiter: { type: 'string' },
   encoding: { type: 'string' },
   header: { type: 'boolean' },
+  'keep-title-rows': { type: 'boolean' },
 } as const;
 
 const NAMED_DELIMITERS: Record<string, string> = { comma: ',', semicolon: ';', tab: '\t', pipe: '|', '\\t': '\t' };
 
 export function importOptionsFromFlags(
-  values: { format?: string; sheet?: string; delimiter?: string; encoding?: string; header?: boolean },
+  values: {
+    format?: string;
+    sheet?: string;
+    delimiter?: string;
+    encoding?: string;
+    header?: boolean;
+    'keep-title-rows'?: boolean;
+  },
   fail: (message: string) => never,
 ): ImportOptions {
   const options: ImportOptions = {};
@@ -31,7 +39,9 @@ export function importOptionsFromFlags(
     options.format = format as ImportFormat;
   }
   if (values.sheet !== undefined) options.sheet = values.sheet;
+  // --no-header: every row is data, none is left out as a title above the table.
   if (values.header !== undefined) options.hasHeader = values.header;
+  if (values['keep-title-rows']) options.keepTitleRows = true;
   if (values.delimiter !== undefined) {
     const delimiter = NAMED_DELIMITERS[values.delimiter.toLowerCase()] ?? values.delimiter;
     if ([...delimiter].length !== 1) {

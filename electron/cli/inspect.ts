@@ -56,6 +56,7 @@ export async function inspectCommand(args: string[]): Promise<number> {
         encoding: settings.encoding,
         delimiter: settings.delimiter,
         hasHeader: settings.hasHeader,
+        titleRows: settings.titleRows ?? [],
         sheetNames: settings.sheetNames,
         sheet: settings.sheet,
         columns: table.columns,
@@ -85,6 +86,10 @@ export async function inspectCommand(args: string[]): Promise<number> {
   ];
   for (const [label, value] of lines) console.log(`${`${label}:`.padEnd(11)}${value}`);
   for (const note of table.notes) console.log(`Note:      ${note}`);
+  for (const title of settings.titleRows ?? []) {
+    const text = title.values.filter((cell) => cell.trim() !== '').join(' ');
+    console.log(`Title:     row ${title.sourceRow} “${text}” left out; if it is data, add --keep-title-rows`);
+  }
   if (sample.length > 0) {
     console.log(`\nFirst ${sample.length} row${sample.length === 1 ? '' : 's'}:`);
     const widths = table.columns.map((column, i) =>

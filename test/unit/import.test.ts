@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { importOptionsFromFlags } from '../../electron/cli/import-flags.ts';
 import { columnLetter, firstRowIsData } from '../../electron/engine/sheets/table.ts';
 import { RowbotError } from '../../shared/errors.ts';
 import { importForTest } from '../fixtures/import-table.ts';
@@ -144,12 +145,40 @@ describe('the hard cases', () => {
     expect(table.columns).toEqual(['A', 'B', 'C']);
     expect(table.rows[0]).toEqual(['1', 'Lamp', '9.50']);
     expect((await importForTest('a.csv', text, { hasHeader: true })).columns).toEqual(['1', 'Lamp', '9.50']);
+    expect(table.notes[0]).toContain('The first row looks like data');
+    expect((await importForTest('a.csv', text, { hasHeader: false })).notes).toEqual([]);
   });
 
   it('keeps a header over text-only or mixed data', () => {
     expect(firstRowIsData(['name', 'price'], [['Lamp', '10']])).toBe(false);
     expect(firstRowIsData(['Lamp', 'Desk'], [['Chair', 'Bed']])).toBe(false);
     expect(firstRowIsData(['7', 'Lamp'], [['8', 'Desk']])).toBe(true);
+  });
+
+  it('a header of years is a header: region, 2022, 2023 above amounts or counts', async () => {
+    for (const text of [
+      'region,2022,2023\nNorth,12.5,13.1\nSouth,9.5,10.25\n',
+      'region,2022,2023\nNorth,120,135\nSouth,98,110\n',
+      '2022,2023\n"1,200.50",980\n"1,310.00",1020\n',
+    ]) {
+      const table = await importForTest('a.csv', text);
+      expect(table.settings.hasHeader, text).toBe(true);
+      expect(table.rows, text).toHaveLength(2);
+    }
+    expect((await importForTest('a.csv', 'region,2022,2023\nNorth,12.5,13.1\n')).columns).toEqual([
+      'region',
+      '2022',
+      '2023',
+    ]);
+    // Years over years, and repeated numbers, are data.
+    expect(firstRowIsData(['Lamp', '2021', '9.5'], [['Desk', '2022', '120.5']])).toBe(true);
+    expect(firstRowIsData(['region', '2022', '2022'], [['North', '12.5', '13.5']])).toBe(true);
+  });
+
+  it('other kinds than numbers tell a header from data: dates, addresses, blanks over them', () => {
+    expect(firstRowIsData(['name', 'signed up'], [['Ann', '2024-01-02']])).toBe(false);
+    expect(firstRowIsData(['Bob', '2024-01-01'], [['Ann', '2024-01-02']])).toBe(true);
+    expect(firstRowIsData(['Alice', '', ''], [['Bob', 'b@x.org', '1']])).toBe(true);
   });
 
   it('a 5 MB single cell', async () => {
@@ -166,6 +195,78 @@ describe('the hard cases', () => {
 
   it('names columns like a spreadsheet', () => {
     expect([0, 1, 25, 26, 27, 701, 702].map(columnLetter)).toEqual(['A', 'B', 'Z', 'AA', 'AB', 'ZZ', 'AAA']);
+  });
+});
+
+describe('rows above the table: a title is shown and can be kept; with the header off none is left out', () => {
+  const report = 'Sales report,,\nname,city,sales\nLamp,Paris,10\nDesk,Rome,20\n';
+
+  it('with the header off, no row is ever left out (Papa Parse: "a,"b,c"\\nd,e,f")', async () => {
+    for (const [text, rows] of [
+      [
+        'Alice,,\nBob,b@x.org,1\n',
+        [
+          ['Alice', '', ''],
+          ['Bob', 'b@x.org', '1'],
+        ],
+      ],
+      [
+        '"a,"b,c"\nd,e,f',
+        [
+          ['a,"b,c', '', ''],
+          ['d', 'e', 'f'],
+        ],
+      ],
+      [
+        report,
+        [
+          ['Sales report', '', ''],
+          ['name', 'city', 'sales'],
+          ['Lamp', 'Paris', '10'],
+          ['Desk', 'Rome', '20'],
+        ],
+      ],
+    ] as const) {
+      const table = await importForTest('a.csv', text, { hasHeader: false });
+      expect(table.rows, text).toEqual(rows);
+      expect(table.settings.titleRows).toEqual([]);
+      expect(table.notes.join(' ')).not.toContain('title');
+    }
+  });
+
+  it('with the header detected, a short first row over data like the rest is data, not a title', async () => {
+    const table = await importForTest('a.csv', 'Alice,,\nBob,b@x.org,1\nCarol,c@x.org,2\n');
+    expect(table.settings.titleRows).toEqual([]);
+    expect(table.columns).toEqual(['A', 'B', 'C']);
+    expect(table.rows.map((row) => row[0])).toEqual(['Alice', 'Bob', 'Carol']);
+  });
+
+  it('a title over a row of column names is left out, said in the settings with its text, and can be kept', async () => {
+    const table = await importForTest('a.csv', report);
+    expect(table.columns).toEqual(['name', 'city', 'sales']);
+    expect(table.rows).toHaveLength(2);
+    expect(table.settings).toMatchObject({
+      headerRow: 2,
+      titleRows: [{ sourceRow: 1, values: ['Sales report', '', ''] }],
+    });
+    expect(table.notes).toContain('Row 1 above the table looked like a title and was left out.');
+
+    const kept = await importForTest('a.csv', report, { keepTitleRows: true });
+    expect(kept.settings).toMatchObject({ keepTitleRows: true, titleRows: [], headerRow: 1 });
+    expect(kept.rows).toHaveLength(3);
+    expect(kept.rows[0]).toEqual(['name', 'city', 'sales']);
+  });
+
+  it('rowbot --no-header and --keep-title-rows keep every row', async () => {
+    const fail = (message: string): never => {
+      throw new Error(message);
+    };
+    const noHeader = importOptionsFromFlags({ header: false }, fail);
+    expect(noHeader).toEqual({ hasHeader: false });
+    expect((await importForTest('a.csv', report, noHeader)).rows).toHaveLength(4);
+    const keep = importOptionsFromFlags({ header: true, 'keep-title-rows': true }, fail);
+    expect(keep).toEqual({ hasHeader: true, keepTitleRows: true });
+    expect((await importForTest('a.csv', report, keep)).rows).toHaveLength(3);
   });
 });
 

@@ -72,7 +72,18 @@ export async function importTable(
   }
   const format = options.format ?? detectFormat(fileName, sample);
   const table = (extra: { hasHeader?: boolean; shortRowsAreNormal?: boolean } = {}): TableBuilder =>
-    new TableBuilder({ fileName, maxRows: options.maxRows, hasHeader: options.hasHeader, emit, ...extra });
+    new TableBuilder({
+      fileName,
+      maxRows: options.maxRows,
+      hasHeader: options.hasHeader,
+      keepTitleRows: options.keepTitleRows,
+      emit,
+      ...extra,
+    });
+  const titles = (result: TableResult): Pick<ImportSettings, 'titleRows' | 'keepTitleRows'> => ({
+    titleRows: result.titleRows,
+    ...(options.keepTitleRows ? { keepTitleRows: true } : {}),
+  });
 
   if (format === 'xlsx') {
     const { readXlsx } = await import('./xlsx.ts');
@@ -90,6 +101,7 @@ export async function importTable(
         headerRow: result.headerRow,
         sheetNames: workbook.sheetNames,
         sheet: workbook.sheet,
+        ...titles(result),
       },
     };
   }
@@ -114,6 +126,7 @@ export async function importTable(
         headerRow: result.headerRow,
         sheetNames: [],
         sheet: null,
+        ...titles(result),
       },
     };
   }
@@ -170,6 +183,7 @@ export async function importTable(
       headerRow: result.headerRow,
       sheetNames: [],
       sheet: null,
+      ...titles(result),
     },
   };
 }

@@ -1,4 +1,8 @@
 import { RowbotError } from '../../../shared/errors.ts';
+import type { TitleRow } from '../../../shared/sheets.ts';
+import { firstRowIsData, looksLikeHeader } from './header.ts';
+
+export { firstRowIsData };
 
 export interface TableRow {
   values: string[];
@@ -14,12 +18,16 @@ export interface TableResult {
   headerRow: number | null;
   notes: string[];
   sampleRows: string[][];
+  /** Rows left out as a title above the table (never with the header off). */
+  titleRows: TitleRow[];
 }
 
 export interface TableBuilderOptions {
   fileName: string;
   /** Known from the user; otherwise detected from the first rows. */
   hasHeader?: boolean;
+  /** The user kept the rows that looked like a title: no row is left out. */
+  keepTitleRows?: boolean;
   maxRows: number;
   /** Spreadsheets drop trailing empty cells: for them a short row is not ragged. */
   shortRowsAreNormal?: boolean;
@@ -31,31 +39,6 @@ export interface TableBuilderOptions {
 /** Rows looked at before deciding whether the first one is a header. */
 const DECIDE_AFTER = 50;
 const BATCH = 1000;
-const NUMBER = /^[-+]?(\d{1,3}(,\d{3})+|\d+)?([.,]\d+)?(e[-+]?\d+)?%?$/i;
-
-function isNumeric(cell: string): boolean {
-  const text = cell.trim().replace(/^[$€£¥]/, '');
-  return text !== '' && NUMBER.test(text) && /\d/.test(text);
-}
-
-/**
- * Is the first row data rather than a header? Only when the numbers say so: a column
- * whose body is numbers and whose first cell is a number too votes "data", one whose first
- * cell is a word votes "header". Text-only tables keep their header.
- */
-export function firstRowIsData(first: readonly string[], body: readonly string[][]): boolean {
-  if (body.length === 0) return false;
-  if (first.some((cell) => cell.trim() === '')) return false;
-  let data = 0;
-  let header = 0;
-  first.forEach((cell, c) => {
-    const column = body.map((row) => row[c] ?? '').filter((v) => v.trim() !== '');
-    if (column.length === 0 || column.filter(isNumeric).length / column.length < 0.8) return;
-    if (isNumeric(cell)) data += 1;
-    else header += 1;
-  });
-  return data > header;
-}
 
 export function columnLetter(index: number): string {
   let n = index + 1;
@@ -78,7 +61,7 @@ export class TableBuilder {
   #pending: TableRow[] = [];
   #header: string[] | null = null;
   #headerRow: number | null = null;
-  #preamble: number[] = [];
+  #preamble: TableRow[] = [];
   #hasHeader: boolean | null;
   #width = 0;
   #rowCount = 0;
@@ -125,7 +108,8 @@ export class TableBuilder {
     }
     const notes: string[] = [];
     const columns = this.#nameColumns(header, notes);
-    if (!this.#hasHeader) {
+    // Said only when detected: the user who turned the header off knows.
+    if (!this.#hasHeader && this.#o.hasHeader === undefined) {
       notes.unshift(
         `The first row looks like data, so the columns are named ${columns.slice(0, 3).join(', ')}${columns.length > 3 ? '…' : ''}. If it is a header, say so in the import settings.`,
       );
@@ -139,8 +123,9 @@ export class TableBuilder {
     }
     if (this.#preamble.length > 0) {
       const one = this.#preamble.length === 1;
+      const rows = this.#preamble.map((row) => row.sourceRow).join(', ');
       notes.push(
-        `Row${one ? '' : 's'} ${this.#preamble.join(', ')} above the table looked like a title and ${one ? 'was' : 'were'} left out.`,
+        `Row${one ? '' : 's'} ${rows} above the table looked like a title and ${one ? 'was' : 'were'} left out.`,
       );
     }
     if (this.#emptyRows > 0)
@@ -152,14 +137,20 @@ export class TableBuilder {
       headerRow: this.#headerRow,
       notes,
       sampleRows: this.#sample.map((row) => columns.map((_, i) => row[i] ?? '')),
+      titleRows: this.#preamble.map((row) => ({
+        sourceRow: row.sourceRow,
+        values: row.values.slice(0, 50).map((cell) => clip(cell, 200)),
+      })),
     };
   }
 
   /**
-   * Report-style sheets often have a title or notes above the table. Rows at the top with
-   * far fewer filled cells than the rows below them are a preamble, not the header.
+   * Report-style sheets often have a title or notes above the table: rows at the top with
+   * far fewer filled cells than the rows below them, followed by a row of column names. Never
+   * with the header off or when the user kept them: then every row is data.
    */
   #dropPreamble(): void {
+    if (this.#hasHeader === false || this.#o.keepTitleRows) return;
     const filled = (row: TableRow): number => row.values.filter((cell) => cell.trim() !== '').length;
     const below = this.#pending.slice(1).map(filled);
     const counts = new Map<number, number>();
@@ -168,7 +159,10 @@ export class TableBuilder {
     if (typical < 2) return;
     const start = this.#pending.slice(0, 5).findIndex((row) => filled(row) >= Math.max(2, Math.ceil(typical * 0.6)));
     if (start <= 0) return;
-    this.#preamble = this.#pending.slice(0, start).map((row) => row.sourceRow);
+    const header = this.#pending[start]?.values ?? [];
+    const body = this.#pending.slice(start + 1).map((row) => row.values);
+    if (!looksLikeHeader(header, body)) return;
+    this.#preamble = this.#pending.slice(0, start);
     this.#pending = this.#pending.slice(start);
   }
 
@@ -246,4 +240,8 @@ export class TableBuilder {
     }
     return columns;
   }
+}
+
+function clip(text: string, length: number): string {
+  return text.length > length ? `${text.slice(0, length - 1)}…` : text;
 }

@@ -1,17 +1,26 @@
 import { useState } from 'react';
 import type { SheetPreview } from '../../../shared/api.ts';
-import { DELIMITERS, ENCODINGS, FORMAT_LABELS, type EncodingId, type ImportOptions } from '../../../shared/sheets.ts';
+import {
+  DELIMITERS,
+  ENCODINGS,
+  FORMAT_LABELS,
+  type EncodingId,
+  type ImportOptions,
+  type ImportSettings,
+} from '../../../shared/sheets.ts';
 import { useApi } from '../api.ts';
 import { errorMessage } from '../format.ts';
 
-/** What the import detected, each setting changeable: changing one imports the file again. */
-export function ImportSettingsBar({
-  preview,
-  onChange,
-}: {
-  preview: SheetPreview;
-  onChange: (next: SheetPreview) => void;
-}) {
+export interface Reimport {
+  busy: boolean;
+  error: string | null;
+  /** The settings in use, with a choice being applied shown at once. */
+  settings: ImportSettings;
+  apply: (patch: ImportOptions) => Promise<void>;
+}
+
+/** Imports the file again with one setting changed and every other choice kept. */
+export function useReimport(preview: SheetPreview, onChange: (next: SheetPreview) => void): Reimport {
   const api = useApi();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -29,6 +38,7 @@ export function ImportSettingsBar({
       ...(settings.delimiter ? { delimiter: settings.delimiter } : {}),
       ...(settings.sheet ? { sheet: settings.sheet } : {}),
       hasHeader: settings.hasHeader,
+      ...(settings.keepTitleRows ? { keepTitleRows: true } : {}),
     };
     try {
       onChange(await api.reimport({ sourceId: preview.sourceId, options: { ...current, ...patch } }));
@@ -39,6 +49,13 @@ export function ImportSettingsBar({
       setDraft({});
     }
   }
+
+  return { busy, error, settings, apply };
+}
+
+/** What the import detected, each setting changeable: changing one imports the file again. */
+export function ImportSettingsBar({ reimport }: { reimport: Reimport }) {
+  const { busy, error, settings, apply } = reimport;
 
   return (
     <div className="import-settings" aria-busy={busy}>
@@ -105,6 +122,18 @@ export function ImportSettingsBar({
         />
         <span>First row is the header</span>
       </label>
+      {/* Kept title rows can be left out again; ones left out are kept from the preview itself. */}
+      {settings.hasHeader && settings.keepTitleRows && (
+        <label className="setting checkbox">
+          <input
+            type="checkbox"
+            checked={!settings.keepTitleRows}
+            disabled={busy}
+            onChange={(event) => void apply({ keepTitleRows: !event.target.checked })}
+          />
+          <span>Leave out a title above the table</span>
+        </label>
+      )}
       {busy && <span className="muted small">Reading the file again…</span>}
       {error && (
         <p role="alert" className="error-box">
