@@ -93,6 +93,7 @@ export async function importTable(
     const result = builder.finish();
     return {
       ...result,
+      notes: [...(workbook.notes ?? []), ...result.notes],
       settings: {
         format,
         encoding: null,

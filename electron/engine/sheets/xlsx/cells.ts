@@ -45,6 +45,8 @@ export interface CellContext {
   formats: readonly (string | undefined)[];
   sharedStrings: readonly string[];
   date1904: boolean;
+  /** Told of each formula cell, and whether it has a saved result (Excel's <v>). */
+  onFormula?: (column: number, saved: boolean) => void;
 }
 
 /**
@@ -128,6 +130,7 @@ export async function readCells(zip: Zip, entry: ZipEntry, context: CellContext)
   let style = 0;
   let value: string | null = null;
   let inline: string | null = null;
+  let formula = false;
   /** Where text goes: nowhere, to the value or to the inline string. */
   let capture: 'none' | 'value' | 'inline' = 'none';
   let phonetic = 0;
@@ -158,9 +161,13 @@ export async function readCells(zip: Zip, entry: ZipEntry, context: CellContext)
         style = Number.isInteger(s) && s >= 0 ? s : 0;
         value = null;
         inline = null;
+        formula = false;
         inCell = true;
         break;
       }
+      case 'f':
+        if (inCell) formula = true;
+        break;
       case 'v':
         if (inCell) {
           value = '';
@@ -202,6 +209,12 @@ export async function readCells(zip: Zip, entry: ZipEntry, context: CellContext)
                 ? ''
                 : cellText(type, value, formatOf(style), context);
           if (text !== '') cells[column - 1] = text;
+          // Excel saves the result of every formula, an empty text as <v></v> in a t="str" cell;
+          // openpyxl writes an empty <v/> in a number cell, scripts often no <v> at all.
+          if (formula) {
+            const saved = inline !== null || (value !== null && (value !== '' || type === 'str'));
+            context.onFormula?.(column, saved);
+          }
           inCell = false;
           inline = null;
         }

@@ -2,12 +2,12 @@ import { posix } from 'node:path';
 import { damaged, noWorksheets } from './checks.ts';
 import { xmlParser } from './xml.ts';
 import type { XmlHandlers } from './xml.ts';
-import { readEntry } from './zip.ts';
+import { partKey, readEntry } from './zip.ts';
 import type { Zip, ZipEntry } from './zip.ts';
 
 /** The entry that holds a part, if any: names ignore case, and may be percent-encoded. */
 export function findPart(zip: Zip, path: string): ZipEntry | undefined {
-  const name = path.toLowerCase();
+  const name = partKey(path);
   const found = zip.entries.get(name);
   if (found !== undefined || !name.includes('%')) return found;
   try {
@@ -42,8 +42,10 @@ async function readRelationships(zip: Zip, part: string): Promise<Map<string, Re
   await parsePart(zip, entry, {
     open: (name, attributes) => {
       if (name !== 'Relationship') return;
-      const { Id: id, Type: type = '', Target: target, TargetMode: mode } = attributes;
-      if (id === undefined || target === undefined || mode === 'External') return;
+      const { Id: id, Type: type = '', Target: written, TargetMode: mode } = attributes;
+      if (id === undefined || written === undefined || mode === 'External') return;
+      // The writers that name entries with backslashes may point to them so too.
+      const target = written.replaceAll('\\', '/');
       const path = target.startsWith('/') ? posix.normalize(target.slice(1)) : posix.join(folder, target);
       relationships.set(id, { type, target: path });
     },
@@ -69,6 +71,8 @@ export interface WorkbookParts {
   /** The worksheets in tab order (chart, dialog and macro sheets left out). */
   sheets: SheetPart[];
   date1904: boolean;
+  /** The workbook asks to be calculated when opened (calcPr fullCalcOnLoad): its saved results may be missing or 0. */
+  calculateOnLoad: boolean;
   /** The entries of the styles and the shared strings, if the zip has them. */
   styles: ZipEntry | undefined;
   sharedStrings: ZipEntry | undefined;
@@ -83,6 +87,7 @@ export async function readWorkbookParts(zip: Zip, fileName: string): Promise<Wor
   const listed: { name: string; hidden: boolean; id: string | undefined }[] = [];
   let rootElement: string | undefined;
   let date1904 = false;
+  let calculateOnLoad = false;
   await parsePart(zip, entry, {
     open: (name, attributes) => {
       rootElement ??= name;
@@ -97,6 +102,8 @@ export async function readWorkbookParts(zip: Zip, fileName: string): Promise<Wor
         });
       } else if (name === 'workbookPr') {
         date1904 = attributes.date1904 === '1' || attributes.date1904 === 'true';
+      } else if (name === 'calcPr') {
+        calculateOnLoad = attributes.fullCalcOnLoad === '1' || attributes.fullCalcOnLoad === 'true';
       }
     },
   });
@@ -118,6 +125,7 @@ export async function readWorkbookParts(zip: Zip, fileName: string): Promise<Wor
   return {
     sheets,
     date1904,
+    calculateOnLoad,
     styles: findPart(zip, relatedPart(related, 'styles') ?? posix.join(folder, 'styles.xml')),
     sharedStrings: findPart(zip, relatedPart(related, 'sharedStrings') ?? posix.join(folder, 'sharedStrings.xml')),
   };

@@ -3,6 +3,7 @@ import { readCells, readSharedStrings } from './cells.ts';
 import { checkSignature, damaged, pickSheet, quotedList } from './checks.ts';
 import { readNumberFormats } from './number-format.ts';
 import { readWorkbookParts } from './package.ts';
+import { columnLetters } from './spreadsheetml.ts';
 import { openZip } from './zip.ts';
 
 /** One worksheet as Excel shows it: every cell as its displayed text. */
@@ -15,6 +16,8 @@ export interface XlsxSheet {
   rows: string[][];
   /** rowNumbers[i] is the 1-based worksheet row number of rows[i]. */
   rowNumbers: number[];
+  /** What the user should know about the sheet (formulas without saved results); absent when nothing. */
+  notes?: string[];
 }
 
 /** Reads the sheet, inflating its big parts as a stream or whole. */
@@ -30,7 +33,17 @@ async function readSheet(
   const chosen = pickSheet(workbook.sheets, wanted, fileName);
   const formats = await readNumberFormats(zip, workbook.styles);
   const sharedStrings = await readSharedStrings(zip, workbook.sharedStrings);
-  const used = await readCells(zip, chosen.entry, { formats, sharedStrings, date1904: workbook.date1904 });
+  // Formulas whose results were not saved, by column. A workbook that asks to be calculated
+  // on opening (xlsxwriter and openpyxl ask so) may have saved none, or 0 for each.
+  const unsaved = new Map<number, number>();
+  const used = await readCells(zip, chosen.entry, {
+    formats,
+    sharedStrings,
+    date1904: workbook.date1904,
+    onFormula: (column, saved) => {
+      if (!saved || workbook.calculateOnLoad) unsaved.set(column, (unsaved.get(column) ?? 0) + 1);
+    },
+  });
 
   if (used.size === 0) {
     const others = sheetNames.filter((name) => name !== chosen.name);
@@ -54,7 +67,24 @@ async function readSheet(
     rows.push(cells);
     rowNumbers.push(rowNumber);
   }
-  return { sheetNames, sheet: chosen.name, rows, rowNumbers };
+  const notes = unsaved.size > 0 ? [unsavedFormulasNote(unsaved, fileName, workbook.calculateOnLoad)] : undefined;
+  return { sheetNames, sheet: chosen.name, rows, rowNumbers, ...(notes ? { notes } : {}) };
+}
+
+/**
+ * Programs that write workbooks without calculating them (openpyxl, xlsxwriter, scripts, some
+ * exports) save formulas without their results; Excel calculates them on opening, but a reader
+ * of the file sees nothing, or 0.
+ */
+function unsavedFormulasNote(unsaved: Map<number, number>, fileName: string, calculateOnLoad: boolean): string {
+  const columns = [...unsaved.keys()].sort((a, b) => a - b).map(columnLetters);
+  const cells = [...unsaved.values()].reduce((sum, n) => sum + n, 0);
+  const where =
+    columns.length === 1
+      ? `Column ${columns[0]} holds`
+      : `Columns ${columns.slice(0, 8).join(', ')}${columns.length > 8 ? '…' : ''} hold`;
+  const shown = calculateOnLoad ? 'they may show as empty or 0 here' : 'they are empty here';
+  return `${where} formulas whose results were not saved in "${fileName}" (${cells.toLocaleString('en-US')} cell${cells === 1 ? '' : 's'}), so ${shown}: the program that wrote it does not calculate formulas. To get their values, open the file in Excel or LibreOffice, save it, and import it again.`;
 }
 
 /**

@@ -20,7 +20,7 @@ export interface ZipEntry {
 
 export interface Zip {
   bytes: Uint8Array;
-  /** The entries by lower-case name (part names in a package ignore case). */
+  /** The entries by partKey(name): lower case, folders separated by "/". */
   entries: Map<string, ZipEntry>;
   /** Whether big entries are inflated as a stream. */
   stream: boolean;
@@ -38,6 +38,15 @@ const STREAM_ABOVE = 1024 * 1024;
 const PUSH_BYTES = 16 * 1024;
 const WHOLE_CHUNK_BYTES = 1024 * 1024;
 
+/**
+ * The key of an entry: its name in lower case (part names in a package ignore case), with
+ * folders separated by "/". Some writers use backslashes (`xl\worksheets\sheet1.xml`), which
+ * the zip format forbids; Excel and LibreOffice open such files all the same, and so do we.
+ */
+export function partKey(name: string): string {
+  return name.replaceAll('\\', '/').replace(/^\/+/, '').toLowerCase();
+}
+
 export function openZip(bytes: Uint8Array, options: { stream: boolean }): Zip {
   const entries = new Map<string, ZipEntry>();
   let count = 0;
@@ -47,7 +56,7 @@ export function openZip(bytes: Uint8Array, options: { stream: boolean }): Zip {
       // A damaged directory can claim more entries than the file has room for.
       count += 1;
       if (count * CENTRAL_ENTRY_BYTES > bytes.length) throw new Error('more entries than the zip can hold');
-      entries.set(name.toLowerCase(), { name, size: originalSize });
+      entries.set(partKey(name), { name, size: originalSize });
       return false;
     },
   });
