@@ -38,7 +38,7 @@ import { OpenAiCompatibleProvider } from './providers/openai.ts';
 import type { Provider, ProviderError } from './providers/provider.ts';
 import { JobRunner, type JobRunnerOptions, type RunOutcome, type StopReason } from './scheduler/job-runner.ts';
 import { RowEventBatcher, RowWriter } from './scheduler/row-writer.ts';
-import { openDatabase, type Db } from './store/database.ts';
+import { openDatabase, storagePauseReason, type Db } from './store/database.ts';
 import { Repository, shownProvider, summaryOf, type JobRecord } from './store/repository.ts';
 import { promptTokens, tokenCounterFor } from './tokens.ts';
 
@@ -102,6 +102,9 @@ export class Engine {
   readonly #idleWaiters = new Map<string, (() => void)[]>();
   readonly #liveTimers = new Map<string, NodeJS.Timeout>();
   readonly #sources = new Map<string, Source>();
+  /** Jobs paused because the database refused their answers (the disk is full), with why. */
+  readonly #heldByStorage = new Map<string, string>();
+  #storageError: unknown = null;
   readonly #keys: KeyStore;
   readonly #uploadDir = join(tmpdir(), `rowbot-uploads-${process.pid}-${randomUUID().slice(0, 8)}`);
   /** The shipped prices with the user's over them; rebuilt when the user edits one. */
@@ -122,7 +125,11 @@ export class Engine {
       this.#emit('rows', { jobId, seq: this.#seq, upserts });
       this.#emitJob(jobId);
     }, options.eventIntervalMs ?? 100);
-    this.#writer = new RowWriter(this.#repo, (updates) => this.#events.add(updates));
+    this.#writer = new RowWriter(
+      this.#repo,
+      (updates) => this.#events.add(updates),
+      (error) => this.#storageFailed(error),
+    );
   }
 
   on(listener: Listener): () => void {
@@ -420,11 +427,18 @@ export class Engine {
   #run(jobId: string, sampleSize?: number): JobSummary {
     const job = this.#record(jobId);
     const running = this.#running.get(jobId);
+    if (running && !running.runner.paused) return this.#emitJob(jobId);
+    // Answers the database refused before are stored first: a row must not be sent twice.
+    if (!this.#writer.flush()) {
+      throw new RowbotError(
+        'JOB_STATE',
+        storagePauseReason(this.#storageError, this.#options.dbFile).replace(/^Paused: /, 'Cannot resume yet: '),
+      );
+    }
+    this.#heldByStorage.delete(jobId);
     if (running) {
-      if (running.runner.paused) {
-        this.#repo.setJobStatus(jobId, 'running');
-        running.runner.resume();
-      }
+      this.#repo.setJobStatus(jobId, 'running');
+      running.runner.resume();
       return this.#emitJob(jobId);
     }
     const counter = tokenCounterFor(job.provider);
@@ -442,7 +456,7 @@ export class Engine {
       spentBefore: job.usage.cost ?? 0,
       cache: this.#cacheFor(job.provider, job.settings),
       onLiveChange: () => this.#scheduleLive(jobId),
-      onStorageError: (error) => console.error('rowbot: could not store row results:', error),
+      onStorageError: (error) => this.#storageFailed(error),
       random: this.#options.random,
       backoff: this.#options.backoff,
       sampleSize,
@@ -611,9 +625,11 @@ export class Engine {
   }
 
   listJobs(): JobSummary[] {
-    return this.#repo
-      .listJobs()
-      .map((job) => ({ ...job, live: this.#running.get(job.id)?.runner.live ?? null, rev: this.#nextRev() }));
+    return this.#repo.listJobs().map((job) => ({
+      ...this.#withHold(job),
+      live: this.#running.get(job.id)?.runner.live ?? null,
+      rev: this.#nextRev(),
+    }));
   }
 
   getRows(jobId: string): RowsSnapshot {
@@ -685,17 +701,44 @@ export class Engine {
     clearInterval(entry.ticker);
     this.#running.delete(jobId);
     this.#writer.flush();
-    if (entry.closing) this.#repo.setJobStatus(jobId, 'paused', CLOSED);
-    else if (outcome === 'completed') this.#repo.setJobStatus(jobId, 'completed');
-    else if (outcome === 'sampled') {
-      const left = this.#repo.counts(jobId).queued;
-      this.#repo.setJobStatus(jobId, left > 0 ? 'paused' : 'completed', left > 0 ? this.#sampleNote(jobId) : null);
+    const held = this.#heldByStorage.get(jobId);
+    this.#heldByStorage.delete(jobId);
+    try {
+      if (entry.closing) this.#repo.setJobStatus(jobId, 'paused', held ?? CLOSED);
+      else if (outcome === 'completed') this.#repo.setJobStatus(jobId, 'completed');
+      else if (outcome === 'sampled') {
+        const left = this.#repo.counts(jobId).queued;
+        this.#repo.setJobStatus(jobId, left > 0 ? 'paused' : 'completed', left > 0 ? this.#sampleNote(jobId) : null);
+      }
+    } catch {
+      // The database refuses writes (the disk is full): the job is found interrupted at the next start.
     }
     if (!this.#closed) {
       this.#flushEvents();
       this.#emitJob(jobId);
     }
     this.#notifyIdle(jobId);
+  }
+
+  /**
+   * The database refused answers (the disk is full): every running job pauses and says so. Requests
+   * in flight finish; the writer keeps what it could not store and writes it before a job resumes.
+   */
+  #storageFailed(error: unknown): void {
+    this.#storageError = error;
+    const reason = storagePauseReason(error, this.#options.dbFile);
+    for (const [jobId, entry] of this.#running) {
+      if (this.#heldByStorage.has(jobId)) continue;
+      this.#heldByStorage.set(jobId, reason);
+      entry.runner.pause();
+      try {
+        this.#repo.setJobStatus(jobId, 'paused', reason);
+      } catch {
+        // Shown from memory instead (see #record).
+      }
+      void entry.runner.settled().then(() => this.#notifyIdle(jobId));
+      if (!this.#closed) this.#emitJob(jobId);
+    }
   }
 
   #stopLine(
@@ -765,7 +808,13 @@ export class Engine {
   #record(jobId: string): JobRecord {
     const job = this.#repo.getJob(jobId);
     if (!job) throw new RowbotError('NOT_FOUND', 'That job does not exist any more. Go back to the job list.');
-    return job;
+    return this.#withHold(job);
+  }
+
+  /** A job paused for a full disk may still read 'running' on disk: that write may have been refused too. */
+  #withHold<T extends { id: string; status: JobRecord['status']; pauseReason: string | null }>(job: T): T {
+    const held = this.#heldByStorage.get(job.id);
+    return held && job.status === 'running' ? { ...job, status: 'paused', pauseReason: held } : job;
   }
 
   #summary(jobId: string): JobSummary {

@@ -37,7 +37,11 @@ export interface JobRunnerOptions {
   };
   /** Live figures changed (concurrency settled, a wait began). */
   onLiveChange?: () => void;
-  /** The database could not store a result; the run is canceled. */
+  /**
+   * The database could not store a result (the disk is full): the run has paused, requests in
+   * flight still finish, and what they bring is kept by the writer until it can be stored.
+   * Called once per pause.
+   */
   onStorageError?: (error: unknown) => void;
   /** Prompt tokens of a request, for pacing before the provider says the real count. */
   countTokens: (systemPrompt: string, prompt: string) => number;
@@ -88,6 +92,8 @@ export class JobRunner {
   #exhausted = false;
   #paused = false;
   #stopped: StopReason | null = null;
+  /** The database refused a result since the last resume (told once). */
+  #storageFailed = false;
   /** Aborted by pause(): requests waiting for their turn (pacing, a 429 wait) go back to the queue. */
   #hold = new AbortController();
   /** Waves of 429s since the last answer: each wave's wait doubles. */
@@ -149,6 +155,7 @@ export class JobRunner {
     this.#paused = false;
     this.#hold = new AbortController();
     this.#stopped = null;
+    this.#storageFailed = false;
     this.#exhausted = false;
     this.#rateLimitWaves = 0;
     this.#waveEndsAt = Number.NEGATIVE_INFINITY;
@@ -391,7 +398,7 @@ export class JobRunner {
       });
       // An answer cut off at the output limit or by a filter is no answer to hand another job.
       if (result.finishReason !== 'length' && result.finishReason !== 'content_filter')
-        this.#o.cache?.put(this.#o.systemPrompt, row.prompt, {
+        this.#cacheAnswer(row.prompt, {
           output: result.text,
           promptTokens: result.promptTokens,
           completionTokens: result.completionTokens,
@@ -556,6 +563,18 @@ export class JobRunner {
     return { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, cost };
   }
 
+  /**
+   * The cache is a saving, not a record: when the database refuses it (the disk is full), the answer
+   * is still the row's, and the row's own write says what went wrong.
+   */
+  #cacheAnswer(prompt: string, answer: CachedAnswer): void {
+    try {
+      this.#o.cache?.put(this.#o.systemPrompt, prompt, answer);
+    } catch {
+      // Not cached; nothing else is lost.
+    }
+  }
+
   #requeueUpdate(row: QueuedRow): RowUpdate {
     return {
       ...EMPTY,
@@ -575,9 +594,14 @@ export class JobRunner {
     try {
       await this.#o.writer.commit(update);
     } catch (error) {
-      // The database refused the write (disk full?): stop rather than lose results.
-      this.#o.onStorageError?.(error);
-      this.cancel();
+      // The database refused the write (the disk is full?): send nothing more, but let requests in
+      // flight finish: their answers are paid for, and the writer keeps them until they can be stored.
+      this.#scheduled.delete(row.index);
+      this.pause();
+      if (!this.#storageFailed) {
+        this.#storageFailed = true;
+        this.#o.onStorageError?.(error);
+      }
       return;
     }
     this.#scheduled.delete(row.index);

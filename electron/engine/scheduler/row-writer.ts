@@ -3,27 +3,43 @@ import type { AttemptRecord, Repository, RowPatch } from '../store/repository.ts
 
 export type RowUpdate = RowResult & Omit<RowPatch, keyof RowResult>;
 
+interface Waiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 /**
  * Persists row changes in batched transactions: every change made in one turn of the
  * event loop is written in one transaction on the next. `commit` resolves once the
  * change is on disk, so a row is never reported done before its result is stored, and a
  * request's slot is not freed before then (a kill never loses more than is in flight).
+ *
+ * When the database refuses a batch (the disk is full), the rows are written one by one,
+ * answers first, so every one that still fits is kept; the others stay in memory, their
+ * commits are rejected, `onError` is told, and the next flush writes them again. A flush
+ * never throws: it runs on its own turn of the event loop, where a throw would end the process.
  */
 export class RowWriter {
   readonly #repo: Repository;
   readonly #onCommitted: (updates: RowUpdate[]) => void;
+  readonly #onError: (error: unknown) => void;
   #pending = new Map<string, RowUpdate>();
   #attempts: AttemptRecord[] = [];
-  #waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  #waiters = new Map<string, Waiter[]>();
   #scheduled: NodeJS.Immediate | undefined;
 
-  constructor(repo: Repository, onCommitted: (updates: RowUpdate[]) => void) {
+  constructor(
+    repo: Repository,
+    onCommitted: (updates: RowUpdate[]) => void,
+    onError: (error: unknown) => void = () => undefined,
+  ) {
     this.#repo = repo;
     this.#onCommitted = onCommitted;
+    this.#onError = onError;
   }
 
   write(update: RowUpdate): void {
-    const key = `${update.jobId}\u0000${update.index}`;
+    const key = keyOf(update);
     const previous = this.#pending.get(key);
     this.#pending.set(key, previous ? { ...previous, ...update } : update);
     this.#scheduled ??= setImmediate(() => this.flush());
@@ -35,13 +51,24 @@ export class RowWriter {
     this.#scheduled ??= setImmediate(() => this.flush());
   }
 
+  /** Resolves once the update is stored; rejects when the database refused it (it is kept to write later). */
   commit(update: RowUpdate): Promise<void> {
     this.write(update);
-    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    const key = keyOf(update);
+    return new Promise((resolve, reject) => {
+      const list = this.#waiters.get(key) ?? [];
+      list.push({ resolve, reject });
+      this.#waiters.set(key, list);
+    });
   }
 
-  /** Writes everything pending now, in one transaction. */
-  flush(): void {
+  /** Rows whose changes the database refused, held in memory until a flush stores them. */
+  get unsaved(): number {
+    return this.#pending.size;
+  }
+
+  /** Writes everything pending now, in one transaction. Returns false when some of it could not be stored. */
+  flush(): boolean {
     if (this.#scheduled) clearImmediate(this.#scheduled);
     this.#scheduled = undefined;
     const updates = [...this.#pending.values()];
@@ -49,26 +76,79 @@ export class RowWriter {
     const waiters = this.#waiters;
     this.#pending = new Map();
     this.#attempts = [];
-    this.#waiters = [];
+    this.#waiters = new Map();
     if (updates.length === 0 && attempts.length === 0) {
-      for (const waiter of waiters) waiter.resolve();
-      return;
+      for (const list of waiters.values()) for (const waiter of list) waiter.resolve();
+      return true;
     }
-    let stored: ReturnType<Repository['applyRowPatches']>;
     try {
-      stored = this.#repo.applyRowPatches(updates, attempts);
+      this.#stored(updates, this.#repo.applyRowPatches(updates, attempts), waiters);
+      return true;
     } catch (error) {
-      for (const waiter of waiters) waiter.reject(error);
-      throw error;
+      return this.#rowByRow(updates, attempts, waiters, error);
     }
+  }
+
+  /** After a refused batch: each row in its own transaction, answers first; what does not fit is kept. */
+  #rowByRow(
+    updates: RowUpdate[],
+    attempts: AttemptRecord[],
+    waiters: Map<string, Waiter[]>,
+    batchError: unknown,
+  ): boolean {
+    const rows = new Map<string, { update: RowUpdate | null; attempts: AttemptRecord[] }>();
+    for (const update of updates) rows.set(keyOf(update), { update, attempts: [] });
+    for (const record of attempts) {
+      const key = keyOf(record);
+      const row = rows.get(key) ?? { update: null, attempts: [] };
+      row.attempts.push(record);
+      rows.set(key, row);
+    }
+    const order = [...rows].sort(([, a], [, b]) => rank(a.update) - rank(b.update));
+    let error: unknown = null;
+    for (const [key, row] of order) {
+      const own = waiters.get(key) ?? [];
+      try {
+        const patches = row.update ? [row.update] : [];
+        this.#stored(patches, this.#repo.applyRowPatches(patches, row.attempts), new Map([[key, own]]));
+      } catch (rowError) {
+        error = rowError;
+        // Kept for the next flush, ahead of anything written since.
+        if (row.update) {
+          const newer = this.#pending.get(key);
+          this.#pending.set(key, newer ? { ...row.update, ...newer } : row.update);
+        }
+        this.#attempts = [...row.attempts, ...this.#attempts];
+        for (const waiter of own) waiter.reject(rowError);
+      }
+    }
+    if (error === null) return true;
+    this.#onError(error ?? batchError);
+    return false;
+  }
+
+  #stored(
+    updates: RowUpdate[],
+    stored: ReturnType<Repository['applyRowPatches']>,
+    waiters: Map<string, Waiter[]>,
+  ): void {
     // The UI sees what was stored: a row's tokens and cost are the sums over all its attempts.
     const committed = updates.map((update, i) => {
       const sums = stored[i];
       return sums && !update.cached ? { ...update, ...sums } : update;
     });
     if (committed.length > 0) this.#onCommitted(committed);
-    for (const waiter of waiters) waiter.resolve();
+    for (const list of waiters.values()) for (const waiter of list) waiter.resolve();
   }
+}
+
+function keyOf(row: { jobId: string; index: number }): string {
+  return `${row.jobId}\u0000${row.index}`;
+}
+
+/** Answers are stored first when not everything fits: they were paid for. */
+function rank(update: RowUpdate | null): number {
+  return update?.status === 'done' ? 0 : update === null ? 2 : 1;
 }
 
 /**

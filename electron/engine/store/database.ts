@@ -49,3 +49,33 @@ export function migrate(db: Db, list: readonly Migration[] = migrations): void {
     db.pragma('foreign_keys = ON');
   }
 }
+
+/** What kind of storage failure a SQLite error is, for messages in plain words. */
+export type StorageProblem = 'full' | 'readonly' | 'corrupt' | 'busy' | 'other';
+
+export function storageProblem(error: unknown): StorageProblem {
+  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return 'full';
+  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === 'EROFS') return 'readonly';
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return 'corrupt';
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'busy';
+  return 'other';
+}
+
+/** Why a job paused when its answers could not be saved, and what to do. */
+export function storagePauseReason(error: unknown, file: string): string {
+  switch (storageProblem(error)) {
+    case 'full':
+      return `Paused: the disk is full, so Rowbot could not save the latest answers. Free some space on the disk that holds its database (${file}), then press Resume. Every answer saved so far is kept; rows whose answers could not be saved run again.`;
+    case 'readonly':
+      return `Paused: Rowbot's database (${file}) can no longer be written (it became read-only). Make the file and its folder writable again, then press Resume. Every answer saved so far is kept.`;
+    case 'busy':
+      return `Paused: another program kept Rowbot's database (${file}) locked, so the latest answers could not be saved. Close that program, then press Resume. Every answer saved so far is kept.`;
+    default:
+      return `Paused: Rowbot could not save the latest answers to its database (${file}: ${messageOf(error)}). Press Resume to try again; if it keeps happening, restart Rowbot. Every answer saved so far is kept.`;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
