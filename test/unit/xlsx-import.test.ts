@@ -20,7 +20,7 @@ const inline = (ref: string, text: string): string => `<c r="${ref}" t="inlineSt
 /** One sheet's <sheetData> content in a workbook whose entries are named with `separator`. */
 function workbook(
   data: string,
-  options: { separator?: '/' | '\\'; targets?: '/' | '\\'; workbookExtra?: string } = {},
+  options: { separator?: '/' | '\\'; targets?: '/' | '\\'; workbookExtra?: string; styles?: string } = {},
 ): Uint8Array {
   const sep = options.separator ?? '/';
   const target = options.targets ?? '/';
@@ -30,7 +30,12 @@ function workbook(
     [name('_rels/.rels')]: rels([['rId1', 'officeDocument', `xl${target}workbook.xml`]]),
     [name('xl/workbook.xml')]:
       `${XML}<workbook xmlns="${MAIN_NS}" xmlns:r="${REL_NS}"><sheets><sheet name="Data" sheetId="1" r:id="rId1"/></sheets>${options.workbookExtra ?? ''}</workbook>`,
-    [name('xl/_rels/workbook.xml.rels')]: rels([['rId1', 'worksheet', `worksheets${target}sheet1.xml`]]),
+    [name('xl/_rels/workbook.xml.rels')]: rels([
+      ['rId1', 'worksheet', `worksheets${target}sheet1.xml`],
+      ['rId2', 'styles', 'styles.xml'],
+    ]),
+    [name('xl/styles.xml')]:
+      `${XML}<styleSheet xmlns="${MAIN_NS}">${options.styles ?? '<cellXfs><xf numFmtId="0"/></cellXfs>'}</styleSheet>`,
     [name('xl/worksheets/sheet1.xml')]:
       `${XML}<worksheet xmlns="${MAIN_NS}"><sheetData>${data}</sheetData></worksheet>`,
   };
@@ -108,5 +113,16 @@ describe('formulas without saved results (openpyxl, xlsxwriter, scripts)', () =>
     const imported = await importForTest('excel.xlsx', workbook(data, { workbookExtra: '<calcPr calcId="191029"/>' }));
     expect(imported.rows.map((r) => r[3])).toEqual(['5', '7.5']);
     expect(imported.notes).toEqual([]);
+  });
+});
+
+describe('cells as Excel shows them, in a workbook (SheetJS SSF cases: test/unit/ssf-formats.test.ts)', () => {
+  it('text in a format with a text section, fractions, and dates beyond 9999', async () => {
+    const styles =
+      '<numFmts count="3"><numFmt numFmtId="164" formatCode="&quot;Ref: &quot;@"/><numFmt numFmtId="165" formatCode="# ?/?"/><numFmt numFmtId="166" formatCode="yyyy-mm-dd"/></numFmts>' +
+      '<cellXfs><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="165"/><xf numFmtId="166"/></cellXfs>';
+    const data = `<row r="1"><c r="A1" s="1" t="inlineStr"><is><t>A-7</t></is></c><c r="B1" s="2"><v>0.96</v></c><c r="C1" s="2"><v>2.5</v></c><c r="D1" s="3"><v>2958466</v></c><c r="E1" s="3"><v>45356</v></c></row>`;
+    const { rows } = await readXlsx(workbook(data, { styles }), 'formats.xlsx', {});
+    expect(rows).toEqual([['Ref: A-7', '1', '2 1/2', '####', '2024-03-05']]);
   });
 });

@@ -1,5 +1,5 @@
 import { MAX_COLUMNS, MAX_ROWS } from './checks.ts';
-import { describeFormat, isoDateText, numberText } from './number-format.ts';
+import { describeFormat, isoDateText, numberText, textWithFormat } from './number-format.ts';
 import type { CellFormat } from './number-format.ts';
 import { parsePart } from './package.ts';
 import type { Zip, ZipEntry } from './zip.ts';
@@ -57,9 +57,10 @@ export interface CellContext {
 function cellText(type: string, value: string, format: CellFormat, context: CellContext): string {
   switch (type) {
     case 's':
-      return context.sharedStrings[Number(value)] ?? '';
+      return textWithFormat(context.sharedStrings[Number(value)] ?? '', format);
     case 'str':
     case 'inlineStr':
+      return textWithFormat(value, format);
     case 'e':
       return value;
     case 'b':
@@ -204,7 +205,7 @@ export async function readCells(zip: Zip, entry: ZipEntry, context: CellContext)
         if (inCell && cells !== null) {
           const text =
             inline !== null
-              ? unescapeText(inline)
+              ? textWithFormat(unescapeText(inline), formatOf(style))
               : value === null || value === ''
                 ? ''
                 : cellText(type, value, formatOf(style), context);

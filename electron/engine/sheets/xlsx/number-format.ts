@@ -31,7 +31,7 @@ export async function readNumberFormats(zip: Zip, entry: ZipEntry | undefined): 
  * Excel's built-in formats: ids 1-4, 9-22, 37-40 and 45-49 are the same everywhere; 5-8, 27-36,
  * 41-44 and 50-81 depend on the locale, and these are the ones of en-US (5-8 and 41-44 in dollars).
  */
-function builtInFormat(id: number): string | undefined {
+export function builtInFormat(id: number): string | undefined {
   if (!Number.isInteger(id) || id < 1 || id > 81) return undefined;
   const pattern = numfmt.getFormatFromId(id);
   return pattern === 'General' ? undefined : pattern;
@@ -85,12 +85,35 @@ function formatNumber(value: number, pattern: string | undefined): string {
   }
   try {
     // The trim drops the padding that `_)` and `* ` put in to line up columns.
-    return numfmt.format(pattern, value).trim();
+    const text = numfmt.format(pattern, value);
+    return (WHOLE_AND_FRACTION.test(pattern) ? carryWholeFraction(text, value) : text).trim();
   } catch {
     // A format numfmt cannot parse: the number is still worth more than '######'.
     return formatGeneral(value);
   }
 }
+
+/** A fraction format with a whole part, such as `# ?/?` or `0 ??/??`. */
+const WHOLE_AND_FRACTION = /[#0?]\s+[#0?]+\/[#0?\d]+/;
+
+/**
+ * A fraction that rounds to n/n is a whole one more: Excel shows 0.96 in `# ?/?` as "1" and
+ * 12345678.9 as "12345679" (SheetJS SSF's tables), where numfmt 4 writes "1 1/1" (showing 2)
+ * and "12345678 1/1".
+ */
+function carryWholeFraction(text: string, value: number): string {
+  return text.replace(
+    /(\d+)?( +)(\d+)\/(\d+)/,
+    (match, _whole, gap: string, numerator: string, denominator: string) => {
+      if (numerator !== denominator) return match;
+      const whole = String(Math.trunc(Math.abs(value)) + 1);
+      return `${whole}${' '.repeat(gap.length + numerator.length + 1 + denominator.length)}`;
+    },
+  );
+}
+
+/** The largest serial number Excel shows as a date: 9999-12-31 23:59:59.999. */
+const LAST_DATE_SERIAL = 2_958_466;
 
 /** The text Excel shows for a number cell (its <v> text), in the workbook's date system. */
 export function numberText(value: string, format: CellFormat, date1904: boolean): string {
@@ -98,7 +121,31 @@ export function numberText(value: string, format: CellFormat, date1904: boolean)
   if (!format.date) return formatNumber(number, format.pattern);
   if (!Number.isFinite(number)) return '';
   const serial = date1904 && format.calendar ? number + DATE_1904_OFFSET : number;
+  // Excel fills a cell with # when its date or time is before day 0 or after 9999.
+  if (serial < 0 || serial >= LAST_DATE_SERIAL) return '####';
   return formatNumber(serial, format.pattern);
+}
+
+/**
+ * The text Excel shows for a text cell: the text section of its format, if it has one (`@`
+ * in a section, or a fourth section: `"Name: "@`, `;;;"hidden"`), else the text as it is.
+ */
+export function textWithFormat(text: string, format: CellFormat): string {
+  const { pattern } = format;
+  if (pattern === undefined || pattern === '@' || format.date || !hasTextSection(pattern)) return text;
+  try {
+    const shown = numfmt.format(pattern, text);
+    // Padding around the text (`_(@_)`) only lines up a column: the text stays as it is.
+    return shown.trim() === text.trim() ? text : shown.trim();
+  } catch {
+    return text;
+  }
+}
+
+/** Whether a format has a section for text: `@` outside quotes, or a fourth section. */
+function hasTextSection(pattern: string): boolean {
+  const bare = pattern.replace(/"[^"]*"|\\.|\[[^\]]*\]/g, '');
+  return bare.includes('@') || bare.split(';').length >= 4;
 }
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}(?:\.\d+)?))?)?/;
