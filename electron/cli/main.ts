@@ -113,7 +113,7 @@ async function serveCommand(args: string[]): Promise<number> {
       'The UI has not been built yet. Run `npm run build` (or use `npm run serve`, which builds first).',
     );
   }
-  const engine = new Engine({ dbFile: values.db ?? defaultDbFile() });
+  const engine = new Engine({ dbFile: values.db ?? defaultDbFile(), processName: 'rowbot serve' });
   const server = await startServe({ engine, staticDir, port });
   console.log(`Rowbot is ready. Open this link in your browser (it contains your access token):\n\n  ${server.url}\n`);
   console.log('Press Ctrl+C to stop.');

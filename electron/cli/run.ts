@@ -415,7 +415,12 @@ export async function runCommand(args: string[]): Promise<number> {
   outDelimiter(values);
   let apiKey: string | undefined;
   const maxRows = wholeNumber('--max-rows', values['max-rows'], 1, 100_000_000);
-  const engine = new Engine({ dbFile: values.db ?? defaultDbFile(), resolveApiKey: () => apiKey, maxRows });
+  const engine = new Engine({
+    dbFile: values.db ?? defaultDbFile(),
+    resolveApiKey: () => apiKey,
+    maxRows,
+    processName: 'rowbot run',
+  });
   try {
     let jobId: string;
     if (values.resume) {
@@ -440,6 +445,8 @@ export async function runCommand(args: string[]): Promise<number> {
           `A resumed job keeps its file, prompt and provider, and ${differ.length === 1 ? 'this differs' : 'these differ'} from job ${jobId}: ${differ.join('; ')}. Leave ${differ.length === 1 ? 'it' : 'them'} out (or give the job's own), or start a new job. Settings such as --concurrency or --max-cost can change.`,
         );
       }
+      // Refused while another Rowbot runs it, before its settings or rows are touched.
+      engine.claimJob(jobId);
       if (Object.keys(settings).length > 0) engine.updateJobSettings(jobId, settings);
       if (values['retry-failed']) engine.retryRows(jobId, 'failed');
       const { provider } = engine.getJob(jobId);

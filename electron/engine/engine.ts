@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import {
   DEFAULT_RUN_SETTINGS,
@@ -39,12 +39,15 @@ import type { Provider, ProviderError } from './providers/provider.ts';
 import { JobRunner, type JobRunnerOptions, type RunOutcome, type StopReason } from './scheduler/job-runner.ts';
 import { RowEventBatcher, RowWriter } from './scheduler/row-writer.ts';
 import { openDatabase, storagePauseReason, type Db } from './store/database.ts';
+import { heldMessage, LEASE_RENEW_MS, Leases } from './store/leases.ts';
 import { Repository, shownProvider, summaryOf, type JobRecord } from './store/repository.ts';
 import { promptTokens, tokenCounterFor } from './tokens.ts';
 
 export interface EngineOptions {
   /** Path of the SQLite file; created when missing. */
   dbFile: string;
+  /** What this process is, for another that finds a job running here: "rowbot serve", "rowbot run". */
+  processName?: string;
   /** Where API keys live (the OS keychain in the app; memory and the environment elsewhere). */
   keys?: KeyStore;
   /** Looks up the API key for a provider; overrides `keys` (the CLI's --api-key-env). */
@@ -104,6 +107,9 @@ export class Engine {
   readonly #sources = new Map<string, Source>();
   /** Jobs paused because the database refused their answers (the disk is full), with why. */
   readonly #heldByStorage = new Map<string, string>();
+  /** One process runs a job at a time: the jobs' leases, and their heartbeat while this engine is open. */
+  readonly #leases: Leases;
+  readonly #heartbeat: NodeJS.Timeout;
   #storageError: unknown = null;
   readonly #keys: KeyStore;
   readonly #uploadDir = join(tmpdir(), `rowbot-uploads-${process.pid}-${randomUUID().slice(0, 8)}`);
@@ -118,7 +124,17 @@ export class Engine {
     this.#keys = options.keys ?? new MemoryKeyStore();
     this.#db = openDatabase(options.dbFile);
     this.#repo = new Repository(this.#db);
+    this.#leases = new Leases(this.#db, {
+      id: randomUUID(),
+      pid: process.pid,
+      host: hostname(),
+      program: options.processName ?? 'the Rowbot app',
+    });
+    // Jobs another live process runs are its own; only the others were interrupted.
+    this.#leases.clearDead();
     this.#repo.recoverInterrupted(INTERRUPTED);
+    this.#heartbeat = setInterval(() => this.#renewLeases(), LEASE_RENEW_MS);
+    this.#heartbeat.unref();
     this.#prices = priceList(this.#repo.userPrices());
     this.#events = new RowEventBatcher((jobId, upserts) => {
       this.#seq += 1;
@@ -435,19 +451,23 @@ export class Engine {
         storagePauseReason(this.#storageError, this.#options.dbFile).replace(/^Paused: /, 'Cannot resume yet: '),
       );
     }
-    this.#heldByStorage.delete(jobId);
     if (running) {
+      this.claimJob(jobId);
+      this.#heldByStorage.delete(jobId);
       this.#repo.setJobStatus(jobId, 'running');
       running.runner.resume();
       return this.#emitJob(jobId);
     }
+    const provider = this.#provider(job.provider, job.settings);
+    this.claimJob(jobId);
+    this.#heldByStorage.delete(jobId);
     const counter = tokenCounterFor(job.provider);
     const runner = new JobRunner({
       jobId,
       systemPrompt: job.systemPrompt,
       settings: job.settings,
       repo: this.#repo,
-      provider: this.#provider(job.provider, job.settings),
+      provider,
       writer: this.#writer,
       countTokens: (systemPrompt, prompt) => promptTokens(counter, systemPrompt, prompt),
       costOf: (prompt, completion, cached) => costOf(this.#priceOf(job.provider), prompt, completion, cached),
@@ -473,6 +493,16 @@ export class Engine {
     return this.#emitJob(jobId);
   }
 
+  /**
+   * Takes the job for this process (it is renewed while the job runs here): one process runs a job
+   * at a time. Refuses, saying which, while another Rowbot window or command runs it.
+   */
+  claimJob(jobId: string): void {
+    this.#record(jobId);
+    const holder = this.#leases.take(jobId);
+    if (holder) throw new RowbotError('JOB_STATE', heldMessage(holder, hostname()));
+  }
+
   /** No new rows start; rows in flight finish. */
   pauseJob(jobId: string, reason = PAUSED_BY_USER): JobSummary {
     const job = this.#record(jobId);
@@ -480,7 +510,7 @@ export class Engine {
     if (!running || job.status !== 'running') return this.#emitJob(jobId);
     running.runner.pause();
     this.#repo.setJobStatus(jobId, 'paused', reason);
-    void running.runner.settled().then(() => this.#notifyIdle(jobId));
+    this.#whenSettled(jobId, running);
     return this.#emitJob(jobId);
   }
 
@@ -595,6 +625,8 @@ export class Engine {
   /** Deletes the job with its rows and attempts; a running job is canceled first. */
   async deleteJob(jobId: string): Promise<{ deleted: true }> {
     const job = this.#record(jobId);
+    const holder = this.#leases.heldElsewhere(jobId);
+    if (holder) throw new RowbotError('JOB_STATE', heldMessage(holder, hostname()));
     const running = this.#running.get(jobId);
     if (running) {
       running.runner.cancel();
@@ -690,6 +722,8 @@ export class Engine {
       entry.runner.cancel();
     }
     await Promise.all(running.map(({ runner }) => runner.done));
+    clearInterval(this.#heartbeat);
+    this.#releaseLease(null);
     for (const timer of this.#liveTimers.values()) clearTimeout(timer);
     this.#flushEvents();
     await this.#http.close();
@@ -713,11 +747,54 @@ export class Engine {
     } catch {
       // The database refuses writes (the disk is full): the job is found interrupted at the next start.
     }
+    this.#releaseLease(jobId);
     if (!this.#closed) {
       this.#flushEvents();
       this.#emitJob(jobId);
     }
     this.#notifyIdle(jobId);
+  }
+
+  /**
+   * Once a paused job has nothing in flight here, another process may run it: its lease goes (not
+   * while answers of it wait in memory for room on the disk: they would be bought again there).
+   */
+  #whenSettled(jobId: string, entry: RunningJob): void {
+    void entry.runner.settled().then(() => {
+      if (entry.runner.paused && this.#running.get(jobId) === entry && this.#writer.unsaved === 0) {
+        this.#releaseLease(jobId);
+      }
+      this.#notifyIdle(jobId);
+    });
+  }
+
+  /** One job's lease, or (null) every lease of this engine. */
+  #releaseLease(jobId: string | null): void {
+    if (this.#closed && jobId !== null) return;
+    try {
+      if (jobId === null) this.#leases.releaseAll();
+      else this.#leases.release(jobId);
+    } catch {
+      // Locked or refused: the lease goes stale on its own.
+    }
+  }
+
+  /** The heartbeat of the jobs running here. A job another process took over meanwhile stops here. */
+  #renewLeases(): void {
+    if (this.#closed) return;
+    let held: Set<string>;
+    try {
+      held = this.#leases.renew();
+    } catch {
+      return; // Locked for a moment: the next beat comes well before the lease goes stale.
+    }
+    for (const [jobId, entry] of this.#running) {
+      if (held.has(jobId) || entry.runner.paused) continue;
+      // This process was stopped longer than a lease lasts (a debugger, SIGSTOP) and another runs the job now.
+      entry.runner.pause();
+      this.#whenSettled(jobId, entry);
+      this.#emitJob(jobId);
+    }
   }
 
   /**
@@ -736,7 +813,7 @@ export class Engine {
       } catch {
         // Shown from memory instead (see #record).
       }
-      void entry.runner.settled().then(() => this.#notifyIdle(jobId));
+      this.#whenSettled(jobId, entry);
       if (!this.#closed) this.#emitJob(jobId);
     }
   }
@@ -763,7 +840,7 @@ export class Engine {
     };
     this.#repo.setJobStatus(jobId, 'paused', text[reason]);
     const running = this.#running.get(jobId);
-    void running?.runner.settled().then(() => this.#notifyIdle(jobId));
+    if (running) this.#whenSettled(jobId, running);
     this.#emitJob(jobId);
   }
 

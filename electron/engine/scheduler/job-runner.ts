@@ -80,6 +80,8 @@ export class JobRunner {
   readonly #pacer: Pacer;
   readonly #throughput = new Throughput();
   readonly #scheduled = new Set<number>();
+  /** Scheduled rows still waiting in the p-queue (not started). */
+  readonly #waiting = new Set<number>();
   readonly #retryTimers = new Map<number, { timer: NodeJS.Timeout; row: QueuedRow }>();
   readonly #failures = new Map<number, number>();
   readonly #random: () => number;
@@ -152,6 +154,13 @@ export class JobRunner {
   }
 
   resume(): void {
+    // While paused, the job may have run in another process (it is free to once nothing is in
+    // flight here): rows waiting here are read again from the database rather than sent as they were.
+    this.#queue.clear();
+    for (const index of this.#waiting) this.#scheduled.delete(index);
+    this.#taken -= this.#waiting.size;
+    this.#waiting.clear();
+    this.#cursor = -1;
     this.#paused = false;
     this.#hold = new AbortController();
     this.#stopped = null;
@@ -251,7 +260,21 @@ export class JobRunner {
 
   #schedule(row: QueuedRow, priority = 0): void {
     this.#scheduled.add(row.index);
-    void this.#queue.add(() => this.#process(row), { priority }).catch(() => undefined);
+    this.#enqueue(row, priority);
+  }
+
+  /** A row waits in the p-queue for its turn; `#waiting` knows it until it starts. */
+  #enqueue(row: QueuedRow, priority: number): void {
+    this.#waiting.add(row.index);
+    void this.#queue
+      .add(
+        () => {
+          this.#waiting.delete(row.index);
+          return this.#process(row);
+        },
+        { priority },
+      )
+      .catch(() => undefined);
   }
 
   #end(outcome: RunOutcome): void {
@@ -517,13 +540,13 @@ export class JobRunner {
     }
     this.#o.writer.write(this.#requeueUpdate(row));
     if (delayMs <= 0) {
-      void this.#queue.add(() => this.#process(row), { priority: 1 }).catch(() => undefined);
+      this.#enqueue(row, 1);
       return;
     }
     const timer = setTimeout(() => {
       this.#retryTimers.delete(row.index);
       if (this.#abort.signal.aborted) return;
-      void this.#queue.add(() => this.#process(row), { priority: 1 }).catch(() => undefined);
+      this.#enqueue(row, 1);
     }, delayMs);
     this.#retryTimers.set(row.index, { timer, row });
   }

@@ -229,6 +229,23 @@ export const migrations: Migration[] = [
       ALTER TABLE job_rows ADD COLUMN finish TEXT;
     `,
   },
+  {
+    version: 90,
+    name: 'one process runs a job: leases',
+    sql: `
+      -- Taken in a transaction before a job runs, renewed every few seconds (heartbeat_at, Unix ms);
+      -- another process refuses the job until the heartbeat is stale or the holder's process is gone.
+      CREATE TABLE job_leases (
+        job_id TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+        holder TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        program TEXT NOT NULL,
+        taken_at TEXT NOT NULL,
+        heartbeat_at INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = migrations.at(-1)?.version ?? 0;

@@ -305,11 +305,14 @@ export class Repository {
       ),
       rename: db.prepare('UPDATE jobs SET name = ?, updated_at = ? WHERE id = ?'),
       deleteJob: db.prepare('DELETE FROM jobs WHERE id = ?'),
+      // Jobs another live process holds (a lease) are its own: only the others were interrupted.
       requeueRunningRows: db.prepare(
-        "UPDATE job_rows SET status = 'queued', started_at = NULL WHERE status = 'running'",
+        `UPDATE job_rows SET status = 'queued', started_at = NULL
+         WHERE status = 'running' AND NOT EXISTS (SELECT 1 FROM job_leases l WHERE l.job_id = job_rows.job_id)`,
       ),
       pauseRunningJobs: db.prepare(
-        "UPDATE jobs SET status = 'paused', pause_reason = ?, updated_at = ? WHERE status = 'running'",
+        `UPDATE jobs SET status = 'paused', pause_reason = ?, updated_at = ?
+         WHERE status = 'running' AND NOT EXISTS (SELECT 1 FROM job_leases l WHERE l.job_id = jobs.id)`,
       ),
     };
   }
@@ -665,7 +668,10 @@ export class Repository {
     return views;
   }
 
-  /** After a crash or a quit: nothing stays 'running'; interrupted jobs wait, paused, for Resume. */
+  /**
+   * After a crash or a quit: nothing stays 'running'; interrupted jobs wait, paused, for Resume.
+   * Jobs with a lease are running in another process and are left alone (clear dead leases first).
+   */
   recoverInterrupted(reason: string): void {
     this.#db.transaction(() => {
       this.#statements.requeueRunningRows.run();
