@@ -88,7 +88,9 @@ export async function inspectCommand(args: string[]): Promise<number> {
   for (const note of table.notes) console.log(`Note:      ${note}`);
   for (const title of settings.titleRows ?? []) {
     const text = title.values.filter((cell) => cell.trim() !== '').join(' ');
-    console.log(`Title:     row ${title.sourceRow} “${text}” left out; if it is data, add --keep-title-rows`);
+    console.log(
+      `Title:     row ${title.sourceRow} “${text}” left out; if it is data, add --no-header (every row is then data), or --keep-title-rows to read it as the header`,
+    );
   }
   if (sample.length > 0) {
     console.log(`\nFirst ${sample.length} row${sample.length === 1 ? '' : 's'}:`);
