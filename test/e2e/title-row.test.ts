@@ -69,3 +69,45 @@ describe('rowbot serve in Chromium: a row taken as a title above the table', () 
     await page.context().close();
   });
 });
+
+describe('rowbot serve in Chromium: the title row in the dark theme', () => {
+  let browser: Browser;
+  let serve: ServeProcess;
+
+  beforeAll(async () => {
+    serve = await startServe();
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await serve?.stop();
+  });
+
+  it('is legible', async () => {
+    const context = await browser.newContext({
+      viewport: { width: 1000, height: 700 },
+      reducedMotion: 'reduce',
+      colorScheme: 'dark',
+    });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    await page.goto(serve.url);
+    await page.getByRole('button', { name: 'New job' }).click();
+    const text =
+      'Customer list (exported 2024-05-01)\nname,email,plan\nAnn,ann@example.org,pro\nBo,bo@example.org,free\n';
+    await page
+      .getByLabel('Spreadsheet file')
+      .setInputFiles({ name: 'customers.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+    await page
+      .getByRole('region', { name: 'Left out as a title' })
+      .getByRole('button', { name: 'Keep row 1 as data' })
+      .waitFor();
+    await page.locator('.preview').screenshot({ path: join(SCREENSHOTS, 'import-title-row-dark.png') });
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
