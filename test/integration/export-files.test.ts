@@ -141,6 +141,31 @@ describe('import → run → export, read back independently (issue 12)', () => 
     },
   );
 
+  it('JSON lines in, JSON lines and CSV out: every value and every multi-line answer as it was', async () => {
+    const people = PEOPLE.slice(1).map(([name, city, zip]) => ({ name, city: `${city}\nline two`, zip }));
+    const jobId = await runJob(
+      Buffer.from(people.map((person) => JSON.stringify(person)).join('\n')),
+      'people.jsonl',
+      'Where is {{city}}?',
+    );
+    const out = join(bench.dir, 'people.out.jsonl');
+    await bench.engine.exportTo(jobId, out, { format: 'jsonl', rows: 'all' });
+    const records = readFileSync(out, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.map(({ name, city, zip }) => ({ name, city, zip }))).toEqual(people);
+    expect(records.map((r) => r.output)).toEqual(people.map((p) => answer(`Where is ${p.city}?`)));
+
+    const csv = join(bench.dir, 'people.jsonl.csv');
+    await bench.engine.exportTo(jobId, csv, { format: 'csv', rows: 'all' });
+    const [header, ...rows] = readCsv(csv, ',');
+    expect(header?.slice(0, 4)).toEqual(['name', 'city', 'zip', 'output']);
+    expect(rows.map((r) => r.slice(0, 4))).toEqual(
+      people.map((p) => [p.name, p.city, p.zip, answer(`Where is ${p.city}?`)]),
+    );
+  });
+
   it('XLSX: numbers, dates and booleans of an imported workbook stay typed in their formats; JSON fields, tokens and latency are numbers', async () => {
     const source = new ExcelJS.Workbook();
     const products = source.addWorksheet('Products');
