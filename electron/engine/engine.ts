@@ -38,7 +38,7 @@ import { OpenAiCompatibleProvider } from './providers/openai.ts';
 import type { Provider, ProviderError } from './providers/provider.ts';
 import { JobRunner, type JobRunnerOptions, type RunOutcome, type StopReason } from './scheduler/job-runner.ts';
 import { RowEventBatcher, RowWriter } from './scheduler/row-writer.ts';
-import { openDatabase, storagePauseReason, type Db } from './store/database.ts';
+import { openDatabase, reclaimFreeSpace, storagePauseReason, type Db } from './store/database.ts';
 import { heldMessage, LEASE_RENEW_MS, Leases } from './store/leases.ts';
 import { Repository, shownProvider, summaryOf, type JobRecord } from './store/repository.ts';
 import { promptTokens, tokenCounterFor } from './tokens.ts';
@@ -79,6 +79,8 @@ interface RunningJob {
 
 const DEFAULT_MAX_FILE_BYTES = 1024 * 1024 * 1024;
 const DEFAULT_MAX_ROWS = 1_000_000;
+/** An import no job uses is dropped when its process closes, or by any process a day later. */
+const ABANDONED_IMPORT_MS = 24 * 60 * 60 * 1000;
 
 interface Source {
   fileName: string;
@@ -133,6 +135,10 @@ export class Engine {
     // Jobs another live process runs are its own; only the others were interrupted.
     this.#leases.clearDead();
     this.#repo.recoverInterrupted(INTERRUPTED);
+    // Imports no job uses, left by a process that stopped before it could drop them, go after a day.
+    if (this.#repo.deleteSheetsUnusedSince(new Date(Date.now() - ABANDONED_IMPORT_MS).toISOString()) > 0) {
+      reclaimFreeSpace(this.#db);
+    }
     this.#heartbeat = setInterval(() => this.#renewLeases(), LEASE_RENEW_MS);
     this.#heartbeat.unref();
     this.#prices = priceList(this.#repo.userPrices());
@@ -726,6 +732,7 @@ export class Engine {
     this.#releaseLease(null);
     for (const timer of this.#liveTimers.values()) clearTimeout(timer);
     this.#flushEvents();
+    this.#dropUnusedImports();
     await this.#http.close();
     this.#db.close();
     await rm(this.#uploadDir, { recursive: true, force: true });
@@ -766,6 +773,21 @@ export class Engine {
       }
       this.#notifyIdle(jobId);
     });
+  }
+
+  /**
+   * The imports of this session no job uses (an estimate, a create that failed, a file only looked
+   * at) go when Rowbot closes: a big sheet's copy would otherwise stay in the database for nothing.
+   */
+  #dropUnusedImports(): void {
+    try {
+      for (const source of this.#sources.values()) {
+        for (const sheetId of source.sheetIds) this.#repo.deleteUnusedSheet(sheetId);
+      }
+      reclaimFreeSpace(this.#db);
+    } catch {
+      // A full disk or a locked database: they go at a later start, after a day.
+    }
   }
 
   /** One job's lease, or (null) every lease of this engine. */

@@ -23,6 +23,22 @@ export function openDatabase(file: string, list: readonly Migration[] = migratio
   }
 }
 
+/**
+ * Gives the space of deleted rows back to the disk (VACUUM) when most of the file is free pages,
+ * as after an estimate of a big sheet: then the copy VACUUM writes is smaller than what it frees.
+ * A file mostly in use keeps its free pages for the next import. Never fails: it only saves space.
+ */
+export function reclaimFreeSpace(db: Db, minimumBytes = 1024 * 1024): void {
+  try {
+    const free = db.pragma('freelist_count', { simple: true }) as number;
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    if (free * pageSize >= minimumBytes && free * 2 >= pages) db.exec('VACUUM');
+  } catch {
+    // Busy (another process reads or writes) or no room for the copy: the pages are reused later.
+  }
+}
+
 export function migrate(db: Db, list: readonly Migration[] = migrations): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   const latest = list.at(-1)?.version ?? LATEST_VERSION;

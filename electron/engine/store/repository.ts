@@ -171,6 +171,9 @@ export class Repository {
       deleteUnusedSheet: db.prepare(
         'DELETE FROM sheets WHERE id = ? AND NOT EXISTS (SELECT 1 FROM jobs WHERE sheet_id = sheets.id)',
       ),
+      deleteSheetsUnusedSince: db.prepare(
+        'DELETE FROM sheets WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM jobs WHERE sheet_id = sheets.id)',
+      ),
       sheet: db.prepare(
         'SELECT id, file_name, columns_json, row_count, notes_json, settings_json FROM sheets WHERE id = ?',
       ),
@@ -347,6 +350,14 @@ export class Repository {
   /** Removes an import no job uses (a failed or replaced import). */
   deleteUnusedSheet(sheetId: string): void {
     this.#statements.deleteUnusedSheet.run(sheetId);
+  }
+
+  /**
+   * Imports no job uses that are older than `before` (ISO time): left by an estimate, a failed
+   * create, or a process that stopped before it could clean up. Returns how many went.
+   */
+  deleteSheetsUnusedSince(before: string): number {
+    return this.#statements.deleteSheetsUnusedSince.run(before).changes;
   }
 
   getSheet(id: string): SheetRecord | undefined {
