@@ -227,3 +227,50 @@ function hostOf(address: string): string {
     return '';
   }
 }
+
+/**
+ * Where each saved or environment key may be sent: its own service's addresses (https, default
+ * port). A leading `*.` stands for any subdomain: Azure OpenAI has one host per resource, all under
+ * Microsoft's domains. The "custom" slot has no service of its own, so its key goes only where the
+ * user allowed it (`ROWBOT_ALLOW_KEY_TO`, `rowbot run --allow-key-to`). Anyone who can start a job
+ * (the serve token, a job written into the database) could otherwise point it at their own server
+ * and receive the key.
+ */
+export const KEY_ORIGINS: Record<KeyId, readonly string[]> = {
+  openai: ['https://api.openai.com'],
+  anthropic: ['https://api.anthropic.com'],
+  azure: ['https://*.openai.azure.com', 'https://*.cognitiveservices.azure.com', 'https://*.services.ai.azure.com'],
+  openrouter: ['https://openrouter.ai'],
+  groq: ['https://api.groq.com'],
+  together: ['https://api.together.xyz'],
+  gemini: ['https://generativelanguage.googleapis.com'],
+  custom: [],
+};
+
+/** `scheme://host[:port]` of an address, lower-cased, its default port left out; null when it is not an http(s) URL. */
+export function originOf(address: string): string | null {
+  try {
+    const url = new URL(address.trim());
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether `address` is at `pattern`: an origin, or `scheme://*.domain[:port]` for its subdomains. */
+export function originMatches(pattern: string, address: string): boolean {
+  const origin = originOf(address);
+  if (origin === null) return false;
+  const wild = /^(https?):\/\/\*\.(.+)$/i.exec(pattern.trim());
+  if (!wild) return originOf(pattern) === origin;
+  const base = originOf(`${wild[1]}://${wild[2]}`);
+  if (base === null) return false;
+  const at = new URL(origin);
+  const want = new URL(base);
+  return at.protocol === want.protocol && at.port === want.port && at.hostname.endsWith(`.${want.hostname}`);
+}
+
+/** Whether the key of `keyId` may be sent to `address`: its service's own, or one the user allowed for it. */
+export function keyMayGoTo(keyId: KeyId, address: string, allowed: readonly string[] = []): boolean {
+  return [...KEY_ORIGINS[keyId], ...allowed].some((pattern) => originMatches(pattern, address));
+}

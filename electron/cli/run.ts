@@ -9,13 +9,14 @@ import {
   type ProviderKind,
   type RunSettings,
 } from '../../shared/api.ts';
-import { hasPlaceholders, KEY_ENV, PROVIDER_PRESETS, type KeyId } from '../../shared/providers.ts';
+import { hasPlaceholders, KEY_ENV, KEY_IDS, originOf, PROVIDER_PRESETS, type KeyId } from '../../shared/providers.ts';
 import { RowbotError } from '../../shared/errors.ts';
 import { isJsonObject } from '../../shared/json-output.ts';
 import { httpUrl, runSettingsSchema } from '../../shared/schemas.ts';
 import { checkTemplate, describeTemplateProblem } from '../../shared/template.ts';
 import { rateLimitWaitText } from '../../shared/live.ts';
 import { Engine } from '../engine/engine.ts';
+import { parseKeyAllowance, type KeyAllowance } from '../engine/keys.ts';
 import { defaultDbFile } from '../engine/paths.ts';
 import { shownProvider } from '../engine/store/repository.ts';
 import { formatFromPath } from '../engine/sheets/export.ts';
@@ -45,6 +46,7 @@ export const RUN_OPTIONS = {
   'base-url': { type: 'string' },
   model: { type: 'string' },
   'api-key-env': { type: 'string' },
+  'allow-key-to': { type: 'string', multiple: true },
   concurrency: { type: 'string' },
   rpm: { type: 'string' },
   tpm: { type: 'string' },
@@ -385,6 +387,24 @@ function headersFromFlags(lines: string[]): Record<string, string> {
   return headers;
 }
 
+/**
+ * Where this command may send its key besides the service's own address: each --allow-key-to
+ * SLOT=ADDRESS, and the --base-url typed on the same command line (the user gives both the key and
+ * the address). An address stored in a resumed job is not on the command line, so it needs one of them.
+ */
+function keyAllowances(values: Values): KeyAllowance[] {
+  const allowances = (values['allow-key-to'] ?? []).map((text) => {
+    try {
+      return parseKeyAllowance(text);
+    } catch (error) {
+      throw new UsageError(`--allow-key-to: ${(error as Error).message}`);
+    }
+  });
+  const typed = values['base-url'] === undefined ? null : originOf(values['base-url']);
+  if (typed !== null) allowances.push(...KEY_IDS.map((keyId) => ({ keyId, origin: typed })));
+  return allowances;
+}
+
 /** --out-delimiter comma|semicolon|tab, as the separator; undefined when left out (the input file's). */
 function outDelimiter(values: Values): ExportDelimiter | undefined {
   const given = values['out-delimiter'];
@@ -418,6 +438,7 @@ export async function runCommand(args: string[]): Promise<number> {
   const engine = new Engine({
     dbFile: values.db ?? defaultDbFile(),
     resolveApiKey: () => apiKey,
+    allowKeyTo: keyAllowances(values),
     maxRows,
     processName: 'rowbot run',
   });

@@ -29,7 +29,14 @@ import { checkTemplate, describeTemplateProblem, renderTemplate } from '../../sh
 import { exportIntoWorkbook, exportResults, type ExportReport } from './sheets/export.ts';
 import { importTable } from './sheets/import.ts';
 import { HttpClient } from './http/client.ts';
-import { MemoryKeyStore, type KeyStore } from './keys.ts';
+import {
+  MemoryKeyStore,
+  envKeyAllowances,
+  keyDestinationProblem,
+  keySlotOf,
+  type KeyAllowance,
+  type KeyStore,
+} from './keys.ts';
 import { costOf, priceKey, priceList, priceOf } from './pricing.ts';
 import { AnthropicProvider } from './providers/anthropic.ts';
 import { DemoProvider } from './providers/demo.ts';
@@ -52,6 +59,11 @@ export interface EngineOptions {
   keys?: KeyStore;
   /** Looks up the API key for a provider; overrides `keys` (the CLI's --api-key-env). */
   resolveApiKey?: (provider: ProviderConfig) => string | undefined;
+  /**
+   * Addresses a key slot's key may go to besides its service's own (the CLI's --allow-key-to and
+   * --base-url); added to those in ROWBOT_ALLOW_KEY_TO. Never set through the API.
+   */
+  allowKeyTo?: readonly KeyAllowance[];
   /** Simulated latency range of the offline Demo provider, in ms. */
   demoLatencyMs?: readonly [number, number];
   /** Largest file accepted for import, in bytes. */
@@ -114,6 +126,7 @@ export class Engine {
   readonly #heartbeat: NodeJS.Timeout;
   #storageError: unknown = null;
   readonly #keys: KeyStore;
+  readonly #keyAllowances: readonly KeyAllowance[];
   readonly #uploadDir = join(tmpdir(), `rowbot-uploads-${process.pid}-${randomUUID().slice(0, 8)}`);
   /** The shipped prices with the user's over them; rebuilt when the user edits one. */
   #prices: PriceList;
@@ -124,6 +137,10 @@ export class Engine {
   constructor(options: EngineOptions) {
     this.#options = options;
     this.#keys = options.keys ?? new MemoryKeyStore();
+    this.#keyAllowances = [
+      ...envKeyAllowances(process.env, (message) => console.error(`rowbot: ${message}`)),
+      ...(options.allowKeyTo ?? []),
+    ];
     this.#db = openDatabase(options.dbFile);
     this.#repo = new Repository(this.#db);
     this.#leases = new Leases(this.#db, {
@@ -247,20 +264,22 @@ export class Engine {
     if (size > max) throw tooLarge(fileName, size, max);
   }
 
-  /** The key a provider sends: the one its preset names (none for local servers), else its kind's. */
+  /**
+   * The key a provider sends: the one its preset names (none for local servers), else its kind's.
+   * Refused when the provider's address is not the key's own nor one the user allowed for it.
+   */
   #keyFor(config: ProviderConfig): string | undefined {
-    if (config.kind === 'demo') return undefined;
-    const keyId = config.kind === 'openai' && config.keyId !== undefined ? config.keyId : config.kind;
-    return keyId === null ? undefined : this.#keys.get(keyId);
+    const keyId = keySlotOf(config);
+    if (config.kind === 'demo' || keyId === null) return undefined;
+    const key = this.#options.resolveApiKey?.(config) ?? this.#keys.get(keyId);
+    if (!key) return undefined;
+    const problem = keyDestinationProblem(keyId, config.baseUrl, this.#keyAllowances);
+    if (problem) throw new RowbotError('FORBIDDEN', problem);
+    return key;
   }
 
   testConnection(config: ProviderConfig): Promise<ConnectionTest> {
-    return testConnection(
-      config,
-      this.#http,
-      this.#options.resolveApiKey?.(config) ?? this.#keyFor(config),
-      this.#provider(config, DEFAULT_RUN_SETTINGS),
-    );
+    return testConnection(config, this.#http, this.#keyFor(config), this.#provider(config, DEFAULT_RUN_SETTINGS));
   }
 
   getKeys(): KeyStatus[] {
@@ -381,6 +400,7 @@ export class Engine {
   createJob(input: CreateJobInput): JobDetail {
     const sampling = reasoningModelProblem(input.provider, { ...DEFAULT_RUN_SETTINGS, ...input.settings });
     if (sampling) throw new RowbotError('BAD_REQUEST', sampling);
+    this.#keyFor(input.provider);
     const { sheet, prompts } = this.#render(input);
     const id = randomUUID();
     this.#repo.insertJob({
@@ -885,7 +905,7 @@ export class Engine {
 
   #provider(config: ProviderConfig, settings: RunSettings): Provider {
     this.#http.ensureConnections(settings.autoConcurrency ? MAX_CONCURRENCY : settings.concurrency);
-    const apiKey = this.#options.resolveApiKey?.(config) ?? this.#keyFor(config);
+    const apiKey = this.#keyFor(config);
     switch (config.kind) {
       case 'demo':
         return new DemoProvider({ latencyMs: this.#options.demoLatencyMs });

@@ -406,12 +406,15 @@ describe('the rowbot CLI', () => {
       expect(azure.lastHeaders['api-key']).toBe('az-wrong-12345678');
       expect(azure.lastHeaders.authorization).toBeUndefined();
       const { jobId } = JSON.parse(wrong.stdout.trim().split('\n').at(-1) ?? '{}') as { jobId: string };
-      // The job is Azure's: resuming it reads AZURE_OPENAI_API_KEY, not OPENAI_API_KEY.
+      // The job is Azure's: resuming it reads AZURE_OPENAI_API_KEY, not OPENAI_API_KEY. Its address is
+      // not Azure's own, so the key goes there only when the command line names it again.
       const resumed = await rowbotWith(
         { AZURE_OPENAI_API_KEY: 'az-right-12345678', OPENAI_API_KEY: 'sk-not-this-one' },
         'run',
         '--resume',
         jobId,
+        '--base-url',
+        deployment,
         '--json',
       );
       expect(resumed.stderr).toContain('3 of 3 rows done, 0 failed.');

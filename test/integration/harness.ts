@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobSummary, RunSettings } from '../../shared/api.ts';
+import { KEY_IDS } from '../../shared/providers.ts';
 import { Engine, type EngineOptions } from '../../electron/engine/engine.ts';
 import { startMockLlmServer, type MockLlmServer, type MockOptions } from '../fixtures/mock-llm-server.ts';
 
@@ -27,7 +28,9 @@ export async function openBench(
   const dir = mkdtempSync(join(tmpdir(), 'rowbot-sched-'));
   const dbFile = join(dir, 'rowbot.db');
   const mock = await startMockLlmServer(mockOptions);
-  const engine = new Engine({ dbFile, backoff: { baseDelayMs: 5, maxDelayMs: 40 }, ...engineOptions });
+  // These tests are about the wire, not about where keys may go: every key may go to the mock.
+  const allowKeyTo = KEY_IDS.map((keyId) => ({ keyId, origin: new URL(mock.baseUrl).origin }));
+  const engine = new Engine({ dbFile, backoff: { baseDelayMs: 5, maxDelayMs: 40 }, allowKeyTo, ...engineOptions });
   const jobEvents: JobSummary[] = [];
   engine.on((message) => {
     if (message.name === 'job') jobEvents.push(message.payload);

@@ -119,6 +119,8 @@ describe('Test connection', () => {
     );
     bench.engine.setKey('openai', 'sk-right');
     expect((await bench.engine.testConnection(at(bench.mock.baseUrl))).ok).toBe(true);
+    // Without a key: an OpenAI key goes to no address of the user's but those allowed for it.
+    bench.engine.clearKey('openai');
     const nobody = await bench.engine.testConnection(at('http://127.0.0.1:9/v1'));
     expect(nobody.ok).toBe(false);
     expect(nobody.message).toContain('Nothing answers at http://127.0.0.1:9/v1');

@@ -3,7 +3,7 @@ import { closestNames } from '../../../shared/template.ts';
 import type { HttpClient } from '../http/client.ts';
 import { ANTHROPIC_VERSION } from './anthropic.ts';
 import { HttpTimeoutError } from '../http/client.ts';
-import { networkFailure, parseJsonObject, providerMessage } from './http-failure.ts';
+import { networkFailure, parseJsonObject, providerMessage, redactText, type Secrets } from './http-failure.ts';
 import { ProviderError, type Provider } from './provider.ts';
 
 const TIMEOUT_MS = 10_000;
@@ -46,6 +46,11 @@ function failure(status: number, body: string, url: string): ConnectionTest {
   return { ok: false, message: `The provider answered ${status}: ${message}`, models: [] };
 }
 
+/** Every message the check returns, with the key and extra-header values in it redacted: a server may echo the request. */
+function redacted(result: ConnectionTest, secrets: Secrets): ConnectionTest {
+  return { ...result, message: redactText(result.message, secrets) };
+}
+
 /**
  * "Test connection": lists the models where the API offers that (OpenAI-compatible and
  * Anthropic both have GET /models); a server without that list is asked for one token.
@@ -55,7 +60,19 @@ export async function testConnection(
   http: HttpClient,
   apiKey: string | undefined,
   provider: Provider,
-  { timeoutMs = TIMEOUT_MS }: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number } = {},
+): Promise<ConnectionTest> {
+  const secrets = [apiKey, ...Object.values(config.kind === 'openai' ? (config.headers ?? {}) : {})];
+  return redacted(await check(config, http, apiKey, provider, options.timeoutMs ?? TIMEOUT_MS, secrets), secrets);
+}
+
+async function check(
+  config: ProviderConfig,
+  http: HttpClient,
+  apiKey: string | undefined,
+  provider: Provider,
+  timeoutMs: number,
+  secrets: Secrets,
 ): Promise<ConnectionTest> {
   if (config.kind === 'demo')
     return { ok: true, message: 'The Demo model works offline: nothing to test.', models: ['demo'] };
@@ -77,7 +94,8 @@ export async function testConnection(
     return { ok: false, message, models: [] };
   }
   if (response.status >= 200 && response.status < 300) return verdict(config, modelIds(response.body), '');
-  if (response.status !== 404 && response.status !== 405) return failure(response.status, response.body, url);
+  if (response.status !== 404 && response.status !== 405)
+    return failure(response.status, redactText(response.body, secrets), url);
   // No model list here: ask for a single token instead.
   try {
     await provider.complete({

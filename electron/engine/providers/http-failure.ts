@@ -283,7 +283,7 @@ export async function postJson(
   http: HttpClient,
   url: string,
   payload: unknown,
-  options: { headers: Record<string, string>; signal: AbortSignal; timeoutMs: number; secret?: string },
+  options: { headers: Record<string, string>; signal: AbortSignal; timeoutMs: number; secret?: Secrets },
 ): Promise<{ response: HttpResponse; body: Record<string, unknown> }> {
   let response: HttpResponse;
   try {
@@ -292,11 +292,14 @@ export async function postJson(
     if (options.signal.aborted) throw error;
     throw networkFailure(error);
   }
-  if (response.status < 200 || response.status >= 300) throw redact(httpFailure(response, url), options.secret);
+  // Redacted before anything is read or cut from it: a key that straddles a cut would escape.
+  const failed = (status: number): ProviderError =>
+    redact(httpFailure({ ...response, status, body: redactText(response.body, options.secret) }, url), options.secret);
+  if (response.status < 200 || response.status >= 300) throw failed(response.status);
   const body = parseJsonObject(response.body);
   if (!body) throw unreadableAnswer(response.status, 'not JSON, or cut short');
   const carried = errorInsideSuccess(body);
-  if (carried !== null) throw redact(httpFailure({ ...response, status: carried }, url), options.secret);
+  if (carried !== null) throw failed(carried);
   return { response, body };
 }
 
@@ -304,10 +307,29 @@ export function asCount(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
+/** Keys and extra-header values (a gateway's token) that must never appear in what Rowbot shows or stores. */
+export type Secrets = string | readonly (string | null | undefined)[] | null | undefined;
+
+/** Values under 8 characters are not secrets worth the name, and replacing them would garble the message. */
+function secretList(secrets: Secrets): string[] {
+  const list = typeof secrets === 'string' ? [secrets] : [...(secrets ?? [])];
+  return list
+    .filter((value): value is string => typeof value === 'string' && value.length >= 8)
+    .sort((a, b) => b.length - a.length);
+}
+
+/** Each secret in `text` replaced by its last four characters. */
+export function redactText(text: string, secrets: Secrets): string {
+  let out = text;
+  for (const secret of secretList(secrets)) out = out.replaceAll(secret, `…${secret.slice(-4)}`);
+  return out;
+}
+
 /** A provider may quote the key back in its error; that text reaches the UI, logs and exports, so the key never does. */
-export function redact(error: ProviderError, secret: string | undefined): ProviderError {
-  if (!secret || secret.length < 8 || !error.message.includes(secret)) return error;
-  return new ProviderError(error.message.replaceAll(secret, `…${secret.slice(-4)}`), {
+export function redact(error: ProviderError, secrets: Secrets): ProviderError {
+  const message = redactText(error.message, secrets);
+  if (message === error.message) return error;
+  return new ProviderError(message, {
     kind: error.kind,
     httpStatus: error.httpStatus,
     retryAfterMs: error.retryAfterMs,

@@ -90,7 +90,7 @@ export class OpenAiCompatibleProvider implements Provider {
         headers: request.headers,
         signal,
         timeoutMs,
-        secret: this.#endpoint.apiKey,
+        secret: [this.#endpoint.apiKey, ...Object.values(this.#headers)],
       },
     );
     const completion = body as ChatCompletion;

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { KeyStatus } from '../../../shared/api.ts';
-import { KEY_NAMES, PROVIDER_PRESETS, presetById } from '../../../shared/providers.ts';
+import { KEY_NAMES, KEY_ORIGINS, PROVIDER_PRESETS, presetById } from '../../../shared/providers.ts';
 import { AddressModelFields } from '../components/AddressModelFields.tsx';
 import { PriceTable } from '../components/PriceTable.tsx';
 import { RowsAtOnceField } from '../components/RowsAtOnceField.tsx';
@@ -41,7 +41,10 @@ export function SettingsScreen({ section }: { section?: 'prices' }) {
         <p className="muted small">
           {api.platform === 'electron'
             ? 'Keys are encrypted with your system’s keychain. Once saved, a key is never shown again: only its last four characters.'
-            : 'In the browser version, a key you type here is kept only while `rowbot serve` runs. To keep one, start it with the key in OPENAI_API_KEY or ANTHROPIC_API_KEY.'}
+            : 'In the browser version, a key you type here is kept only while `rowbot serve` runs. To keep one, start it with the key in OPENAI_API_KEY or ANTHROPIC_API_KEY.'}{' '}
+          Each key is sent only to its own service’s address. To send one to another address you trust (a gateway, or
+          your own server for “{KEY_NAMES.custom}”), start Rowbot with ROWBOT_ALLOW_KEY_TO set, for example
+          ROWBOT_ALLOW_KEY_TO=&quot;custom=http://10.0.0.5:8000&quot;.
         </p>
         {error && (
           <p role="alert" className="error-box">
@@ -111,6 +114,7 @@ function KeyRow({ status, onChange }: { status: KeyStatus; onChange: (keys: KeyS
     <div className="key-row">
       <div className="key-status">
         <strong>{name}</strong>
+        <span className="muted small">{sentTo(status.provider)}</span>
         <span className="muted small">
           {status.set
             ? `Set (…${status.lastFour})${status.source === 'environment' ? ` from ${status.envVar}` : status.source === 'session' ? ', for this session' : ''}`
@@ -204,4 +208,10 @@ function DefaultService() {
       )}
     </>
   );
+}
+
+/** Where a key slot's key goes: its service's hosts ("*.openai.azure.com"), or only where the user allowed. */
+function sentTo(provider: KeyStatus['provider']): string {
+  const hosts = KEY_ORIGINS[provider].map((origin) => origin.replace(/^https:\/\//, ''));
+  return hosts.length > 0 ? `Sent only to ${hosts.join(', ')}` : 'Sent only to addresses you allow';
 }
