@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -17,6 +17,12 @@ export interface ServeOptions {
   port?: number;
   /** Fixed token for scripted use; a random one otherwise. */
   token?: string;
+  /** Largest request body accepted (default: the largest upload, base64, and a margin). */
+  maxBodyBytes?: number;
+  /** Where exports wait to be downloaded (default: the system's temporary folder). */
+  tempDir?: string;
+  /** How long an export nobody downloads is kept (default 15 minutes). */
+  downloadTtlMs?: number;
 }
 
 export interface RunningServer {
@@ -27,7 +33,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const COOKIE = 'rowbot_token';
+/** Cookies go to every port of a host: each server names its own, so two never overwrite or accept each other's. */
+const COOKIE_PREFIX = 'rowbot_token_';
+const DOWNLOAD_TTL_MS = 15 * 60_000;
 const DOWNLOAD_TYPES: Record<string, string> = {
   '.csv': 'text/csv; charset=utf-8',
   '.jsonl': 'application/jsonl; charset=utf-8',
@@ -54,20 +62,37 @@ const CONTENT_TYPES: Record<string, string> = {
 export async function startServe(options: ServeOptions): Promise<RunningServer> {
   const token = options.token ?? randomBytes(24).toString('base64url');
   const staticDir = resolve(options.staticDir);
-  const downloads = new Map<string, { path: string; fileName: string }>();
-  const exportDir = join(tmpdir(), `rowbot-exports-${process.pid}`);
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const tempDir = options.tempDir ?? tmpdir();
+  const downloads = new Map<string, { path: string; fileName: string; expiry: NodeJS.Timeout }>();
+  await removeLeftovers(tempDir);
+  const exportDir = join(tempDir, `rowbot-exports-${process.pid}-${randomUUID().slice(0, 8)}`);
   const clients = new Set<ServerResponse>();
+
+  /** An export is deleted once downloaded, or when nobody came for it. */
+  async function forget(id: string): Promise<void> {
+    const download = downloads.get(id);
+    if (!download) return;
+    downloads.delete(id);
+    clearTimeout(download.expiry);
+    await rm(download.path, { force: true });
+  }
 
   const hooks: ShellHooks = {
     importDialog: async () => ({ kind: 'cancelled' }),
     exportJob: async ({ jobId, ...exportOptions }) => {
-      await mkdir(exportDir, { recursive: true });
+      // Only this user may enter the folder or read what is in it: results may be confidential.
+      await mkdir(exportDir, { recursive: true, mode: 0o700 });
+      await chmod(exportDir, 0o700);
       const id = randomUUID();
       const ext = exportOptions.writeBack ? 'xlsx' : exportOptions.format;
       const path = join(exportDir, `${id}.${ext}`);
       const { notes } = await options.engine.exportTo(jobId, path, exportOptions);
+      await chmod(path, 0o600);
       const fileName = exportFileName(options.engine.getJob(jobId).name, exportOptions);
-      downloads.set(id, { path, fileName });
+      const expiry = setTimeout(() => void forget(id), options.downloadTtlMs ?? DOWNLOAD_TTL_MS);
+      expiry.unref();
+      downloads.set(id, { path, fileName, expiry });
       return { kind: 'download', url: `/api/downloads/${id}`, fileName, notes };
     },
     logError: (command, error) => console.error(`rowbot serve: ${command} failed:`, error),
@@ -110,13 +135,13 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
       }
       res.writeHead(303, {
         location: '/',
-        'set-cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        'set-cookie': `${COOKIE_PREFIX}${port}=${token}; HttpOnly; SameSite=Strict; Path=/`,
         'cache-control': 'no-store',
       });
       res.end();
       return;
     }
-    if (!authorized(req)) {
+    if (!authorized(req, port)) {
       send(
         res,
         401,
@@ -132,12 +157,21 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
     }
 
     if (req.method === 'POST' && url.pathname.startsWith('/api/call/')) {
-      const name = decodeURIComponent(url.pathname.slice('/api/call/'.length));
+      const name = decodedPath(url.pathname.slice('/api/call/'.length));
+      if (name === null) {
+        await readBody(req, maxBodyBytes).catch(() => undefined);
+        sendJson(res, 400, {
+          ok: false,
+          error: { code: 'BAD_REQUEST', message: 'The command name in the address is not valid: check the URL.' },
+        });
+        return;
+      }
       let input: unknown;
       try {
-        input = JSON.parse(await readBody(req));
+        input = JSON.parse(await readBody(req, maxBodyBytes));
       } catch (error) {
-        const tooBig = error instanceof Error && error.message === 'too large';
+        const tooBig = error instanceof BodyTooLarge;
+        if (tooBig && error.drained === false) res.setHeader('connection', 'close');
         sendJson(res, tooBig ? 413 : 400, {
           ok: false,
           error: tooBig
@@ -169,7 +203,8 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
       return;
     }
     if (req.method === 'GET' && url.pathname.startsWith('/api/downloads/')) {
-      const download = downloads.get(url.pathname.slice('/api/downloads/'.length));
+      const id = url.pathname.slice('/api/downloads/'.length);
+      const download = downloads.get(id);
       if (!download) {
         send(
           res,
@@ -183,9 +218,10 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
       res.writeHead(200, {
         'content-type': DOWNLOAD_TYPES[extname(download.path)] ?? 'application/octet-stream',
         'content-length': size,
-        'content-disposition': `attachment; filename="${download.fileName}"`,
+        'content-disposition': contentDisposition(download.fileName),
         'cache-control': 'no-store',
       });
+      res.once('close', () => void forget(id));
       createReadStream(download.path).pipe(res);
       return;
     }
@@ -196,18 +232,23 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
     send(res, 404, 'text/plain; charset=utf-8', 'Not found');
   }
 
-  function authorized(req: IncomingMessage): boolean {
+  function authorized(req: IncomingMessage, port: string): boolean {
     const bearer = req.headers.authorization?.match(/^Bearer (.+)$/)?.[1];
     if (bearer !== undefined) return sameToken(bearer, token);
     const cookie = (req.headers.cookie ?? '')
       .split(';')
       .map((part) => part.trim().split('='))
-      .find(([key]) => key === COOKIE)?.[1];
+      .find(([key]) => key === `${COOKIE_PREFIX}${port}`)?.[1];
     return cookie !== undefined && sameToken(cookie, token);
   }
 
   async function serveStatic(pathname: string, res: ServerResponse): Promise<void> {
-    const relative = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
+    const decoded = decodedPath(pathname);
+    if (decoded === null) {
+      send(res, 400, 'text/plain; charset=utf-8', 'That address is not valid.');
+      return;
+    }
+    const relative = normalize(decoded).replace(/^([/\\])+/, '');
     let file = resolve(staticDir, relative || 'index.html');
     if (file !== staticDir && !file.startsWith(staticDir + sep)) {
       send(res, 404, 'text/plain; charset=utf-8', 'Not found');
@@ -256,6 +297,8 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
       for (const client of clients) client.end();
       await new Promise<void>((done) => server.close(() => done()));
       server.closeAllConnections();
+      for (const { expiry } of downloads.values()) clearTimeout(expiry);
+      downloads.clear();
       await rm(exportDir, { recursive: true, force: true });
     },
   };
@@ -284,20 +327,98 @@ function sameToken(offered: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/** A body over the limit; `drained` when all of it was read, so the connection can carry the answer and go on. */
+class BodyTooLarge extends Error {
+  readonly drained: boolean;
+
+  constructor(drained: boolean) {
+    super('too large');
+    this.drained = drained;
+  }
+}
+
+/**
+ * The body as text. One over `max` bytes is read on and thrown away, up to as much again, so the
+ * client is reading when the 413 comes (a connection reset mid-upload shows the user nothing);
+ * past that, or when its declared length is past that, the 413 is sent at once and the
+ * connection closed after it.
+ */
+function readBody(req: IncomingMessage, max: number): Promise<string> {
+  const discardUpTo = max * 2;
   return new Promise((resolveBody, rejectBody) => {
+    if (Number(req.headers['content-length'] ?? 0) > discardUpTo) {
+      req.resume();
+      rejectBody(new BodyTooLarge(false));
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        rejectBody(new Error('too large'));
-        req.destroy();
-        return;
+      if (size > discardUpTo) {
+        req.pause();
+        rejectBody(new BodyTooLarge(false));
+      } else if (size <= max) {
+        chunks.push(chunk);
       }
-      chunks.push(chunk);
     });
-    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () =>
+      size > max ? rejectBody(new BodyTooLarge(true)) : resolveBody(Buffer.concat(chunks).toString('utf8')),
+    );
     req.on('error', rejectBody);
   });
+}
+
+/** A percent-encoded path part, decoded; null when it is not valid UTF-8 percent-encoding (`%E0%A4%A`). */
+function decodedPath(raw: string): string | null {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * RFC 6266 with RFC 5987's `filename*` for the real name in UTF-8 (`日本語-results.csv`,
+ * `résumé-results.csv`), and a plain ASCII `filename` for clients that read only that. A header
+ * value is Latin-1 on the wire, so the name itself never goes there.
+ */
+export function contentDisposition(fileName: string): string {
+  const ascii = fileName
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  const encoded = encodeURIComponent(fileName).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+/**
+ * Export and upload folders of a Rowbot that is gone (it crashed, or was killed): their names carry
+ * its process id. Folders of a process still running are left alone.
+ */
+async function removeLeftovers(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^rowbot-(?:exports|uploads)-(\d+)(?:-|$)/.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
+    await rm(join(dir, name), { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

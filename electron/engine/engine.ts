@@ -196,10 +196,11 @@ export class Engine {
   /** Imports uploaded bytes (the browser); they are kept in a temporary file for re-imports. */
   async importBytes(fileName: string, bytes: Uint8Array, options: ImportOptions = {}): Promise<SheetPreview> {
     this.#checkSize(fileName, bytes.length);
-    await mkdir(this.#uploadDir, { recursive: true });
+    // Only this user may read them: uploaded spreadsheets may be confidential.
+    await mkdir(this.#uploadDir, { recursive: true, mode: 0o700 });
     const sourceId = randomUUID();
     const path = join(this.#uploadDir, sourceId);
-    await writeFile(path, bytes);
+    await writeFile(path, bytes, { mode: 0o600 });
     this.#sources.set(sourceId, { fileName, path, temp: true, sheetIds: [] });
     return this.#import(sourceId, options);
   }
