@@ -114,12 +114,12 @@ function KeyRow({ status, onChange }: { status: KeyStatus; onChange: (keys: KeyS
     <div className="key-row">
       <div className="key-status">
         <strong>{name}</strong>
-        <span className="muted small">{sentTo(status.provider)}</span>
         <span className="muted small">
           {status.set
             ? `Set (…${status.lastFour})${status.source === 'environment' ? ` from ${status.envVar}` : status.source === 'session' ? ', for this session' : ''}`
             : 'Not set'}
         </span>
+        <span className="muted small">{sentTo(status.provider)}</span>
       </div>
       <form
         className="key-form"
