@@ -5,6 +5,7 @@ import { RowbotError } from '../../shared/errors.ts';
 import { AZURE_API_VERSION } from '../../shared/providers.ts';
 import { Engine } from '../engine/engine.ts';
 import { defaultDbFile } from '../engine/paths.ts';
+import { storageErrorMessage } from '../engine/store/database.ts';
 import { inspectCommand } from './inspect.ts';
 import { EXIT, runCommand, UsageError } from './run.ts';
 import { startServe } from './serve.ts';
@@ -137,6 +138,9 @@ export async function cli(argv: string[]): Promise<void> {
     } else if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
       console.error(`rowbot: ${error.message}. Run "rowbot help" for the options.`);
       process.exitCode = EXIT.badUsage;
+    } else if (storageErrorMessage(error) !== null) {
+      console.error(`rowbot: ${storageErrorMessage(error)}`);
+      process.exitCode = 1;
     } else {
       console.error('rowbot: unexpected error:', error);
       process.exitCode = 1;

@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { rm, rename, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import type { RowView } from '../../../shared/api.ts';
-import { RowbotError } from '../../../shared/errors.ts';
 import type { ExportDelimiter } from '../../../shared/sheets.ts';
 import { formatDollars } from '../pricing.ts';
+import { writeAtomically } from './xlsx/save.ts';
 import { exportTable, type Cell } from './export-table.ts';
 
 export { RESULT_COLUMNS } from './export-table.ts';
@@ -49,19 +47,10 @@ export function resultsToCsv(columns: readonly string[], rows: readonly RowView[
   return bom ? `\uFEFF${body}` : body;
 }
 
-/** Writes next to the target and renames into place, so a crash never leaves half a file. */
+/**
+ * Writes next to the target and renames into place, so a crash never leaves half a file; a failure
+ * removes the temporary file and says why, as the .xlsx exports do (the disk is full, read-only…).
+ */
 export async function writeFileAtomic(target: string, content: string): Promise<void> {
-  const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(temp, content, 'utf8');
-    await rename(temp, target);
-  } catch (error) {
-    await rm(temp, { force: true });
-    const reason =
-      (error as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : 'the folder cannot be written';
-    throw new RowbotError(
-      'EXPORT_FAILED',
-      `Could not save the export to "${target}" (${reason}). Choose another folder; your results are safe in Rowbot.`,
-    );
-  }
+  await writeAtomically(target, (temp) => writeFile(temp, content, 'utf8'));
 }

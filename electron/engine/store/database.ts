@@ -2,24 +2,41 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { RowbotError } from '../../../shared/errors.ts';
+import { checkDatabaseFile, checkDatabasePages, checkWritable, openProblem } from './database-file.ts';
 import { LATEST_VERSION, migrations, type Migration } from './migrations.ts';
 
 export type Db = Database.Database;
 
-/** Opens (or creates) the Rowbot database: WAL, foreign keys, busy timeout, migrated. */
+/**
+ * Opens (or creates) the Rowbot database: WAL, foreign keys, busy timeout, migrated. A file that
+ * is not a database, is cut short, is damaged inside (PRAGMA quick_check) or cannot be written is
+ * refused with a RowbotError that says so in plain words, and is left as it was.
+ */
 export function openDatabase(file: string, list: readonly Migration[] = migrations): Db {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file);
+  const onDisk = file !== ':memory:';
+  let db: Db;
   try {
+    if (onDisk) {
+      mkdirSync(dirname(file), { recursive: true });
+      checkDatabaseFile(file);
+      checkWritable(file);
+    }
+    db = new Database(file);
+  } catch (error) {
+    throw openProblem(error, file);
+  }
+  try {
+    db.pragma('busy_timeout = 5000');
+    // Checked before anything is written (WAL mode rewrites the header of a file not yet in it).
+    if (onDisk) checkDatabasePages(db, file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
     migrate(db, list);
     return db;
   } catch (error) {
     db.close();
-    throw error;
+    throw openProblem(error, file);
   }
 }
 
@@ -89,6 +106,27 @@ export function storagePauseReason(error: unknown, file: string): string {
       return `Paused: another program kept Rowbot's database (${file}) locked, so the latest answers could not be saved. Close that program, then press Resume. Every answer saved so far is kept.`;
     default:
       return `Paused: Rowbot could not save the latest answers to its database (${file}: ${messageOf(error)}). Press Resume to try again; if it keeps happening, restart Rowbot. Every answer saved so far is kept.`;
+  }
+}
+
+/**
+ * A storage failure that reached the top of a command (`rowbot run`, `rowbot serve`), in plain
+ * words and without a stack trace; null when the error is not one.
+ */
+export function storageErrorMessage(error: unknown): string | null {
+  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  if (!code.startsWith('SQLITE_') && code !== 'ENOSPC' && code !== 'EROFS') return null;
+  switch (storageProblem(error)) {
+    case 'full':
+      return 'The disk is full, so Rowbot could not save its work. Free some space on it, then run the command again (with --resume JOB_ID for a job that had started).';
+    case 'readonly':
+      return 'Rowbot’s database became read-only, so Rowbot could not save its work. Make the file and its folder writable, then run the command again.';
+    case 'corrupt':
+      return 'Rowbot’s database is damaged. Restore it from a backup, or move it away to start with a new one (--db chooses another file).';
+    case 'busy':
+      return 'Rowbot’s database is locked by another program. Close it (or wait for it to finish), then run the command again.';
+    default:
+      return `Rowbot’s database refused a change (${messageOf(error)}). Run the command again; if it keeps happening, check the disk.`;
   }
 }
 
