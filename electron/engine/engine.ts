@@ -45,7 +45,8 @@ import { OpenAiCompatibleProvider } from './providers/openai.ts';
 import type { Provider, ProviderError } from './providers/provider.ts';
 import { JobRunner, type JobRunnerOptions, type RunOutcome, type StopReason } from './scheduler/job-runner.ts';
 import { RowEventBatcher, RowWriter } from './scheduler/row-writer.ts';
-import { openDatabase, reclaimFreeSpace, storagePauseReason, type Db } from './store/database.ts';
+import { openProblem } from './store/database-file.ts';
+import { openDatabase, reclaimFreeSpace, storagePauseReason, storageProblem, type Db } from './store/database.ts';
 import { heldMessage, LEASE_RENEW_MS, Leases } from './store/leases.ts';
 import { Repository, shownProvider, summaryOf, type JobRecord } from './store/repository.ts';
 import { promptTokens, tokenCounterFor } from './tokens.ts';
@@ -252,6 +253,8 @@ export class Engine {
     } catch (error) {
       this.#repo.deleteUnusedSheet(sheetId);
       if (error instanceof RowbotError) throw error;
+      // The file was fine; the database could not take it (the disk is full): say that, not "cannot read".
+      if (storageProblem(error) !== 'other') throw openProblem(error, this.#options.dbFile);
       console.error('rowbot: import failed:', error);
       throw new RowbotError(
         'FILE_UNREADABLE',

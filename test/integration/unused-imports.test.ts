@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../electron/engine/engine.ts';
-import { rowbot } from './cli-process.ts';
+import { DISK_CAP, rowbot, STACK_LINE } from './cli-process.ts';
 
 const ROWS = 20_000;
 
@@ -91,5 +91,30 @@ describe('imports no job uses', () => {
     const second = new Engine({ dbFile });
     await second.close();
     expect(ids()).toEqual([`crashed-${recent.sheetId}`, used.sheetId].sort());
+  });
+});
+
+describe('an import into a full disk', () => {
+  it('says the disk is full (not that the file cannot be read), with no stack trace, and keeps nothing of it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rowbot-import-full-'));
+    try {
+      const csv = join(dir, 'big.csv');
+      const lines = ['id,text'];
+      for (let i = 1; i <= 5000; i += 1) lines.push(`${i},${`Some words about row ${i}. `.repeat(8)}`);
+      writeFileSync(csv, lines.join('\n'));
+      const dbFile = join(dir, 'rowbot.db');
+      // Room for the tables, not for the sheet.
+      const result = await rowbot(['run', csv, '--template', 'Summarize: {{text}}', '--estimate', '--db', dbFile], {
+        NODE_OPTIONS: DISK_CAP,
+        ROWBOT_TEST_FREE_PAGES: '40',
+      });
+      expect(result.stderr).toContain(`The disk that holds Rowbot's database "${dbFile}" is full`);
+      expect(result.stderr).not.toContain('could not read');
+      expect(result.stderr).not.toMatch(STACK_LINE);
+      expect(result.status).toBe(2);
+      expect(sheetCounts(dbFile)).toEqual({ sheets: 0, rows: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
