@@ -482,15 +482,12 @@ export class Engine {
       );
     }
     if (running) {
-      this.claimJob(jobId);
-      this.#heldByStorage.delete(jobId);
-      this.#repo.setJobStatus(jobId, 'running');
+      this.#takeAndMarkRunning(jobId);
       running.runner.resume();
       return this.#emitJob(jobId);
     }
     const provider = this.#provider(job.provider, job.settings);
-    this.claimJob(jobId);
-    this.#heldByStorage.delete(jobId);
+    this.#takeAndMarkRunning(jobId);
     const counter = tokenCounterFor(job.provider);
     const runner = new JobRunner({
       jobId,
@@ -517,7 +514,6 @@ export class Engine {
     ticker.unref();
     const entry: RunningJob = { runner, ticker, closing: false };
     this.#running.set(jobId, entry);
-    this.#repo.setJobStatus(jobId, 'running');
     void runner.done.then((outcome) => this.#finish(jobId, entry, outcome));
     runner.start();
     return this.#emitJob(jobId);
@@ -542,6 +538,18 @@ export class Engine {
     this.#repo.setJobStatus(jobId, 'paused', reason);
     this.#whenSettled(jobId, running);
     return this.#emitJob(jobId);
+  }
+
+  /** The job is this process's (its lease) and says it runs; when the database refuses that, the lease goes back. */
+  #takeAndMarkRunning(jobId: string): void {
+    this.claimJob(jobId);
+    try {
+      this.#repo.setJobStatus(jobId, 'running');
+    } catch (error) {
+      this.#releaseLease(jobId);
+      throw openProblem(error, this.#options.dbFile);
+    }
+    this.#heldByStorage.delete(jobId);
   }
 
   /**
