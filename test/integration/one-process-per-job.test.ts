@@ -31,7 +31,7 @@ describe('one process per job', () => {
   const sentOnce = (b: Bench): boolean => [...b.mock.requestsByPrompt.values()].every((n) => n === 1);
 
   it('while rowbot run runs a job, another process leaves it running, refuses to run it (naming who has it), and nothing is sent twice', async () => {
-    bench = await openBench({ latencyMs: 150 });
+    bench = await openBench({ latencyMs: 200 });
     const jobId = await bench.job(ROWS, { concurrency: 2, useCache: false });
     await bench.engine.close();
     const { dbFile } = bench;

@@ -40,7 +40,10 @@ export function checkDatabaseFile(file: string): void {
   const pages = header.readUInt32BE(28);
   // The size in the header is trusted only when it was written with the last change (SQLite's rule).
   const sizeValid = header.readUInt32BE(92) === header.readUInt32BE(24);
-  if (sizeValid && pages > 0 && size < pages * pageSize) {
+  // A write-ahead log left by a crash may hold what the file lacks: SQLite replays it at open.
+  const wal = `${file}-wal`;
+  const pendingLog = existsSync(wal) && statSync(wal).size > 0;
+  if (sizeValid && pages > 0 && size < pages * pageSize && !pendingLog) {
     throw new RowbotError(
       'FILE_UNREADABLE',
       `Rowbot's database "${file}" is cut short: it is ${bytes(size)} where it should be ${bytes(pages * pageSize)} (was it copied, synced or restored only in part?). ${UNTOUCHED} ${START_AFRESH}`,
