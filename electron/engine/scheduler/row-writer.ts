@@ -27,6 +27,8 @@ export class RowWriter {
   #attempts: AttemptRecord[] = [];
   #waiters = new Map<string, Waiter[]>();
   #scheduled: NodeJS.Immediate | undefined;
+  /** Rows the database refused at the last flush, held in memory. */
+  #kept = 0;
 
   constructor(
     repo: Repository,
@@ -64,7 +66,7 @@ export class RowWriter {
 
   /** Rows whose changes the database refused, held in memory until a flush stores them. */
   get unsaved(): number {
-    return this.#pending.size;
+    return this.#kept;
   }
 
   /** Writes everything pending now, in one transaction. Returns false when some of it could not be stored. */
@@ -77,6 +79,7 @@ export class RowWriter {
     this.#pending = new Map();
     this.#attempts = [];
     this.#waiters = new Map();
+    this.#kept = 0;
     if (updates.length === 0 && attempts.length === 0) {
       for (const list of waiters.values()) for (const waiter of list) waiter.resolve();
       return true;
@@ -84,18 +87,13 @@ export class RowWriter {
     try {
       this.#stored(updates, this.#repo.applyRowPatches(updates, attempts), waiters);
       return true;
-    } catch (error) {
-      return this.#rowByRow(updates, attempts, waiters, error);
+    } catch {
+      return this.#rowByRow(updates, attempts, waiters);
     }
   }
 
   /** After a refused batch: each row in its own transaction, answers first; what does not fit is kept. */
-  #rowByRow(
-    updates: RowUpdate[],
-    attempts: AttemptRecord[],
-    waiters: Map<string, Waiter[]>,
-    batchError: unknown,
-  ): boolean {
+  #rowByRow(updates: RowUpdate[], attempts: AttemptRecord[], waiters: Map<string, Waiter[]>): boolean {
     const rows = new Map<string, { update: RowUpdate | null; attempts: AttemptRecord[] }>();
     for (const update of updates) rows.set(keyOf(update), { update, attempts: [] });
     for (const record of attempts) {
@@ -113,6 +111,7 @@ export class RowWriter {
         this.#stored(patches, this.#repo.applyRowPatches(patches, row.attempts), new Map([[key, own]]));
       } catch (rowError) {
         error = rowError;
+        this.#kept += 1;
         // Kept for the next flush, ahead of anything written since.
         if (row.update) {
           const newer = this.#pending.get(key);
@@ -123,7 +122,7 @@ export class RowWriter {
       }
     }
     if (error === null) return true;
-    this.#onError(error ?? batchError);
+    this.#onError(error);
     return false;
   }
 
