@@ -519,27 +519,6 @@ export class Engine {
     return this.#emitJob(jobId);
   }
 
-  /**
-   * Takes the job for this process (it is renewed while the job runs here): one process runs a job
-   * at a time. Refuses, saying which, while another Rowbot window or command runs it.
-   */
-  claimJob(jobId: string): void {
-    this.#record(jobId);
-    const holder = this.#leases.take(jobId);
-    if (holder) throw new RowbotError('JOB_STATE', heldMessage(holder, hostname()));
-  }
-
-  /** No new rows start; rows in flight finish. */
-  pauseJob(jobId: string, reason = PAUSED_BY_USER): JobSummary {
-    const job = this.#record(jobId);
-    const running = this.#running.get(jobId);
-    if (!running || job.status !== 'running') return this.#emitJob(jobId);
-    running.runner.pause();
-    this.#repo.setJobStatus(jobId, 'paused', reason);
-    this.#whenSettled(jobId, running);
-    return this.#emitJob(jobId);
-  }
-
   /** The job is this process's (its lease) and says it runs; when the database refuses that, the lease goes back. */
   #takeAndMarkRunning(jobId: string): void {
     this.claimJob(jobId);
@@ -550,6 +529,34 @@ export class Engine {
       throw openProblem(error, this.#options.dbFile);
     }
     this.#heldByStorage.delete(jobId);
+  }
+
+  /**
+   * Takes the job for this process (it is renewed while the job runs here): one process runs a job
+   * at a time. Refuses, saying which, while another Rowbot window or command runs it.
+   */
+  claimJob(jobId: string): void {
+    this.#record(jobId);
+    const holder = this.#leases.take(jobId);
+    if (holder) throw new RowbotError('JOB_STATE', heldMessage(holder, hostname()));
+  }
+
+  /** A job another process runs is paused, canceled or deleted there, not from here. */
+  #refuseIfHeldElsewhere(jobId: string): void {
+    const holder = this.#leases.heldElsewhere(jobId);
+    if (holder) throw new RowbotError('JOB_STATE', heldMessage(holder, hostname()));
+  }
+
+  /** No new rows start; rows in flight finish. */
+  pauseJob(jobId: string, reason = PAUSED_BY_USER): JobSummary {
+    const job = this.#record(jobId);
+    const running = this.#running.get(jobId);
+    if (!running) this.#refuseIfHeldElsewhere(jobId);
+    if (!running || job.status !== 'running') return this.#emitJob(jobId);
+    running.runner.pause();
+    this.#repo.setJobStatus(jobId, 'paused', reason);
+    this.#whenSettled(jobId, running);
+    return this.#emitJob(jobId);
   }
 
   /**
@@ -565,6 +572,7 @@ export class Engine {
   cancelJob(jobId: string): JobSummary {
     this.#record(jobId);
     const running = this.#running.get(jobId);
+    if (!running) this.#refuseIfHeldElsewhere(jobId);
     this.#repo.setJobStatus(
       jobId,
       'canceled',
@@ -663,8 +671,7 @@ export class Engine {
   /** Deletes the job with its rows and attempts; a running job is canceled first. */
   async deleteJob(jobId: string): Promise<{ deleted: true }> {
     const job = this.#record(jobId);
-    const holder = this.#leases.heldElsewhere(jobId);
-    if (holder) throw new RowbotError('JOB_STATE', heldMessage(holder, hostname()));
+    this.#refuseIfHeldElsewhere(jobId);
     const running = this.#running.get(jobId);
     if (running) {
       running.runner.cancel();

@@ -50,6 +50,8 @@ describe('one process per job', () => {
     expect(() => other.startJob(jobId)).toThrow(holder);
     expect(() => other.startJob(jobId)).toThrow('pause it there, or wait');
     await expect(other.deleteJob(jobId)).rejects.toThrow(holder);
+    expect(() => other.pauseJob(jobId)).toThrow(holder);
+    expect(() => other.cancelJob(jobId)).toThrow(holder);
 
     // A second rowbot run on the same job is refused in plain words, before it touches anything.
     const second = await rowbot(['run', '--resume', jobId, '--db', dbFile, '--retry-failed', '--concurrency', '9']);
