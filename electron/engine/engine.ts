@@ -899,7 +899,13 @@ export class Engine {
       rate_limited: `Paused: the provider has refused every request with “too many requests” for ${formatMinutes(this.#record(jobId).settings.rateLimitPatienceMinutes)} (${said}). Check the limits of your plan, lower Requests/min or Concurrency, then press Resume.`,
       'budget-unpriced': `Paused: Rowbot knows no price for this model${where}, so it cannot keep to the budget. Add its price in Settings → Prices, or remove the budget, then press Resume.`,
     };
-    this.#repo.setJobStatus(jobId, 'paused', text[reason]);
+    try {
+      this.#repo.setJobStatus(jobId, 'paused', text[reason]);
+    } catch (error) {
+      // Called from inside a run: a throw would leave its row scheduled for ever. The disk comes first.
+      this.#storageFailed(error);
+      return;
+    }
     const running = this.#running.get(jobId);
     if (running) this.#whenSettled(jobId, running);
     this.#emitJob(jobId);
