@@ -32,6 +32,10 @@ rowbot run options:
   --model NAME           the model name (required for every provider but demo)
   --api-key-env VAR      environment variable holding the key (default: the provider's,
                          e.g. OPENAI_API_KEY, ANTHROPIC_API_KEY, GROQ_API_KEY)
+  --allow-key-to SLOT=ADDRESS
+                         also send that key slot's key to this address, e.g.
+                         openai=https://gateway.example.com (repeatable; a key goes only to
+                         its service's own address, the --base-url typed here, and these)
   --api-version V        azure: the api-version (default ${AZURE_API_VERSION})
   --http-header "N: V"   an extra request header for a gateway (repeatable)
   --concurrency N        requests at once, 1 to 1000 (default 4)
