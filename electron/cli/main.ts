@@ -64,6 +64,8 @@ rowbot run options:
   --encoding E           utf-8, utf-16le, windows-1252, … (default: detected)
   --header, --no-header  whether the first row names the columns (default: detected)
   --max-rows N           refuse files with more data rows (default 1,000,000)
+  --keep-title-rows      keep a short row above the table that looks like a title
+                         (default: left out, and said so)
   --keep-empty           send rows whose placeholders are all empty (default: skip them)
   --rows all|done|failed which rows --out writes (default all)
   --no-bom               CSV without the byte-order mark Excel uses to read accents

@@ -432,7 +432,11 @@ export async function runCommand(args: string[]): Promise<number> {
   if (values['write-back'] && !values.out?.toLowerCase().endsWith('.xlsx')) {
     throw new UsageError('--write-back needs --out FILE.xlsx: it writes your own workbook with the results added.');
   }
-  outDelimiter(values);
+  if (outDelimiter(values) !== undefined && (!values.out || formatFromPath(values.out) !== 'csv')) {
+    throw new UsageError(
+      `--out-delimiter sets the separator of a CSV file: use it with --out FILE.csv${values.out ? `, not with ${values.out}` : ''}.`,
+    );
+  }
   let apiKey: string | undefined;
   const maxRows = wholeNumber('--max-rows', values['max-rows'], 1, 100_000_000);
   const engine = new Engine({

@@ -359,5 +359,12 @@ describe('rowbot run --out (issue 12)', () => {
     const wrong = await rowbot('run', input, ...flags, '--out', tabbed, '--out-delimiter', 'pipe');
     expect(wrong.status).toBe(2);
     expect(wrong.stderr).toContain('--out-delimiter must be comma, semicolon or tab, not "pipe".');
+    // A separator for a file that has none is a mistake worth saying, not ignoring.
+    const book = join(bench.dir, 'many-out.xlsx');
+    const notCsv = await rowbot('run', input, ...flags, '--out', book, '--out-delimiter', 'tab');
+    expect(notCsv.status).toBe(2);
+    expect(notCsv.stderr).toContain(
+      `--out-delimiter sets the separator of a CSV file: use it with --out FILE.csv, not with ${book}.`,
+    );
   });
 });
