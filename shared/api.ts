@@ -133,6 +133,13 @@ export interface KeyStatus {
   /** saved: encrypted in the OS keychain; session: typed in this run only; environment: an env variable. */
   source: 'saved' | 'session' | 'environment' | null;
   envVar: string;
+  /**
+   * Every address (origin, or `https://*.domain`) the key may be sent to: its service's own, those
+   * saved with it, and those allowed by ROWBOT_ALLOW_KEY_TO or --allow-key-to.
+   */
+  origins: string[];
+  /** The addresses saved with the key ("Also send this key to"); empty for a key from the environment. */
+  savedOrigins: string[];
 }
 
 /** The answer to "Test connection", in plain words. */
@@ -347,7 +354,11 @@ export interface CreateJobInput {
 export interface CommandInputs {
   listJobs: Record<string, never>;
   getKeys: Record<string, never>;
-  setKey: { provider: KeyStatus['provider']; key: string };
+  /**
+   * Saves a key with the addresses it may go to besides its service's own (required for `custom`);
+   * they replace those saved before. Where a key may go changes only with the key typed again.
+   */
+  setKey: { provider: KeyStatus['provider']; key: string; origins?: string[] };
   clearKey: { provider: KeyStatus['provider'] };
   getPrices: Record<string, never>;
   /** Adds a model's price, or overrides the shipped one; applies at once, running jobs included. */

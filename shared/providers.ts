@@ -274,3 +274,54 @@ export function originMatches(pattern: string, address: string): boolean {
 export function keyMayGoTo(keyId: KeyId, address: string, allowed: readonly string[] = []): boolean {
   return [...KEY_ORIGINS[keyId], ...allowed].some((pattern) => originMatches(pattern, address));
 }
+
+/** At most this many addresses may be saved with one key. */
+export const MAX_KEY_ORIGINS = 20;
+
+/**
+ * Why `text` cannot be saved as an address a key may go to, or null when it can: an http(s)
+ * origin (`https://gateway.example.com`, `http://10.0.0.5:8000`), without a user name or password,
+ * a path, a query or a `*`. A key goes to every path of an origin, so a path would only mislead.
+ */
+export function keyOriginProblem(text: string): string | null {
+  const trimmed = text.trim();
+  if (!URL.canParse(trimmed)) return `“${trimmed}” is not a web address: write it like https://gateway.example.com`;
+  const url = new URL(trimmed);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `“${trimmed}” must start with https:// or http://`;
+  if (url.username || url.password) return `“${trimmed}” must not hold a user name or password`;
+  if (url.hostname.includes('*')) return `“${trimmed}” must name one server, without *`;
+  if (url.pathname !== '/' || url.search || url.hash || /[?#]/.test(trimmed)) {
+    return `“${trimmed}” must be the server’s address only, without a path: ${url.origin}`;
+  }
+  return null;
+}
+
+/**
+ * The addresses typed in Settings ("Also send this key to", one per line) as origins: blank lines
+ * and repeats dropped, a pasted API address (`http://10.0.0.5:8000/v1`) cut to its server. The
+ * first line that is no web address, or holds a password, is the problem.
+ */
+export function keyOriginsFromLines(text: string): { origins: string[]; problem: string | null } {
+  const origins: string[] = [];
+  for (const line of text.split(/[\r\n]+/)) {
+    const trimmed = line.trim();
+    if (trimmed === '') continue;
+    const origin = originOf(trimmed);
+    const problem = origin === null ? keyOriginProblem(trimmed) : keyOriginProblem(origin);
+    if (problem !== null || origin === null)
+      return { origins, problem: problem ?? `“${trimmed}” is not a web address` };
+    if (new URL(trimmed).username || new URL(trimmed).password) {
+      return { origins, problem: `“${trimmed}” must not hold a user name or password` };
+    }
+    if (!origins.includes(origin)) origins.push(origin);
+  }
+  if (origins.length > MAX_KEY_ORIGINS) {
+    return { origins, problem: `Give at most ${MAX_KEY_ORIGINS} addresses.` };
+  }
+  return { origins, problem: null };
+}
+
+/** Every address a key may go to: its service's own, then the given ones, each once. */
+export function keyDestinations(keyId: KeyId, ...allowed: (readonly string[])[]): string[] {
+  return [...new Set([...KEY_ORIGINS[keyId], ...allowed.flat()])];
+}

@@ -12,7 +12,7 @@ import {
   type ProviderConfig,
   type RunSettings,
 } from './api.ts';
-import { KEY_IDS } from './providers.ts';
+import { KEY_IDS, KEY_NAMES, keyOriginProblem, MAX_KEY_ORIGINS } from './providers.ts';
 import {
   ENCODINGS,
   EXPORT_DELIMITERS,
@@ -96,6 +96,16 @@ export const importOptionsSchema = z
 
 const keyProvider = z.enum(KEY_IDS);
 
+/** An address a key may go to: an http(s) origin, no path, no user name or password. Kept lower-cased. */
+const keyOrigin = z
+  .string()
+  .max(2000)
+  .superRefine((value, context) => {
+    const problem = keyOriginProblem(value);
+    if (problem) context.addIssue({ code: 'custom', message: problem.replace(/^“[^”]*” /, '') });
+  })
+  .transform((value) => new URL(value.trim()).origin);
+
 const createJobInput = z
   .object({
     sheetId: id,
@@ -130,8 +140,18 @@ export const commandInputs = {
         .min(8, 'looks too short for an API key')
         .max(500)
         .regex(/^[\x21-\x7e]+$/, 'must be one word of plain characters (no spaces)'),
+      origins: z.array(keyOrigin).max(MAX_KEY_ORIGINS, `takes at most ${MAX_KEY_ORIGINS} addresses`).optional(),
     })
-    .strict(),
+    .strict()
+    .superRefine(({ provider, origins }, context) => {
+      if (provider === 'custom' && (origins ?? []).length === 0) {
+        context.addIssue({
+          code: 'custom',
+          path: ['origins'],
+          message: `needs the address of your server: the ${KEY_NAMES.custom} key is sent only to the addresses saved with it, such as http://10.0.0.5:8000`,
+        });
+      }
+    }),
   clearKey: z.object({ provider: keyProvider }).strict(),
   getPrices: z.object({}).strict(),
   setPrice: z

@@ -23,7 +23,7 @@ import {
   type SheetPreview,
 } from '../../shared/api.ts';
 import { RowbotError } from '../../shared/errors.ts';
-import { reasoningModelProblem } from '../../shared/providers.ts';
+import { originOf, reasoningModelProblem } from '../../shared/providers.ts';
 import { defaultExportDelimiter, type ExportOptions, type ImportOptions } from '../../shared/sheets.ts';
 import { checkTemplate, describeTemplateProblem, renderTemplate } from '../../shared/template.ts';
 import { exportIntoWorkbook, exportResults, type ExportReport } from './sheets/export.ts';
@@ -31,6 +31,7 @@ import { importTable } from './sheets/import.ts';
 import { HttpClient } from './http/client.ts';
 import {
   MemoryKeyStore,
+  allowedOrigins,
   envKeyAllowances,
   keyDestinationProblem,
   keySlotOf,
@@ -270,14 +271,20 @@ export class Engine {
 
   /**
    * The key a provider sends: the one its preset names (none for local servers), else its kind's.
-   * Refused when the provider's address is not the key's own nor one the user allowed for it.
+   * Refused when the provider's address is not the key's own, nor one saved with the key, nor one
+   * allowed for it in the environment or on the command line.
    */
   #keyFor(config: ProviderConfig): string | undefined {
     const keyId = keySlotOf(config);
     if (config.kind === 'demo' || keyId === null) return undefined;
-    const key = this.#options.resolveApiKey?.(config) ?? this.#keys.get(keyId);
+    const given = this.#options.resolveApiKey?.(config);
+    const key = given ?? this.#keys.get(keyId);
     if (!key) return undefined;
-    const problem = keyDestinationProblem(keyId, config.baseUrl, this.#keyAllowances);
+    // Addresses saved with a key hold for that key only, never for one the command line gave.
+    const problem = keyDestinationProblem(keyId, config.baseUrl, this.#keyAllowances, {
+      saved: given === undefined ? this.#keys.origins(keyId) : [],
+      from: this.#options.resolveApiKey ? 'command line' : 'store',
+    });
     if (problem) throw new RowbotError('FORBIDDEN', problem);
     return key;
   }
@@ -286,18 +293,27 @@ export class Engine {
     return testConnection(config, this.#http, this.#keyFor(config), this.#provider(config, DEFAULT_RUN_SETTINGS));
   }
 
+  /** Each key slot: set or not, and every address its key may go to (ROWBOT_ALLOW_KEY_TO's too). */
   getKeys(): KeyStatus[] {
-    return this.#keys.status();
+    return this.#keys.status().map((status) => {
+      const allowed = allowedOrigins(status.provider, this.#keyAllowances);
+      return { ...status, origins: [...new Set([...status.origins, ...allowed])] };
+    });
   }
 
-  setKey(provider: KeyStatus['provider'], key: string): KeyStatus[] {
-    this.#keys.set(provider, key.trim());
-    return this.#keys.status();
+  /**
+   * Saves a key with the addresses it may go to besides its service's own; they replace the ones
+   * saved before (none when left out). Only a caller who types the key can change where it goes.
+   */
+  setKey(provider: KeyStatus['provider'], key: string, origins: readonly string[] = []): KeyStatus[] {
+    const kept = origins.map((origin) => originOf(origin)).filter((origin) => origin !== null);
+    this.#keys.set(provider, key.trim(), [...new Set(kept)]);
+    return this.getKeys();
   }
 
   clearKey(provider: KeyStatus['provider']): KeyStatus[] {
     this.#keys.clear(provider);
-    return this.#keys.status();
+    return this.getKeys();
   }
 
   getPrices(): PriceList {

@@ -26,7 +26,7 @@ export function createHandlers(engine: Engine, hooks: ShellHooks): Handlers {
   return {
     listJobs: () => engine.listJobs(),
     getKeys: () => engine.getKeys(),
-    setKey: ({ provider, key }) => engine.setKey(provider, key),
+    setKey: ({ provider, key, origins }) => engine.setKey(provider, key, origins),
     clearKey: ({ provider }) => engine.clearKey(provider),
     getPrices: () => engine.getPrices(),
     setPrice: (price) => engine.setPrice(price),

@@ -1,10 +1,26 @@
 import type { KeyStatus, ProviderConfig } from '../../shared/api.ts';
-import { KEY_ENV, KEY_IDS, KEY_NAMES, KEY_ORIGINS, keyMayGoTo, originOf, type KeyId } from '../../shared/providers.ts';
+import {
+  KEY_ENV,
+  KEY_IDS,
+  KEY_NAMES,
+  keyDestinations,
+  keyMayGoTo,
+  originOf,
+  type KeyId,
+} from '../../shared/providers.ts';
 
-/** Where API keys live: the OS keychain in the desktop app, memory and the environment elsewhere. */
+/**
+ * Where API keys live: the OS keychain in the desktop app, memory and the environment elsewhere.
+ * A saved key carries the addresses the user allowed for it when saving it: they are set, and
+ * replaced, only together with the key, so whoever can call the API but does not know the key
+ * cannot send it anywhere new.
+ */
 export interface KeyStore {
   get(provider: KeyId): string | undefined;
-  set(provider: KeyId, key: string): void;
+  /** Saves a key with the addresses it may go to besides its service's own (none when left out). */
+  set(provider: KeyId, key: string, origins?: readonly string[]): void;
+  /** The addresses saved with the key `get` returns; none for a key from the environment. */
+  origins(provider: KeyId): readonly string[];
   clear(provider: KeyId): void;
   status(): KeyStatus[];
 }
@@ -20,28 +36,40 @@ export function envKey(env: NodeJS.ProcessEnv, provider: KeyId): string | undefi
   return env[KEY_ENV[provider]] || undefined;
 }
 
-/** Every key slot as Settings shows it: set or not, its last four characters, and where it comes from. */
+/** A key the user saved, with the addresses saved with it. */
+export interface SavedKey {
+  key: string;
+  origins: readonly string[];
+}
+
+/**
+ * Every key slot as Settings shows it: set or not, its last four characters, where it comes from,
+ * and where it may be sent (its service's own addresses and those saved with it).
+ */
 export function keyStatuses(
   env: NodeJS.ProcessEnv,
-  own: (provider: KeyId) => string | undefined,
+  own: (provider: KeyId) => SavedKey | undefined,
   ownSource: 'saved' | 'session',
 ): KeyStatus[] {
   return KEY_IDS.map((provider) => {
-    const ownKey = own(provider);
-    const key = ownKey ?? envKey(env, provider);
+    const saved = own(provider);
+    const key = saved?.key ?? envKey(env, provider);
+    const savedOrigins = [...(saved?.origins ?? [])];
     return {
       provider,
       set: Boolean(key),
       lastFour: key ? lastFour(key) : null,
-      source: ownKey ? ownSource : key ? 'environment' : null,
+      source: saved ? ownSource : key ? 'environment' : null,
       envVar: KEY_ENV[provider],
+      origins: keyDestinations(provider, savedOrigins),
+      savedOrigins,
     };
   });
 }
 
 /** Keys typed in this session, kept in memory only, over keys from the environment. For the CLI and `rowbot serve`. */
 export class MemoryKeyStore implements KeyStore {
-  readonly #keys = new Map<KeyId, string>();
+  readonly #keys = new Map<KeyId, SavedKey>();
   readonly #env: NodeJS.ProcessEnv;
 
   constructor(env: NodeJS.ProcessEnv = process.env) {
@@ -49,11 +77,15 @@ export class MemoryKeyStore implements KeyStore {
   }
 
   get(provider: KeyId): string | undefined {
-    return this.#keys.get(provider) ?? envKey(this.#env, provider);
+    return this.#keys.get(provider)?.key ?? envKey(this.#env, provider);
   }
 
-  set(provider: KeyId, key: string): void {
-    this.#keys.set(provider, key);
+  set(provider: KeyId, key: string, origins: readonly string[] = []): void {
+    this.#keys.set(provider, { key, origins: [...new Set(origins)] });
+  }
+
+  origins(provider: KeyId): readonly string[] {
+    return this.#keys.get(provider)?.origins ?? [];
   }
 
   clear(provider: KeyId): void {
@@ -112,20 +144,34 @@ export function envKeyAllowances(env: NodeJS.ProcessEnv, report: (message: strin
   return allowances;
 }
 
+/** The origins `allowances` give the key of `keyId`. */
+export function allowedOrigins(keyId: KeyId, allowances: readonly KeyAllowance[]): string[] {
+  return allowances.filter((a) => a.keyId === keyId).map((a) => a.origin);
+}
+
 /**
  * Why the key of `keyId` must not go to `address`, or null when it may: a saved or environment key
- * is sent only to its own service's address and to the addresses the user allowed for it.
+ * is sent only to its own service's address, the addresses saved with it (`saved`), and those
+ * allowed in the environment or on the command line (`allowances`). The advice fits where the key
+ * came from: Settings for a key saved or typed in the app, the command line for `rowbot run`'s.
  */
 export function keyDestinationProblem(
   keyId: KeyId,
   address: string,
   allowances: readonly KeyAllowance[],
+  { saved = [], from = 'store' }: { saved?: readonly string[]; from?: 'store' | 'command line' } = {},
 ): string | null {
-  const allowed = allowances.filter((a) => a.keyId === keyId).map((a) => a.origin);
+  const allowed = [...saved, ...allowedOrigins(keyId, allowances)];
   if (keyMayGoTo(keyId, address, allowed)) return null;
   const target = originOf(address) ?? address;
-  const own = [...KEY_ORIGINS[keyId], ...allowed];
+  const own = keyDestinations(keyId, allowed);
   const where =
     own.length > 0 ? `only to ${own.join(', ')}` : 'only to addresses you allowed for it, and you have allowed none';
-  return `Rowbot sends your ${KEY_NAMES[keyId]} key ${where}, not to ${target}, so nothing was sent. If you trust ${target} with this key, allow it: start Rowbot with the environment variable ${ALLOW_KEY_ENV}="${keyId}=${target}" (rowbot run also takes --allow-key-to ${keyId}=${target}). Otherwise choose the service's own address.`;
+  const cli = `--allow-key-to ${keyId}=${target}`;
+  const env = `${ALLOW_KEY_ENV}="${keyId}=${target}"`;
+  const advice =
+    from === 'command line'
+      ? `allow it: add ${cli} to the command, or set the environment variable ${env}.`
+      : `save the key again in Settings → API keys with this address added under “Also send this key to”. (With rowbot run: ${cli}; or start Rowbot with the environment variable ${env}.)`;
+  return `Rowbot sends your ${KEY_NAMES[keyId]} key ${where}, not to ${target}, so nothing was sent. If you trust ${target} with this key, ${advice} Otherwise choose an address the key may go to.`;
 }

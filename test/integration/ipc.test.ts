@@ -116,6 +116,8 @@ describe('the main-process IPC layer, with the real engine behind it', () => {
       lastFour: '1234',
       source: 'saved',
       envVar: 'OPENAI_API_KEY',
+      origins: ['https://api.openai.com'],
+      savedOrigins: [],
     });
     expect(status.value.slice(1).every((k) => !k.set)).toBe(true);
     expect(status.value.map((k) => k.provider)).toEqual([
@@ -134,6 +136,23 @@ describe('the main-process IPC layer, with the real engine behind it', () => {
     await call('clearKey', { provider: 'openai' });
     const cleared = (await call('getKeys', {})) as { value: { set: boolean }[] };
     expect(cleared.value.every((k) => !k.set)).toBe(true);
+  });
+
+  it('saves the addresses typed with a key, sealed with it, for the next launch', async () => {
+    const key = 'rk-custom-abcdefghijklmnop5678';
+    expect(await call('setKey', { provider: 'custom', key })).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_REQUEST', message: expect.stringContaining('needs the address of your server') },
+    });
+    const set = (await call('setKey', { provider: 'custom', key, origins: ['http://10.0.0.5:8000'] })) as {
+      ok: true;
+      value: { provider: string; origins: string[] }[];
+    };
+    expect(set.value.find((k) => k.provider === 'custom')?.origins).toEqual(['http://10.0.0.5:8000']);
+    expect(readFileSync(join(dir, 'keys.json'), 'utf8')).not.toContain('10.0.0.5');
+    expect(new SafeStorageKeyStore(join(dir, 'keys.json'), fakeSafeStorage, {}).origins('custom')).toEqual([
+      'http://10.0.0.5:8000',
+    ]);
   });
 
   it('refuses to store a key when the system has no keychain', async () => {

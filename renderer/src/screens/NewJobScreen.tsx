@@ -9,6 +9,7 @@ import {
 import {
   hasPlaceholders,
   KEY_NAMES,
+  originMatches,
   PROVIDER_PRESETS,
   presetById,
   reasoningModelProblem,
@@ -18,6 +19,7 @@ import { checkTemplate, describeTemplateProblem } from '../../../shared/template
 import { AddressModelFields } from '../components/AddressModelFields.tsx';
 import { AnswerOptions, type AnswerSettings } from '../components/AnswerOptions.tsx';
 import { FilePicker } from '../components/FilePicker.tsx';
+import { offerKeyAddress } from '../components/KeyRow.tsx';
 import { RowsAtOnceField } from '../components/RowsAtOnceField.tsx';
 import { SheetPreviewTable } from '../components/SheetPreviewTable.tsx';
 import { TemplateEditor } from '../components/TemplateEditor.tsx';
@@ -104,6 +106,27 @@ export function NewJobScreen({
     keyStatus !== undefined &&
     !keyStatus.set &&
     (baseUrl.trim() === preset?.baseUrl || keyId === 'azure');
+  // The key is set but may not go to this address: the backend refuses it, and Settings is where to allow it.
+  const keyElsewhere =
+    keyId !== null &&
+    keyStatus?.set === true &&
+    URL.canParse(baseUrl.trim()) &&
+    !keyStatus.origins.some((origin) => originMatches(origin, baseUrl.trim()));
+  const allowInSettings =
+    keyElsewhere && keyId !== null ? (
+      <p className="key-elsewhere">
+        <button
+          type="button"
+          className="link"
+          onClick={() => {
+            offerKeyAddress(keyId, baseUrl.trim());
+            navigate({ screen: 'settings' });
+          }}
+        >
+          Open Settings → API keys to add this address (your job stays here)
+        </button>
+      </p>
+    ) : null;
 
   function choosePreset(id: string): void {
     const next = presetById(id);
@@ -384,6 +407,7 @@ export function NewJobScreen({
             )}
           </div>
         )}
+        {providerKind !== 'demo' && connection && !connection.ok && allowInSettings}
         <AnswerOptions value={answer} onChange={setAnswer} problem={samplingProblem} />
         <label className="setting checkbox">
           <input type="checkbox" checked={useCache} onChange={(event) => setUseCache(event.target.checked)} />
@@ -401,6 +425,7 @@ export function NewJobScreen({
             {error}
           </p>
         )}
+        {error && allowInSettings}
         {estimate && ready && (
           <p className="estimate" aria-label="Estimate">
             <strong>{plural(estimate.rows, 'row')}</strong> to send

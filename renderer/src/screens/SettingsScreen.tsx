@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
 import type { KeyStatus } from '../../../shared/api.ts';
-import { KEY_NAMES, KEY_ORIGINS, PROVIDER_PRESETS, presetById } from '../../../shared/providers.ts';
+import { PROVIDER_PRESETS, presetById } from '../../../shared/providers.ts';
 import { AddressModelFields } from '../components/AddressModelFields.tsx';
+import { KeyRow } from '../components/KeyRow.tsx';
 import { PriceTable } from '../components/PriceTable.tsx';
 import { RowsAtOnceField } from '../components/RowsAtOnceField.tsx';
 import { useApi } from '../api.ts';
@@ -14,8 +15,6 @@ import {
   type ServiceChoice,
   type Theme,
 } from '../preferences.ts';
-
-const PROVIDER_NAMES = KEY_NAMES;
 
 export function SettingsScreen({ section }: { section?: 'prices' }) {
   const api = useApi();
@@ -42,9 +41,8 @@ export function SettingsScreen({ section }: { section?: 'prices' }) {
           {api.platform === 'electron'
             ? 'Keys are encrypted with your system’s keychain. Once saved, a key is never shown again: only its last four characters.'
             : 'In the browser version, a key you type here is kept only while `rowbot serve` runs. To keep one, start it with the key in OPENAI_API_KEY or ANTHROPIC_API_KEY.'}{' '}
-          Each key is sent only to its own service’s address. To send one to another address you trust (a gateway, or
-          your own server for “{KEY_NAMES.custom}”), start Rowbot with ROWBOT_ALLOW_KEY_TO set, for example
-          ROWBOT_ALLOW_KEY_TO=&quot;custom=http://10.0.0.5:8000&quot;.
+          Each key is sent only to its own service’s address and to the addresses you save with it (your company’s
+          gateway, or your own server). To change where a key goes, type it again.
         </p>
         {error && (
           <p role="alert" className="error-box">
@@ -90,67 +88,6 @@ export function SettingsScreen({ section }: { section?: 'prices' }) {
           ))}
         </fieldset>
       </section>
-    </div>
-  );
-}
-
-function KeyRow({ status, onChange }: { status: KeyStatus; onChange: (keys: KeyStatus[]) => void }) {
-  const api = useApi();
-  const [draft, setDraft] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const name = PROVIDER_NAMES[status.provider];
-
-  async function act(action: () => Promise<KeyStatus[]>): Promise<void> {
-    setError(null);
-    try {
-      onChange(await action());
-      setDraft('');
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-  }
-
-  return (
-    <div className="key-row">
-      <div className="key-status">
-        <strong>{name}</strong>
-        <span className="muted small">
-          {status.set
-            ? `Set (…${status.lastFour})${status.source === 'environment' ? ` from ${status.envVar}` : status.source === 'session' ? ', for this session' : ''}`
-            : 'Not set'}
-        </span>
-        <span className="muted small">{sentTo(status.provider)}</span>
-      </div>
-      <form
-        className="key-form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (draft.trim()) void act(() => api.setKey({ provider: status.provider, key: draft }));
-        }}
-      >
-        <input
-          type="password"
-          autoComplete="off"
-          spellCheck={false}
-          value={draft}
-          placeholder={status.set ? 'Replace the key' : 'Paste the key'}
-          aria-label={`${name} API key`}
-          onChange={(event) => setDraft(event.target.value)}
-        />
-        <button type="submit" disabled={!draft.trim()}>
-          Save key
-        </button>
-        {status.set && status.source !== 'environment' && (
-          <button type="button" onClick={() => void act(() => api.clearKey({ provider: status.provider }))}>
-            Remove
-          </button>
-        )}
-      </form>
-      {error && (
-        <p role="alert" className="error-text small">
-          {error}
-        </p>
-      )}
     </div>
   );
 }
@@ -208,10 +145,4 @@ function DefaultService() {
       )}
     </>
   );
-}
-
-/** Where a key slot's key goes: its service's hosts ("*.openai.azure.com"), or only where the user allowed. */
-function sentTo(provider: KeyStatus['provider']): string {
-  const hosts = KEY_ORIGINS[provider].map((origin) => origin.replace(/^https:\/\//, ''));
-  return hosts.length > 0 ? `Sent only to ${hosts.join(', ')}` : 'Sent only to addresses you allow';
 }
