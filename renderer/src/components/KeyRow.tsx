@@ -17,11 +17,8 @@ export function offerKeyAddress(keyId: KeyId, address: string): void {
   offered = origin === null ? null : { keyId, origin };
 }
 
-function takeOffer(keyId: KeyId): string | null {
-  if (offered?.keyId !== keyId) return null;
-  const { origin } = offered;
-  offered = null;
-  return origin;
+function offerFor(keyId: KeyId): string | null {
+  return offered?.keyId === keyId ? offered.origin : null;
 }
 
 /** An address as people read it: https:// left out, http:// kept (it is worth noticing). */
@@ -45,7 +42,7 @@ export function KeyRow({ status, onChange }: { status: KeyStatus; onChange: (key
   const fieldId = useId();
   const keyInput = useRef<HTMLInputElement>(null);
   const row = useRef<HTMLDivElement>(null);
-  const [offer] = useState(() => takeOffer(status.provider));
+  const [offer] = useState(() => offerFor(status.provider));
   const [draft, setDraft] = useState('');
   // Null until the user edits it: then it follows the saved addresses and the last server used.
   const [edited, setEdited] = useState<string | null>(null);
@@ -56,6 +53,8 @@ export function KeyRow({ status, onChange }: { status: KeyStatus; onChange: (key
   // Sent here from New job: show this row and put the cursor where the key goes.
   useEffect(() => {
     if (offer === null) return;
+    // Offered once: the next visit to Settings starts as usual.
+    offered = null;
     row.current?.scrollIntoView({ block: 'center' });
     keyInput.current?.focus();
   }, [offer]);
