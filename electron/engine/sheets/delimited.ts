@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import Papa from 'papaparse';
 import { RowbotError } from '../../../shared/errors.ts';
 import { DELIMITERS, type EncodingId } from '../../../shared/sheets.ts';
+import { MAX_ROW_CHARS, rowTooLong } from './limits.ts';
 import type { TableBuilder } from './table.ts';
 
 /** Decoding met bytes that are not UTF-8 in a file we had taken for UTF-8. */
@@ -47,6 +48,11 @@ async function* decodedChunks(
   if (!strictUtf8 || encoding !== 'utf-8') replaced += countReplacement(tail);
   if (tail) yield tail;
   onReplaced(Math.max(0, replaced));
+}
+
+async function* prepend(first: string, rest: AsyncIterable<string>): AsyncGenerator<string> {
+  yield first;
+  yield* rest;
 }
 
 async function* sliced(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
@@ -115,7 +121,15 @@ export interface DelimitedResult {
  */
 export async function parseDelimited(
   source: ByteSource,
-  options: { fileName: string; encoding: EncodingId; bomLength: number; strictUtf8: boolean; delimiter?: string },
+  options: {
+    fileName: string;
+    encoding: EncodingId;
+    bomLength: number;
+    strictUtf8: boolean;
+    delimiter?: string;
+    /** Characters a row may have (MAX_ROW_CHARS unless told). */
+    maxRowChars?: number;
+  },
   table: TableBuilder,
 ): Promise<DelimitedResult> {
   const { fileName } = options;
@@ -134,10 +148,21 @@ export async function parseDelimited(
   const sample = head.slice(0, 64 * 1024);
   const delimiter =
     options.delimiter ?? sniffDelimiter(sample, sample.length === head.length && head.length < 1024 * 1024);
+  const maxRowChars = options.maxRowChars ?? MAX_ROW_CHARS;
+  // Where each chunk handed to Papa Parse ends, in characters from the start. Papa Parse keeps
+  // the row a chunk ends inside of, and parses it again with the next chunk: a row that runs on
+  // for megabytes (a quote never closed) would be parsed again and again, in ever more time and
+  // memory. Its cursor says where the last whole row ended; past the end of the chunk it parsed,
+  // the rest is that unfinished row, which is refused once it is longer than maxRowChars.
+  const chunkEnds: number[] = [];
+  let fed = 0;
   const text = Readable.from(
     (async function* () {
-      if (head) yield head;
-      for await (const chunk of chunks) yield chunk;
+      for await (const chunk of head ? prepend(head, chunks) : chunks) {
+        fed += chunk.length;
+        chunkEnds.push(fed);
+        yield chunk;
+      }
     })(),
   );
 
@@ -165,6 +190,8 @@ export async function parseDelimited(
             sourceRow += 1;
             table.push(row, sourceRow);
           }
+          const parsedTo = chunkEnds.shift() ?? fed;
+          if (parsedTo - results.meta.cursor > maxRowChars) throw rowTooLong(fileName, sourceRow + 1, maxRowChars);
         } catch (error) {
           failure = error;
           parser.abort();

@@ -1,10 +1,11 @@
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { RowbotError } from '../../../shared/errors.ts';
 import { NotUtf8Error, parseDelimited, type ByteSource } from './delimited.ts';
 import { encodingLabel, type ImportFormat, type ImportOptions, type ImportSettings } from '../../../shared/sheets.ts';
 import { bomLengthFor, detectEncoding, type DetectedEncoding } from './encoding.ts';
 import { parseJsonArray, parseJsonLines } from './json.ts';
+import { SHEET_LIMITS, type SheetLimits } from './limits.ts';
 import { TableBuilder, type TableResult, type TableRow } from './table.ts';
 
 export interface ImportedTable extends TableResult {
@@ -19,6 +20,34 @@ export interface ImportSource {
 }
 
 const SAMPLE_BYTES = 64 * 1024;
+
+/**
+ * Only a regular file is read: a folder cannot be, and a named pipe or a device would be read
+ * until it ends, which may be never.
+ */
+async function checkRegularFile(path: string, fileName: string): Promise<void> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch {
+    throw new RowbotError(
+      'FILE_UNREADABLE',
+      `Rowbot cannot open "${fileName}". Check that the file exists and that you may read it.`,
+    );
+  }
+  if (info.isDirectory()) {
+    throw new RowbotError(
+      'FILE_UNREADABLE',
+      `"${fileName}" is a folder, not a spreadsheet. Choose a CSV, TSV, Excel (.xlsx), JSON or JSON lines file inside it.`,
+    );
+  }
+  if (!info.isFile()) {
+    throw new RowbotError(
+      'FILE_UNREADABLE',
+      `"${fileName}" is not a regular file (it is a pipe, a socket or a device), so Rowbot cannot read it as a spreadsheet. Save the data to a file and import that file.`,
+    );
+  }
+}
 
 async function head(source: ImportSource): Promise<{ sample: Uint8Array; whole: boolean }> {
   if (source.bytes)
@@ -58,11 +87,13 @@ function decodeWhole(bytes: Uint8Array, detected: DetectedEncoding): string {
  */
 export async function importTable(
   source: ImportSource,
-  options: ImportOptions & { maxRows: number },
+  options: ImportOptions & { maxRows: number; limits?: Partial<SheetLimits> },
   emit: (rows: TableRow[]) => void,
   restart: () => void = () => undefined,
 ): Promise<ImportedTable> {
   const { fileName } = source;
+  const limits: SheetLimits = { ...SHEET_LIMITS, ...options.limits };
+  if (!source.bytes) await checkRegularFile(source.path ?? '', fileName);
   const { sample, whole } = await head(source);
   if (sample.length === 0) {
     throw new RowbotError(
@@ -78,6 +109,7 @@ export async function importTable(
       hasHeader: options.hasHeader,
       keepTitleRows: options.keepTitleRows,
       emit,
+      maxColumns: limits.columns,
       ...extra,
     });
   const titles = (result: TableResult): Pick<ImportSettings, 'titleRows' | 'keepTitleRows'> => ({
@@ -87,7 +119,7 @@ export async function importTable(
 
   if (format === 'xlsx') {
     const { readXlsx } = await import('./xlsx.ts');
-    const workbook = await readXlsx(await wholeBytes(source), fileName, { sheet: options.sheet });
+    const workbook = await readXlsx(await wholeBytes(source), fileName, { sheet: options.sheet, limits });
     const builder = table({ shortRowsAreNormal: true });
     workbook.rows.forEach((row, i) => builder.push(row, workbook.rowNumbers[i] ?? i + 1));
     const result = builder.finish();
@@ -147,6 +179,7 @@ export async function importTable(
         bomLength: encoding.bomLength,
         strictUtf8: encoding.source !== 'user',
         delimiter,
+        maxRowChars: limits.rowChars,
       },
       builder,
     );
@@ -163,7 +196,14 @@ export async function importTable(
     builder = table();
     parsed = await parseDelimited(
       byteSource,
-      { fileName, encoding: 'windows-1252', bomLength: encoding.bomLength, strictUtf8: false, delimiter },
+      {
+        fileName,
+        encoding: 'windows-1252',
+        bomLength: encoding.bomLength,
+        strictUtf8: false,
+        delimiter,
+        maxRowChars: limits.rowChars,
+      },
       builder,
     );
   }

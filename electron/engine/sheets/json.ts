@@ -48,11 +48,38 @@ export interface JsonRows {
   keyed: boolean;
 }
 
+/**
+ * JSON nested thousands of levels deep (a list in a list in a list…) overflows the stack of the
+ * parser or of JSON.stringify, which keeps a nested value as text: say so, not "unexpected error".
+ */
+function withinDepth<T>(fileName: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      throw new RowbotError(
+        'FILE_UNREADABLE',
+        `"${fileName}" holds JSON nested too deeply to read (lists or objects inside each other thousands of levels down). Each row should be one flat object, like {"name": "Lamp", "price": 10}.`,
+      );
+    }
+    throw error;
+  }
+}
+
 export function parseJsonArray(text: string, fileName: string): JsonRows {
+  return withinDepth(fileName, () => parseArray(text, fileName));
+}
+
+export function parseJsonLines(text: string, fileName: string): JsonRows {
+  return withinDepth(fileName, () => parseLines(text, fileName));
+}
+
+function parseArray(text: string, fileName: string): JsonRows {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
+    if (error instanceof RangeError) throw error;
     const where = /position (\d+)/.exec((error as Error).message)?.[1];
     const line = where === undefined ? null : text.slice(0, Number(where)).split('\n').length;
     throw new RowbotError(
@@ -71,7 +98,7 @@ export function parseJsonArray(text: string, fileName: string): JsonRows {
   return collector.rows();
 }
 
-export function parseJsonLines(text: string, fileName: string): JsonRows {
+function parseLines(text: string, fileName: string): JsonRows {
   const collector = new RecordCollector();
   const lines = text.split(/\r\n|\n|\r/);
   lines.forEach((line, i) => {
@@ -79,7 +106,8 @@ export function parseJsonLines(text: string, fileName: string): JsonRows {
     let value: unknown;
     try {
       value = JSON.parse(line);
-    } catch {
+    } catch (error) {
+      if (error instanceof RangeError) throw error;
       throw new RowbotError(
         'FILE_UNREADABLE',
         `"${fileName}": line ${i + 1} is not valid JSON. Each line of a .jsonl file must be one JSON object.`,

@@ -1,6 +1,7 @@
 import { RowbotError } from '../../../shared/errors.ts';
 import type { TitleRow } from '../../../shared/sheets.ts';
 import { firstRowIsData, looksLikeHeader } from './header.ts';
+import { MAX_COLUMNS, tooManyColumns } from './limits.ts';
 
 export { firstRowIsData };
 
@@ -34,6 +35,8 @@ export interface TableBuilderOptions {
   /** Receives the data rows in batches, in order, as soon as the header is settled. */
   emit: (rows: TableRow[]) => void;
   sampleSize?: number;
+  /** Columns with a value a row may have (MAX_COLUMNS unless told). */
+  maxColumns?: number;
 }
 
 /** Rows looked at before deciding whether the first one is a header. */
@@ -77,6 +80,15 @@ export class TableBuilder {
   }
 
   push(values: string[], sourceRow: number): void {
+    const maxColumns = this.#o.maxColumns ?? MAX_COLUMNS;
+    if (values.length > maxColumns) {
+      // Empty cells at the end are padding; a value past the limit is refused.
+      let last = values.length;
+      while (last > maxColumns && (values[last - 1] ?? '').trim() === '') last -= 1;
+      if (last > maxColumns)
+        throw tooManyColumns(this.#o.fileName, last, maxColumns, `row ${sourceRow.toLocaleString('en-US')}`);
+      values = values.slice(0, last);
+    }
     if (values.every((cell) => cell.trim() === '')) {
       this.#emptyRows += 1;
       return;

@@ -1,3 +1,4 @@
+import { cellTooLong, tooManyCells, tooManyColumns } from '../limits.ts';
 import { MAX_COLUMNS, MAX_ROWS } from './checks.ts';
 import { describeFormat, isoDateText, numberText, textWithFormat } from './number-format.ts';
 import type { CellFormat } from './number-format.ts';
@@ -14,6 +15,7 @@ function unescapeText(text: string): string {
 export async function readSharedStrings(zip: Zip, entry: ZipEntry | undefined): Promise<string[]> {
   const strings: string[] = [];
   if (entry === undefined) return strings;
+  const { fileName, limits } = zip;
   let text: string | null = null;
   let inText = false;
   let phonetic = 0;
@@ -29,12 +31,16 @@ export async function readSharedStrings(zip: Zip, entry: ZipEntry | undefined): 
       } else if (name === 'rPh') {
         phonetic -= 1;
       } else if (name === 'si' && text !== null) {
+        // No sheet can use more distinct strings than it has cells.
+        if (strings.length >= limits.cells) throw tooManyCells(fileName, limits.cells);
         strings.push(unescapeText(text));
         text = null;
       }
     },
     text: (value) => {
-      if (inText) text += value;
+      if (!inText) return;
+      text += value;
+      if ((text ?? '').length > limits.rowChars) throw cellTooLong(fileName, limits.rowChars);
     },
   });
   return strings;
@@ -116,7 +122,13 @@ function clearMergedCells(rows: Map<number, string[]>, range: string): void {
  * One pass over the XML: only the texts are kept.
  */
 export async function readCells(zip: Zip, entry: ZipEntry, context: CellContext): Promise<Map<number, string[]>> {
+  const { fileName, limits } = zip;
   const rows = new Map<number, string[]>();
+  /**
+   * The cells the rows will hold once their holes are filled: counted as they come, so a sheet
+   * too wide or too big is refused before it is built, however few bytes it took to write.
+   */
+  let cellCount = 0;
   const merges: string[] = [];
   const cellFormats: CellFormat[] = [];
   const formatOf = (style: number): CellFormat => (cellFormats[style] ??= describeFormat(context.formats[style]));
@@ -209,7 +221,16 @@ export async function readCells(zip: Zip, entry: ZipEntry, context: CellContext)
               : value === null || value === ''
                 ? ''
                 : cellText(type, value, formatOf(style), context);
-          if (text !== '') cells[column - 1] = text;
+          if (text !== '') {
+            if (column > limits.columns) {
+              throw tooManyColumns(fileName, column, limits.columns, `row ${rowNumber.toLocaleString('en-US')}`);
+            }
+            if (column > cells.length) {
+              cellCount += column - cells.length;
+              if (cellCount > limits.cells) throw tooManyCells(fileName, limits.cells);
+            }
+            cells[column - 1] = text;
+          }
           // Excel saves the result of every formula, an empty text as <v></v> in a t="str" cell;
           // openpyxl writes an empty <v/> in a number cell, scripts often no <v> at all.
           if (formula) {
@@ -238,6 +259,10 @@ export async function readCells(zip: Zip, entry: ZipEntry, context: CellContext)
     text: (text) => {
       if (capture === 'value') value += text;
       else if (capture === 'inline') inline += text;
+      else return;
+      if ((capture === 'value' ? (value ?? '') : (inline ?? '')).length > limits.rowChars) {
+        throw cellTooLong(fileName, limits.rowChars);
+      }
     },
   });
   for (const range of merges) clearMergedCells(rows, range);

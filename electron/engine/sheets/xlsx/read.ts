@@ -4,6 +4,7 @@ import { checkSignature, damaged, pickSheet, quotedList } from './checks.ts';
 import { readNumberFormats } from './number-format.ts';
 import { readWorkbookParts } from './package.ts';
 import { columnLetters } from './spreadsheetml.ts';
+import { SHEET_LIMITS, type SheetLimits } from '../limits.ts';
 import { openZip } from './zip.ts';
 
 /** One worksheet as Excel shows it: every cell as its displayed text. */
@@ -20,14 +21,14 @@ export interface XlsxSheet {
   notes?: string[];
 }
 
-/** Reads the sheet, inflating its big parts as a stream or whole. */
+/** Reads the sheet, inflating its parts as a stream. */
 async function readSheet(
   bytes: Uint8Array,
   fileName: string,
   wanted: string | undefined,
-  stream: boolean,
+  limits: SheetLimits,
 ): Promise<XlsxSheet> {
-  const zip = openZip(bytes, { stream });
+  const zip = openZip(bytes, fileName, limits);
   const workbook = await readWorkbookParts(zip, fileName);
   const sheetNames = workbook.sheets.map((sheet) => sheet.name);
   const chosen = pickSheet(workbook.sheets, wanted, fileName);
@@ -96,21 +97,14 @@ function unsavedFormulasNote(unsaved: Map<number, number>, fileName: string, cal
 export async function readXlsx(
   bytes: Uint8Array,
   fileName: string,
-  options: { sheet?: string } = {},
+  options: { sheet?: string; limits?: Partial<SheetLimits> } = {},
 ): Promise<XlsxSheet> {
   checkSignature(bytes, fileName);
   try {
-    return await readSheet(bytes, fileName, options.sheet, true);
+    return await readSheet(bytes, fileName, options.sheet, { ...SHEET_LIMITS, ...options.limits });
   } catch (error) {
     if (error instanceof RowbotError) throw error;
-  }
-  // fflate's streaming reader can misread a sound zip (see streamEntry): read it again with each
-  // part inflated whole before calling it damaged.
-  try {
-    return await readSheet(bytes, fileName, options.sheet, false);
-  } catch (error) {
-    if (error instanceof RowbotError) throw error;
-    // fflate's errors (a zip cut short or damaged), saxes' (malformed XML) and our own checks.
+    // Our zip reader's errors (a zip cut short or damaged), saxes' (malformed XML) and our own checks.
     throw damaged(fileName);
   }
 }

@@ -43,7 +43,7 @@ function columnOf(ref: string): number {
 
 /** Reads the number and boolean cells of one sheet of a workbook (a formula's saved result included). */
 export async function readTypedSheet(bytes: Uint8Array, sheetName: string): Promise<TypedSheet> {
-  const zip = openZip(bytes, { stream: false });
+  const zip = openZip(bytes, 'the imported workbook');
   const workbook = await readWorkbookParts(zip, 'the imported workbook');
   const chosen = pickSheet(workbook.sheets, sheetName, 'the imported workbook');
   const patterns = await readNumberFormats(zip, workbook.styles);
