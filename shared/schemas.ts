@@ -35,10 +35,60 @@ export const httpUrl = z
 
 const model = z.string().trim().min(1, 'is required').max(200);
 
+/** Headers the HTTP client sets itself: a gateway header may not replace them. */
+const CLIENT_HEADERS = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+  'accept',
+]);
+
+/** A gateway's extra request headers (RFC 9110 token names, one-line values), at most 20. */
+const extraHeaders = z
+  .record(
+    z.string(),
+    z
+      .string()
+      .max(8192)
+      .regex(/^[^\r\n\0]*$/, 'must be one line'),
+  )
+  .superRefine((headers, ctx) => {
+    const names = Object.keys(headers);
+    if (names.length > 20) ctx.addIssue({ code: 'custom', message: 'allows at most 20 headers' });
+    for (const name of names) {
+      // zod words a bad record key only as "Invalid key in record": say what is wrong with it.
+      const problem = !/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/.test(name)
+        ? 'must be a header name: letters, digits and - _ .'
+        : CLIENT_HEADERS.has(name.toLowerCase())
+          ? 'is set by Rowbot itself'
+          : null;
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, path: [name] });
+    }
+  });
+
 export const providerConfigSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('demo'), model }).strict(),
   z
-    .object({ kind: z.literal('openai'), baseUrl: httpUrl, model, keyId: z.enum(KEY_IDS).nullable().optional() })
+    .object({
+      kind: z.literal('openai'),
+      baseUrl: httpUrl,
+      model,
+      keyId: z.enum(KEY_IDS).nullable().optional(),
+      // Azure OpenAI's api-version query, e.g. 2024-10-21 or 2025-04-01-preview.
+      azureApiVersion: z
+        .string()
+        .trim()
+        .regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'must be a date like 2024-10-21 (or 2025-04-01-preview)')
+        .optional(),
+      headers: extraHeaders.optional(),
+    })
     .strict(),
   z.object({ kind: z.literal('anthropic'), baseUrl: httpUrl, model }).strict(),
 ]) satisfies z.ZodType<ProviderConfig, unknown>;
