@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'vite';
 import type { MockProcessConfig, MockStats } from './mock-process.ts';
+import { hostileFigures } from './hostile.ts';
 import { rateLimitFigures } from './ratelimits.ts';
 import type { ScenarioResult, ScenarioRun } from './scenario.ts';
 
@@ -240,7 +241,7 @@ const header = [
 ];
 const table: string[][] = [];
 const scripts = await bundleScenarios();
-const onlyOthers = only.length > 0 && only.every((name) => name === 'ui' || name === 'import' || name === 'ratelimits');
+const onlyOthers = only.length > 0 && only.every((name) => ['ui', 'import', 'ratelimits', 'hostile'].includes(name));
 for (const scenario of SCENARIOS.filter((s) => !onlyOthers && (only.length === 0 || only.includes(s.name)))) {
   table.push(await scenarioRow(scripts.run, scenario));
 }
@@ -265,4 +266,8 @@ if (only.length === 0 || only.includes('import')) {
 if (only.length === 0 || only.includes('ratelimits')) {
   console.log('');
   for (const line of await rateLimitFigures()) console.log(line);
+}
+if (only.length === 0 || only.includes('hostile')) {
+  console.log('');
+  for (const line of await hostileFigures()) console.log(line);
 }

@@ -195,6 +195,8 @@ export async function parseDelimited(
         } catch (error) {
           failure = error;
           parser.abort();
+          // Papa Parse stops listening but leaves the stream flowing: stop reading the file.
+          text.destroy();
         }
       },
       complete() {
