@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import {
   deepJson,
   sharedStringsBombXlsx,
@@ -105,9 +105,79 @@ const CASES: Case[] = [
   { name: 'JSON nested 100,000 deep', make: (dir) => write(dir, 'deep.json', deepJson(100_000)) },
 ];
 
+interface Served {
+  seconds: number;
+  /** The longest a listJobs call sent every 50 ms waited while the upload ran. */
+  longestOtherMs: number;
+  peakRssMb: number;
+  outcome: string;
+}
+
+/** A fresh `rowbot serve` (its own database), the file uploaded as the browser does, listJobs polled beside it. */
+async function upload(dir: string, path: string): Promise<Served> {
+  const child = spawn(process.execPath, [ROWBOT_BIN, 'serve', '--db', join(dir, `serve-${Date.now()}.db`)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let printed = '';
+  try {
+    const url = await new Promise<URL>((resolveUrl, reject) => {
+      const onData = (chunk: Buffer): void => {
+        printed += chunk.toString();
+        const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(printed);
+        if (match) resolveUrl(new URL(match[0]));
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`rowbot serve exited with ${code}: ${printed}`)));
+    });
+    const call = async (name: string, input: unknown): Promise<{ ok: boolean; error?: { code: string } }> => {
+      const response = await fetch(`${url.origin}/api/call/${name}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${url.searchParams.get('token')}`, 'content-type': 'application/json' },
+        body: JSON.stringify(input),
+      });
+      return (await response.json()) as { ok: boolean; error?: { code: string } };
+    };
+    await call('listJobs', {});
+    const body = { fileName: basename(path), dataBase64: readFileSync(path).toString('base64') };
+    let peak = 0;
+    const poll = setInterval(() => (peak = Math.max(peak, child.pid ? peakKb(child.pid) : 0)), 20);
+    let done = false;
+    let longest = 0;
+    const others = (async () => {
+      while (!done) {
+        const sent = performance.now();
+        await call('listJobs', {}).catch(() => undefined);
+        longest = Math.max(longest, performance.now() - sent);
+        await new Promise((wait) => setTimeout(wait, 50));
+      }
+    })();
+    const began = performance.now();
+    const reply = await call('importUpload', body).catch((error: unknown) => ({
+      ok: false,
+      error: { code: `no reply (${(error as Error).message})` },
+    }));
+    const seconds = (performance.now() - began) / 1000;
+    done = true;
+    await others;
+    clearInterval(poll);
+    const alive =
+      child.exitCode === null &&
+      (await call('listJobs', {}).then(
+        (r) => r.ok,
+        () => false,
+      ));
+    const outcome = `${reply.ok ? 'imported' : (reply.error?.code ?? '?')}${alive ? '' : ', serve died'}`;
+    return { seconds, longestOtherMs: longest, peakRssMb: peak / 1024, outcome };
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
 export async function hostileFigures(): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'rowbot-bench-hostile-'));
   const rows: string[][] = [];
+  const served: string[][] = [];
   try {
     for (const { name, make } of CASES) {
       const path = make(dir);
@@ -124,6 +194,14 @@ export async function hostileFigures(): Promise<string[]> {
         outcome,
         said.length > 160 ? `${said.slice(0, 159)}…` : said,
       ]);
+      const serve = await upload(dir, path);
+      served.push([
+        name,
+        `${serve.seconds.toFixed(2)} s`,
+        `${Math.round(serve.longestOtherMs)} ms`,
+        `${Math.round(serve.peakRssMb)} MB`,
+        serve.outcome,
+      ]);
       rmSync(path, { force: true });
     }
   } finally {
@@ -133,5 +211,9 @@ export async function hostileFigures(): Promise<string[]> {
     `Hostile files — rowbot inspect FILE as a whole process (Node ${process.version}); target: a specific message within 30 s, peak RSS under 1 GB`,
     '',
     ...table(['file', 'on disk', 'wall', 'peak RSS', 'outcome', 'message (first line)'], rows),
+    '',
+    'The same files uploaded to rowbot serve (importUpload, as the browser sends them; a fresh server each), listJobs sent every 50 ms meanwhile',
+    '',
+    ...table(['file', 'upload reply', 'longest listJobs', 'serve peak RSS', 'outcome'], served),
   ];
 }
