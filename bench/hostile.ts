@@ -87,6 +87,10 @@ const CASES: Case[] = [
     make: (dir) => write(dir, 'sheet-liar.xlsx', sheetBombXlsx(2800 * MB, { declare: 1023 * MB })),
   },
   {
+    name: 'zip bomb: 2.8 GB of spaces in the sheet, listed as 1 GB',
+    make: (dir) => write(dir, 'spaces-liar.xlsx', sheetBombXlsx(2800 * MB, { fill: 'spaces', declare: 1023 * MB })),
+  },
+  {
     name: 'zip bomb: shared strings 2.8 GB',
     make: (dir) => write(dir, 'strings-bomb.xlsx', sharedStringsBombXlsx(2800 * MB)),
   },

@@ -97,6 +97,13 @@ describe('readXlsx: zip bombs', () => {
     expect(error.message).toContain('"liar.xlsx" could not be opened: the workbook is damaged');
   });
 
+  it('refuses a run of text longer than a cell may be while it is fed to the XML parser (a bomb of spaces)', async () => {
+    const spaces = sheetBombXlsx(8 * MB, { fill: 'spaces' });
+    const error = await refusal(readXlsx(spaces, 'spaces.xlsx', { limits: { rowChars: MB } }));
+    expect(error.code).toBe('FILE_TOO_LARGE');
+    expect(error.message).toContain('"spaces.xlsx" has a cell longer than 1 MB of text');
+  });
+
   it('refuses the cells of a bomb that fits the byte limits at the cell budget', async () => {
     const error = await refusal(readXlsx(sheetBombXlsx(16 * MB), 'cells.xlsx', { limits: { cells: 200_000 } }));
     expect(error.message).toContain('holds more than 200,000 cells');

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { cellTooLong } from '../limits.ts';
 import { damaged, noWorksheets } from './checks.ts';
 import { xmlParser } from './xml.ts';
 import type { XmlHandlers } from './xml.ts';
@@ -19,7 +20,12 @@ export function findPart(zip: Zip, path: string): ZipEntry | undefined {
 
 /** Parses the XML of a part as it is inflated. */
 export async function parsePart(zip: Zip, entry: ZipEntry, handlers: XmlHandlers): Promise<void> {
-  const parser = xmlParser(handlers);
+  // A text run longer than a cell may be (and some room for the markup in it) is no cell.
+  const { fileName, limits } = zip;
+  const parser = xmlParser(handlers, {
+    textChars: limits.rowChars + 64 * 1024,
+    tooLong: () => cellTooLong(fileName, limits.rowChars),
+  });
   await readEntry(zip, entry, (chunk) => parser.write(chunk));
   parser.end();
 }

@@ -25,7 +25,10 @@ function localName(name: string): string {
 const SLICE_BYTES = 64 * 1024;
 
 /** An XML parser that decodes UTF-8 across the chunks it is given, so a character is never cut in two. */
-export function xmlParser(handlers: XmlHandlers): XmlParser {
+export function xmlParser(
+  handlers: XmlHandlers,
+  limit: { textChars: number; tooLong: () => Error } = { textChars: Infinity, tooLong: () => new Error() },
+): XmlParser {
   // Without namespace processing (names keep their prefix, attributes are plain strings) and
   // without tracking lines and columns.
   const parser = new SaxesParser<{ xmlns: false; position: false }>({ xmlns: false, position: false });
@@ -37,10 +40,17 @@ export function xmlParser(handlers: XmlHandlers): XmlParser {
     parser.on('cdata', text);
   }
   const decoder = new TextDecoder();
+  // Characters since the last "<": saxes gathers a run of text into one string before it hands
+  // it on, so a run of gigabytes (a zip bomb of spaces) is refused here, while it is being fed.
+  let run = 0;
   return {
     write(bytes) {
       for (let at = 0; at < bytes.length; at += SLICE_BYTES) {
-        parser.write(decoder.decode(bytes.subarray(at, at + SLICE_BYTES), { stream: true }));
+        const text = decoder.decode(bytes.subarray(at, at + SLICE_BYTES), { stream: true });
+        const markup = text.lastIndexOf('<');
+        run = markup < 0 ? run + text.length : text.length - markup;
+        if (run > limit.textChars) throw limit.tooLong();
+        parser.write(text);
       }
     },
     end() {
