@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { JobDetail } from '../../../shared/api.ts';
 import {
   EXPORT_DELIMITERS,
@@ -74,55 +74,40 @@ export function ExportButton({ job, onResult }: { job: JobDetail; onResult: (mes
       </button>
       <dialog ref={dialog} className="export-dialog" aria-labelledby="export-title">
         <h2 id="export-title">Export results</h2>
-        <fieldset>
-          <legend>Format</legend>
-          {FORMATS.map((option) => (
-            <label key={option.id} className="choice">
-              <input
-                type="radio"
-                name="export-format"
-                checked={format === option.id}
-                onChange={() => setFormat(option.id)}
-              />
-              <span>
-                {option.label} <span className="muted small">{option.hint}</span>
-              </span>
-            </label>
-          ))}
-        </fieldset>
-        <fieldset>
-          <legend>Rows</legend>
-          {(
-            [
-              ['all', `All rows (${formatCount(counts.total)})`],
-              ['done', `Only done (${formatCount(counts.done)})`],
-              ['failed', `Only failed (${formatCount(counts.failed)})`],
-            ] as const
-          ).map(([id, label]) => (
-            <label key={id} className="choice">
-              <input type="radio" name="export-rows" checked={rows === id} onChange={() => setRows(id)} />
-              <span>{label}</span>
-            </label>
-          ))}
-        </fieldset>
+        <Choices
+          legend="Format"
+          name="export-format"
+          value={format}
+          onChange={setFormat}
+          options={FORMATS.map((option) => ({
+            id: option.id,
+            label: option.label,
+            hint: <span className="muted small">{option.hint}</span>,
+          }))}
+        />
+        <Choices
+          legend="Rows"
+          name="export-rows"
+          value={rows}
+          onChange={setRows}
+          options={[
+            { id: 'all', label: `All rows (${formatCount(counts.total)})` },
+            { id: 'done', label: `Only done (${formatCount(counts.done)})` },
+            { id: 'failed', label: `Only failed (${formatCount(counts.failed)})` },
+          ]}
+        />
         {format === 'csv' && (
-          <fieldset>
-            <legend>Separator</legend>
-            {EXPORT_DELIMITERS.map((option) => (
-              <label key={option.name} className="choice">
-                <input
-                  type="radio"
-                  name="export-delimiter"
-                  checked={delimiter === option.id}
-                  onChange={() => setDelimiter(option.id)}
-                />
-                <span>
-                  {option.label}
-                  {option.id === imported && <span className="muted small"> as in the imported file</span>}
-                </span>
-              </label>
-            ))}
-          </fieldset>
+          <Choices
+            legend="Separator"
+            name="export-delimiter"
+            value={delimiter}
+            onChange={setDelimiter}
+            options={EXPORT_DELIMITERS.map((option) => ({
+              id: option.id,
+              label: option.label,
+              hint: option.id === imported ? <span className="muted small">as in the imported file</span> : null,
+            }))}
+          />
         )}
         {format === 'csv' && (
           <label className="choice">
@@ -151,5 +136,35 @@ export function ExportButton({ job, onResult }: { job: JobDetail; onResult: (mes
         </div>
       </dialog>
     </>
+  );
+}
+
+/** One group of radio buttons: a legend, and each choice with its label and an optional quiet hint. */
+function Choices<T extends string>({
+  legend,
+  name,
+  value,
+  onChange,
+  options,
+}: {
+  legend: string;
+  name: string;
+  value: T;
+  onChange: (value: T) => void;
+  options: { id: T; label: string; hint?: ReactNode }[];
+}) {
+  return (
+    <fieldset>
+      <legend>{legend}</legend>
+      {options.map((option) => (
+        <label key={option.id} className="choice">
+          <input type="radio" name={name} checked={value === option.id} onChange={() => onChange(option.id)} />
+          <span>
+            {option.label}
+            {option.hint ? <> {option.hint}</> : null}
+          </span>
+        </label>
+      ))}
+    </fieldset>
   );
 }
