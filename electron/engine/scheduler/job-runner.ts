@@ -4,7 +4,7 @@ import { ProviderError, type FailureKind, type Provider, type Usage } from '../p
 import type { CachedAnswer, QueuedRow, Repository } from '../store/repository.ts';
 import { AutoConcurrency } from './auto-concurrency.ts';
 import { Pacer } from './pacer.ts';
-import { backoffDelay } from './retry.ts';
+import { TRANSIENT_BACKOFF, backoffDelay } from './retry.ts';
 import type { RowUpdate, RowWriter } from './row-writer.ts';
 import { Throughput } from './throughput.ts';
 
@@ -504,7 +504,7 @@ export class JobRunner {
         asked !== null && asked >= 0 && asked < MAX_OBEYED_RETRY_AFTER_MS
           ? asked
           : backoffDelay(
-              { ...(this.#o.backoff ?? RETRY_SHAPE), maxAttempts: this.#settings.maxAttempts },
+              { ...(this.#o.backoff ?? TRANSIENT_BACKOFF), maxAttempts: this.#settings.maxAttempts },
               failures,
               this.#random,
             ),
@@ -638,8 +638,6 @@ export class JobRunner {
     this.#pump();
   }
 }
-
-const RETRY_SHAPE = { baseDelayMs: 500, maxDelayMs: 30_000 };
 
 /** The job-wide wait after the `wave`th wave of 429s that said nothing of how long to wait. */
 export function rateLimitWait(wave: number, random: () => number): number {

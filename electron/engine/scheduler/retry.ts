@@ -4,7 +4,13 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 30_000 };
+/**
+ * Resets and 5xx usually pass at once: the first retry comes within 100 ms (doubling after), so a
+ * job's slots are not left idle for half a second per fault. A server's Retry-After still wins.
+ */
+export const TRANSIENT_BACKOFF = { baseDelayMs: 100, maxDelayMs: 30_000 };
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, ...TRANSIENT_BACKOFF };
 
 /** Exponential backoff with full jitter (AWS architecture blog): uniform in [0, min(cap, base·2^n)). */
 export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
