@@ -172,6 +172,6 @@ export function keyDestinationProblem(
   const advice =
     from === 'command line'
       ? `allow it: add ${cli} to the command, or set the environment variable ${env}.`
-      : `save the key again in Settings → API keys with this address added under “Also send this key to”. (With rowbot run: ${cli}; or start Rowbot with the environment variable ${env}.)`;
+      : 'save the key again in Settings → API keys with this address added under “Also send this key to”.';
   return `Rowbot sends your ${KEY_NAMES[keyId]} key ${where}, not to ${target}, so nothing was sent. If you trust ${target} with this key, ${advice} Otherwise choose an address the key may go to.`;
 }

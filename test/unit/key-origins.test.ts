@@ -72,7 +72,7 @@ describe('key allowances', () => {
     expect(
       keyDestinationProblem('openai', 'http://10.0.0.5:8000/v1', [{ keyId: 'custom', origin: 'http://10.0.0.5:8000' }]),
     ).toBe(
-      'Rowbot sends your OpenAI key only to https://api.openai.com, not to http://10.0.0.5:8000, so nothing was sent. If you trust http://10.0.0.5:8000 with this key, save the key again in Settings → API keys with this address added under “Also send this key to”. (With rowbot run: --allow-key-to openai=http://10.0.0.5:8000; or start Rowbot with the environment variable ROWBOT_ALLOW_KEY_TO="openai=http://10.0.0.5:8000".) Otherwise choose an address the key may go to.',
+      'Rowbot sends your OpenAI key only to https://api.openai.com, not to http://10.0.0.5:8000, so nothing was sent. If you trust http://10.0.0.5:8000 with this key, save the key again in Settings → API keys with this address added under “Also send this key to”. Otherwise choose an address the key may go to.',
     );
     // rowbot run's key came from the command line: the advice is the command line's.
     expect(keyDestinationProblem('openai', 'http://10.0.0.5:8000/v1', [], { from: 'command line' })).toContain(
