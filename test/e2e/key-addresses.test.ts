@@ -78,6 +78,8 @@ describe('a key saved with its address in Settings', () => {
     await custom.getByRole('button', { name: 'Save key' }).click();
     await page.getByRole('alert').getByText('Type the address of your server under “Send this key to”').waitFor();
     await addresses.fill(`${mine.baseUrl}\n`);
+    // Fixed: the complaint about the empty field goes away.
+    await expect.poll(() => page.getByRole('alert').count()).toBe(0);
     await page.getByRole('heading', { name: 'API keys' }).evaluate((heading) => heading.scrollIntoView());
     await custom.evaluate((form) => form.closest('.key-row')?.scrollIntoView({ block: 'center' }));
     await page.screenshot({ path: join(SCREENSHOTS, 'settings-key-addresses.png') });

@@ -115,7 +115,10 @@ export function KeyRow({ status, onChange }: { status: KeyStatus; onChange: (key
             value={draft}
             placeholder={status.set ? 'Replace the key' : 'Paste the key'}
             aria-label={`${name} API key`}
-            onChange={(event) => setDraft(event.target.value)}
+            onChange={(event) => {
+              setDraft(event.target.value);
+              setError(null);
+            }}
           />
           <button type="submit" disabled={!draft.trim()}>
             Save key
@@ -146,7 +149,11 @@ export function KeyRow({ status, onChange }: { status: KeyStatus; onChange: (key
               value={addresses}
               placeholder={custom ? 'http://10.0.0.5:8000' : 'https://gateway.example.com'}
               aria-describedby={`${fieldId}-hint`}
-              onChange={(event) => setEdited(event.target.value)}
+              onChange={(event) => {
+                setEdited(event.target.value);
+                // What the row said was about the text before this edit.
+                setError(null);
+              }}
             />
             <p id={`${fieldId}-hint`} className="muted small key-hint">
               {custom
