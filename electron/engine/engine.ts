@@ -1003,8 +1003,8 @@ export class Engine {
         )
         .digest('hex');
     return {
-      get: (systemPrompt, prompt) => this.#repo.cachedAnswer(key(systemPrompt, prompt)),
-      put: (systemPrompt, prompt, answer) => this.#repo.cacheAnswer(key(systemPrompt, prompt), answer),
+      keyOf: key,
+      get: (cacheKey) => this.#repo.cachedAnswer(cacheKey),
     };
   }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mockReply, pickFault } from '../fixtures/mock-llm-server.ts';
 import { openBench, prompt, until, type Bench } from './harness.ts';
@@ -383,6 +384,36 @@ describe('the response cache', () => {
     await engine.waitForJob(fresh);
     expect(mock.totalRequests).toBe(20);
     expect(engine.getRows(fresh).rows.some((row) => row.cached)).toBe(false);
+  });
+
+  it('a job with the cache off writes nothing to it; one with it on stores each answer with its row', async () => {
+    bench = await openBench({ latencyMs: 2 });
+    const { engine, mock, dbFile } = bench;
+    const cacheEntries = (): number => {
+      const db = new Database(dbFile, { readonly: true });
+      try {
+        return (db.prepare('SELECT count(*) AS n FROM response_cache').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    const off = await bench.job(20, { concurrency: 4, useCache: false });
+    engine.startJob(off);
+    expect((await engine.waitForJob(off)).counts.done).toBe(20);
+    expect(cacheEntries()).toBe(0);
+
+    const on = engine.duplicateJob(off).id;
+    engine.updateJobSettings(on, { useCache: true });
+    engine.startJob(on);
+    await engine.waitForJob(on);
+    expect(mock.totalRequests).toBe(40);
+    expect(cacheEntries()).toBe(20);
+
+    const again = engine.duplicateJob(on).id;
+    engine.startJob(again);
+    await engine.waitForJob(again);
+    expect(mock.totalRequests).toBe(40);
+    expect(engine.getRows(again).rows.every((row) => row.cached)).toBe(true);
   });
 });
 

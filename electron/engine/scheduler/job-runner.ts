@@ -32,8 +32,9 @@ export interface JobRunnerOptions {
   spentBefore: number;
   /** Answers of identical earlier requests (same provider, model, parameters and prompt). */
   cache?: {
-    get(systemPrompt: string, prompt: string): CachedAnswer | undefined;
-    put(systemPrompt: string, prompt: string, answer: CachedAnswer): void;
+    /** The key of a request; answers are stored under it by the row writer, with the row. */
+    keyOf(systemPrompt: string, prompt: string): string;
+    get(key: string): CachedAnswer | undefined;
   };
   /** Live figures changed (concurrency settled, a wait began). */
   onLiveChange?: () => void;
@@ -314,8 +315,10 @@ export class JobRunner {
 
   async #process(row: QueuedRow): Promise<void> {
     const signal = this.#abort.signal;
-    if (this.#settings.useCache) {
-      const hit = this.#o.cache?.get(this.#o.systemPrompt, row.prompt);
+    // With the cache off, a run neither reads nor writes it (writing cost a fifth of the main thread).
+    const cacheKey = this.#settings.useCache ? (this.#o.cache?.keyOf(this.#o.systemPrompt, row.prompt) ?? null) : null;
+    if (cacheKey !== null) {
+      const hit = this.#o.cache?.get(cacheKey);
       if (hit) {
         // The same request was answered before: reuse it, send nothing, pay nothing.
         await this.#settle(row, {
@@ -344,14 +347,14 @@ export class JobRunner {
       return;
     }
     try {
-      await this.#send(row, estimate, signal);
+      await this.#send(row, estimate, signal, cacheKey);
     } finally {
       this.#reserved -= reserved;
     }
   }
 
-  /** Paces, sends and records one request of a row. */
-  async #send(row: QueuedRow, estimate: number, signal: AbortSignal): Promise<void> {
+  /** Paces, sends and records one request of a row; its answer is cached under `cacheKey` unless that is null. */
+  async #send(row: QueuedRow, estimate: number, signal: AbortSignal, cacheKey: string | null): Promise<void> {
     const { jobId, writer } = this.#o;
     try {
       if (this.#paused) throw new Error('paused');
@@ -420,12 +423,8 @@ export class JobRunner {
         cost,
       });
       // An answer cut off at the output limit or by a filter is no answer to hand another job.
-      if (result.finishReason !== 'length' && result.finishReason !== 'content_filter')
-        this.#cacheAnswer(row.prompt, {
-          output: result.text,
-          promptTokens: result.promptTokens,
-          completionTokens: result.completionTokens,
-        });
+      const cacheable =
+        cacheKey !== null && result.finishReason !== 'length' && result.finishReason !== 'content_filter';
       await this.#settle(row, {
         jobId,
         index: row.index,
@@ -441,6 +440,18 @@ export class JobRunner {
         cached: false,
         finish: result.finishReason,
         finishedAt: new Date().toISOString(),
+        ...(cacheable
+          ? {
+              cacheAs: {
+                key: cacheKey,
+                answer: {
+                  output: result.text,
+                  promptTokens: result.promptTokens,
+                  completionTokens: result.completionTokens,
+                },
+              },
+            }
+          : {}),
       });
     } catch (error) {
       if (signal.aborted) {
@@ -584,18 +595,6 @@ export class JobRunner {
     const cost = this.#o.costOf(usage.promptTokens, usage.completionTokens, usage.cachedTokens);
     this.#spent += cost ?? 0;
     return { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, cost };
-  }
-
-  /**
-   * The cache is a saving, not a record: when the database refuses it (the disk is full), the answer
-   * is still the row's, and the row's own write says what went wrong.
-   */
-  #cacheAnswer(prompt: string, answer: CachedAnswer): void {
-    try {
-      this.#o.cache?.put(this.#o.systemPrompt, prompt, answer);
-    } catch {
-      // Not cached; nothing else is lost.
-    }
   }
 
   #requeueUpdate(row: QueuedRow): RowUpdate {

@@ -75,6 +75,8 @@ export interface RowPatch {
   finish?: string | null;
   startedAt?: string | null;
   finishedAt?: string | null;
+  /** An answer to keep in the response cache, written in the same transaction as the row. */
+  cacheAs?: { key: string; answer: CachedAnswer };
 }
 
 /** A job summary as stored: without what only a running job has (live figures, revision). */
@@ -513,16 +515,18 @@ export class Repository {
     return this.#db.transaction(() => {
       for (const attempt of attempts) s.insertAttempt.run({ ...attempt, costNanos: toNanos(attempt.cost) });
       for (const patch of patches) {
+        const { cacheAs, ...fields } = patch;
         const costNanos = patch.cost === undefined ? undefined : toNanos(patch.cost);
         // SQLite has no booleans; money is stored in nanodollars.
         this.#patchStatement(patch).run({
-          ...patch,
+          ...fields,
           ...(costNanos === undefined ? {} : { cost: costNanos }),
           ...(patch.cached === undefined ? {} : { cached: patch.cached ? 1 : 0 }),
         });
         if (patch.status === 'done' && !patch.cached && costNanos !== undefined && costNanos !== null) {
           s.billAnswer.run({ jobId: patch.jobId, index: patch.index, attempts: patch.attempts ?? -1, costNanos });
         }
+        if (cacheAs) this.#cacheQuietly(cacheAs.key, cacheAs.answer);
       }
       // After every patch, in case a row has two in the batch.
       return patches.map((patch) => {
@@ -627,6 +631,18 @@ export class Repository {
 
   cacheAnswer(key: string, answer: CachedAnswer): void {
     this.#statements.cachePut.run(key, answer.output, answer.promptTokens, answer.completionTokens, now());
+  }
+
+  /**
+   * The cache is a saving, not a record: in a savepoint of its own, so when the database refuses it
+   * (the disk is full) the row's answer is still stored with the rest of its transaction.
+   */
+  #cacheQuietly(key: string, answer: CachedAnswer): void {
+    try {
+      this.#db.transaction(() => this.cacheAnswer(key, answer))();
+    } catch {
+      // Not cached; nothing else is lost.
+    }
   }
 
   queuedPrompts(jobId: string): string[] {
