@@ -246,6 +246,68 @@ export const migrations: Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 100,
+    name: 'counters, not scans: job_counts',
+    sql: `
+      -- What a job summary counts, per job and row status: the GROUP BY over job_rows it replaces,
+      -- kept right by triggers in the same transaction as every row change (the writer's patches,
+      -- requeues, retries, recovery at open, re-pricing, deletes), in whichever process makes it.
+      -- A migration that rebuilds job_rows must create these triggers again.
+      CREATE TABLE job_counts (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        status TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        prompt INTEGER NOT NULL,
+        completion INTEGER NOT NULL,
+        cost_nanos INTEGER NOT NULL,
+        priced INTEGER NOT NULL,
+        cut_off INTEGER NOT NULL,
+        PRIMARY KEY (job_id, status)
+      ) STRICT, WITHOUT ROWID;
+
+      INSERT INTO job_counts (job_id, status, n, prompt, completion, cost_nanos, priced, cut_off)
+        SELECT job_id, status, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
+               COALESCE(SUM(cost_nanos), 0), COUNT(cost_nanos), COALESCE(SUM(finish = 'length'), 0)
+        FROM job_rows GROUP BY job_id, status;
+
+      CREATE TRIGGER job_counts_insert AFTER INSERT ON job_rows BEGIN
+        INSERT INTO job_counts (job_id, status, n, prompt, completion, cost_nanos, priced, cut_off)
+          VALUES (NEW.job_id, NEW.status, 1, COALESCE(NEW.prompt_tokens, 0), COALESCE(NEW.completion_tokens, 0),
+                  COALESCE(NEW.cost_nanos, 0), NEW.cost_nanos IS NOT NULL, COALESCE(NEW.finish = 'length', 0))
+          ON CONFLICT (job_id, status) DO UPDATE SET
+            n = n + 1, prompt = prompt + excluded.prompt, completion = completion + excluded.completion,
+            cost_nanos = cost_nanos + excluded.cost_nanos, priced = priced + excluded.priced,
+            cut_off = cut_off + excluded.cut_off;
+      END;
+
+      CREATE TRIGGER job_counts_delete AFTER DELETE ON job_rows BEGIN
+        UPDATE job_counts SET
+            n = n - 1, prompt = prompt - COALESCE(OLD.prompt_tokens, 0),
+            completion = completion - COALESCE(OLD.completion_tokens, 0),
+            cost_nanos = cost_nanos - COALESCE(OLD.cost_nanos, 0), priced = priced - (OLD.cost_nanos IS NOT NULL),
+            cut_off = cut_off - COALESCE(OLD.finish = 'length', 0)
+          WHERE job_id = OLD.job_id AND status = OLD.status;
+      END;
+
+      CREATE TRIGGER job_counts_update
+      AFTER UPDATE OF job_id, status, prompt_tokens, completion_tokens, cost_nanos, finish ON job_rows BEGIN
+        UPDATE job_counts SET
+            n = n - 1, prompt = prompt - COALESCE(OLD.prompt_tokens, 0),
+            completion = completion - COALESCE(OLD.completion_tokens, 0),
+            cost_nanos = cost_nanos - COALESCE(OLD.cost_nanos, 0), priced = priced - (OLD.cost_nanos IS NOT NULL),
+            cut_off = cut_off - COALESCE(OLD.finish = 'length', 0)
+          WHERE job_id = OLD.job_id AND status = OLD.status;
+        INSERT INTO job_counts (job_id, status, n, prompt, completion, cost_nanos, priced, cut_off)
+          VALUES (NEW.job_id, NEW.status, 1, COALESCE(NEW.prompt_tokens, 0), COALESCE(NEW.completion_tokens, 0),
+                  COALESCE(NEW.cost_nanos, 0), NEW.cost_nanos IS NOT NULL, COALESCE(NEW.finish = 'length', 0))
+          ON CONFLICT (job_id, status) DO UPDATE SET
+            n = n + 1, prompt = prompt + excluded.prompt, completion = completion + excluded.completion,
+            cost_nanos = cost_nanos + excluded.cost_nanos, priced = priced + excluded.priced,
+            cut_off = cut_off + excluded.cut_off;
+      END;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = migrations.at(-1)?.version ?? 0;

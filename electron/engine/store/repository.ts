@@ -194,11 +194,9 @@ export class Repository {
       jobs: db.prepare(
         `SELECT j.*, s.file_name, s.columns_json, s.settings_json AS import_json FROM jobs j JOIN sheets s ON s.id = j.sheet_id ORDER BY j.created_at DESC, j.id DESC`,
       ),
+      // Counters kept by triggers (migration 100), not a scan of the job's rows.
       counts: db.prepare(
-        `SELECT status, COUNT(*) AS n, COALESCE(SUM(prompt_tokens), 0) AS prompt,
-                COALESCE(SUM(completion_tokens), 0) AS completion, COALESCE(SUM(cost_nanos), 0) AS cost_nanos,
-                COUNT(cost_nanos) AS priced, COALESCE(SUM(finish = 'length'), 0) AS cut_off
-         FROM job_rows WHERE job_id = ? GROUP BY status`,
+        'SELECT status, n, prompt, completion, cost_nanos, priced, cut_off FROM job_counts WHERE job_id = ? AND n > 0',
       ),
       setStatus: db.prepare('UPDATE jobs SET status = ?, pause_reason = ?, updated_at = ? WHERE id = ?'),
       setSettings: db.prepare('UPDATE jobs SET settings_json = ?, updated_at = ? WHERE id = ?'),
