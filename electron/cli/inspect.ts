@@ -5,7 +5,7 @@ import { RowbotError } from '../../shared/errors.ts';
 import { delimiterLabel, encodingLabel, FORMAT_LABELS } from '../../shared/sheets.ts';
 import { importTable } from '../engine/sheets/import.ts';
 import { importOptionsFromFlags, IMPORT_FLAGS } from './import-flags.ts';
-import { UsageError } from './run.ts';
+import { UsageError } from './exit.ts';
 
 const OPTIONS = {
   ...IMPORT_FLAGS,

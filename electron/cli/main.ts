@@ -3,12 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { RowbotError } from '../../shared/errors.ts';
 import { AZURE_API_VERSION } from '../../shared/providers.ts';
-import { Engine } from '../engine/engine.ts';
-import { defaultDbFile } from '../engine/paths.ts';
-import { storageErrorMessage } from '../engine/store/database.ts';
-import { inspectCommand } from './inspect.ts';
-import { EXIT, runCommand, UsageError } from './run.ts';
-import { startServe } from './serve.ts';
+import { EXIT, UsageError } from './exit.ts';
 
 const USAGE = `Rowbot: run an LLM over every row of a spreadsheet.
 
@@ -83,15 +78,19 @@ Exit codes: 0 every row done, 1 some rows failed or the job paused,
 rowbot serve starts the Rowbot UI for a browser on 127.0.0.1 and prints its link,
 which carries the access token.`;
 
+/**
+ * Each command's modules are loaded when it runs: Node strips the types of every .ts file it
+ * imports, so `rowbot help` loading the engine cost a CPU-second and a hundred MB.
+ */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'run':
-      return runCommand(rest);
+      return (await import('./run.ts')).runCommand(rest);
     case 'serve':
       return serveCommand(rest);
     case 'inspect':
-      return inspectCommand(rest);
+      return (await import('./inspect.ts')).inspectCommand(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -120,6 +119,11 @@ async function serveCommand(args: string[]): Promise<number> {
       'The UI has not been built yet. Run `npm run build` (or use `npm run serve`, which builds first).',
     );
   }
+  const [{ Engine }, { defaultDbFile }, { startServe }] = await Promise.all([
+    import('../engine/engine.ts'),
+    import('../engine/paths.ts'),
+    import('./serve.ts'),
+  ]);
   const engine = new Engine({ dbFile: values.db ?? defaultDbFile(), processName: 'rowbot serve' });
   const server = await startServe({ engine, staticDir, port });
   console.log(`Rowbot is ready. Open this link in your browser (it contains your access token):\n\n  ${server.url}\n`);
@@ -144,11 +148,11 @@ export async function cli(argv: string[]): Promise<void> {
     } else if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
       console.error(`rowbot: ${error.message}. Run "rowbot help" for the options.`);
       process.exitCode = EXIT.badUsage;
-    } else if (storageErrorMessage(error) !== null) {
-      console.error(`rowbot: ${storageErrorMessage(error)}`);
-      process.exitCode = 1;
     } else {
-      console.error('rowbot: unexpected error:', error);
+      const { storageErrorMessage } = await import('../engine/store/database.ts');
+      const storage = storageErrorMessage(error);
+      if (storage !== null) console.error(`rowbot: ${storage}`);
+      else console.error('rowbot: unexpected error:', error);
       process.exitCode = 1;
     }
   }

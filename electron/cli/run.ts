@@ -29,14 +29,12 @@ import {
 } from '../../shared/sheets.ts';
 import { importOptionsFromFlags, IMPORT_FLAGS } from './import-flags.ts';
 import { formatDuration, progressLine } from './progress.ts';
+import { EXIT, UsageError } from './exit.ts';
 
-export const EXIT = { allDone: 0, someFailed: 1, badUsage: 2, interrupted: 130 } as const;
+export { EXIT, UsageError };
 
 /** After Ctrl+C, how long requests in flight may take to finish before they are abandoned. */
 const SIGINT_GRACE_MS = 1500;
-
-/** Bad usage or bad input: exit 2 before any request is sent. */
-export class UsageError extends Error {}
 
 export const RUN_OPTIONS = {
   template: { type: 'string' },
