@@ -9,9 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'vite';
 import type { MockProcessConfig, MockStats } from './mock-process.ts';
+import { baselineFigures } from './baseline.ts';
 import { hostileFigures } from './hostile.ts';
 import { rateLimitFigures } from './ratelimits.ts';
 import type { ScenarioResult, ScenarioRun } from './scenario.ts';
+import { SCENARIOS, type Scenario } from './scenarios.ts';
 
 const here = import.meta.dirname;
 const builtDir = join(here, '..', '.tmp', 'bench');
@@ -35,62 +37,6 @@ async function bundleScenarios(): Promise<{ run: string; import: string }> {
   });
   return { run: join(builtDir, 'scenario.js'), import: join(builtDir, 'import.js') };
 }
-
-interface Scenario {
-  name: string;
-  rows: number;
-  concurrency: number;
-  mock: MockProcessConfig;
-  /** Mean server latency, for the ideal makespan. */
-  meanLatencyMs: number;
-  /** Client and server limit, requests per minute. */
-  rpm?: number;
-  target: string;
-}
-
-const SCENARIOS: Scenario[] = [
-  {
-    name: 'A',
-    rows: 1000,
-    concurrency: 50,
-    mock: { latency: { fixedMs: 200 } },
-    meanLatencyMs: 200,
-    target: 'efficiency ≥ 0.95',
-  },
-  {
-    name: 'B',
-    rows: 2000,
-    concurrency: 200,
-    mock: { latency: { uniformMs: [50, 150] } },
-    meanLatencyMs: 100,
-    target: 'efficiency ≥ 0.80',
-  },
-  {
-    name: 'C',
-    rows: 500,
-    concurrency: 100,
-    mock: { latency: { fixedMs: 100 }, rpm: 1200 },
-    rpm: 1200,
-    meanLatencyMs: 100,
-    target: 'efficiency ≥ 0.95, zero 429s',
-  },
-  {
-    name: 'D',
-    rows: 500,
-    concurrency: 20,
-    mock: { latency: { fixedMs: 100 }, faultRates: { status500: 0.05, reset: 0.02 } },
-    meanLatencyMs: 100,
-    target: 'zero failed, zero lost',
-  },
-  {
-    name: 'E',
-    rows: 20_000,
-    concurrency: 500,
-    mock: { latency: { fixedMs: 20 } },
-    meanLatencyMs: 20,
-    target: '≥ 4000 rows/s, RSS ≤ 250 MB',
-  },
-];
 
 function startMock(
   config: MockProcessConfig,
@@ -241,7 +187,8 @@ const header = [
 ];
 const table: string[][] = [];
 const scripts = await bundleScenarios();
-const onlyOthers = only.length > 0 && only.every((name) => ['ui', 'import', 'ratelimits', 'hostile'].includes(name));
+const onlyOthers =
+  only.length > 0 && only.every((name) => ['ui', 'import', 'ratelimits', 'hostile', 'baseline'].includes(name));
 for (const scenario of SCENARIOS.filter((s) => !onlyOthers && (only.length === 0 || only.includes(s.name)))) {
   table.push(await scenarioRow(scripts.run, scenario));
 }
@@ -250,9 +197,11 @@ const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widt
 console.log(
   `Rowbot bench — Node ${process.version}, ${process.platform}/${process.arch}, engine and mock server in separate processes\n`,
 );
-console.log(line(header));
-console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-for (const row of table) console.log(line(row));
+if (table.length > 0) {
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of table) console.log(line(row));
+}
 if (only.length === 0 || only.includes('ui')) {
   // Loaded by URL: ui.ts runs code in the browser and is type-checked with the DOM (tsconfig.e2e.json).
   const { uiBench } = (await import(new URL('./ui.ts', import.meta.url).href)) as { uiBench: () => Promise<string[]> };
@@ -270,4 +219,10 @@ if (only.length === 0 || only.includes('ratelimits')) {
 if (only.length === 0 || only.includes('hostile')) {
   console.log('');
   for (const line of await hostileFigures()) console.log(line);
+}
+if (only.length === 0 || only.includes('baseline')) {
+  console.log('');
+  // `npm run bench -- baseline A C` limits the baseline to those scenarios.
+  for (const line of await baselineFigures(only.filter((name) => SCENARIOS.some((s) => s.name === name))))
+    console.log(line);
 }
