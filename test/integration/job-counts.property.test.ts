@@ -7,10 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { KEY_IDS } from '../../shared/providers.ts';
 import { Engine } from '../../electron/engine/engine.ts';
 import { cutOffReplies, startMockLlmServer } from '../fixtures/mock-llm-server.ts';
-import { prompt } from './harness.ts';
+import { openBench, prompt } from './harness.ts';
 
 type Op =
-  | { kind: 'start' | 'pause' | 'retryFailed' | 'retryCutOff' | 'cancel' | 'restart' | 'duplicate' | 'delete' }
+  | {
+      kind:
+        'start' | 'pause' | 'retryFailed' | 'retryCutOff' | 'cancel' | 'restart' | 'duplicate' | 'delete' | 'unprice';
+    }
   | { kind: 'price'; output: number }
   | { kind: 'wait'; ms: number };
 
@@ -112,6 +115,10 @@ describe('job_counts', () => {
                   await engine.deleteJob(jobId);
                   jobs.splice(jobs.indexOf(jobId), 1);
                   break;
+                case 'unprice':
+                  // Answers that come now are priced after the fact, when a price is set again.
+                  engine.resetPrice('mock-1');
+                  break;
                 case 'price':
                   engine.setPrice({ model: 'mock-1', input: 1, cachedInput: null, output: step.output });
                   break;
@@ -138,4 +145,20 @@ describe('job_counts', () => {
       { numRuns: 12 },
     );
   }, 120_000);
+
+  it('follow a price set after the answers came (their costs are worked out then)', async () => {
+    const bench = await openBench({ latencyMs: 1 });
+    try {
+      const jobId = await bench.job(6, { concurrency: 3, useCache: false });
+      bench.engine.startJob(jobId);
+      await bench.engine.waitForJob(jobId);
+      expect(bench.engine.getJob(jobId).usage.cost).toBeNull();
+      bench.engine.setPrice({ model: 'mock-1', input: 1, cachedInput: null, output: 2 });
+      expect(bench.engine.getJob(jobId).usage.cost).toBeGreaterThan(0);
+      const { counters, recount } = countersAndRecount(bench.dbFile);
+      expect(counters).toEqual(recount);
+    } finally {
+      await bench.close();
+    }
+  });
 });
