@@ -8,6 +8,21 @@ export interface Migration {
   sql: string;
 }
 
+/** Migration 100's triggers: a row of job_rows counted into its job and status (NEW), or taken out (OLD). */
+const COUNT_NEW_ROW = `        INSERT INTO job_counts (job_id, status, n, prompt, completion, cost_nanos, priced, cut_off)
+          VALUES (NEW.job_id, NEW.status, 1, COALESCE(NEW.prompt_tokens, 0), COALESCE(NEW.completion_tokens, 0),
+                  COALESCE(NEW.cost_nanos, 0), NEW.cost_nanos IS NOT NULL, COALESCE(NEW.finish = 'length', 0))
+          ON CONFLICT (job_id, status) DO UPDATE SET
+            n = n + 1, prompt = prompt + excluded.prompt, completion = completion + excluded.completion,
+            cost_nanos = cost_nanos + excluded.cost_nanos, priced = priced + excluded.priced,
+            cut_off = cut_off + excluded.cut_off;`;
+const UNCOUNT_OLD_ROW = `        UPDATE job_counts SET
+            n = n - 1, prompt = prompt - COALESCE(OLD.prompt_tokens, 0),
+            completion = completion - COALESCE(OLD.completion_tokens, 0),
+            cost_nanos = cost_nanos - COALESCE(OLD.cost_nanos, 0), priced = priced - (OLD.cost_nanos IS NOT NULL),
+            cut_off = cut_off - COALESCE(OLD.finish = 'length', 0)
+          WHERE job_id = OLD.job_id AND status = OLD.status;`;
+
 export const migrations: Migration[] = [
   {
     version: 10,
@@ -272,39 +287,17 @@ export const migrations: Migration[] = [
         FROM job_rows GROUP BY job_id, status;
 
       CREATE TRIGGER job_counts_insert AFTER INSERT ON job_rows BEGIN
-        INSERT INTO job_counts (job_id, status, n, prompt, completion, cost_nanos, priced, cut_off)
-          VALUES (NEW.job_id, NEW.status, 1, COALESCE(NEW.prompt_tokens, 0), COALESCE(NEW.completion_tokens, 0),
-                  COALESCE(NEW.cost_nanos, 0), NEW.cost_nanos IS NOT NULL, COALESCE(NEW.finish = 'length', 0))
-          ON CONFLICT (job_id, status) DO UPDATE SET
-            n = n + 1, prompt = prompt + excluded.prompt, completion = completion + excluded.completion,
-            cost_nanos = cost_nanos + excluded.cost_nanos, priced = priced + excluded.priced,
-            cut_off = cut_off + excluded.cut_off;
+${COUNT_NEW_ROW}
       END;
 
       CREATE TRIGGER job_counts_delete AFTER DELETE ON job_rows BEGIN
-        UPDATE job_counts SET
-            n = n - 1, prompt = prompt - COALESCE(OLD.prompt_tokens, 0),
-            completion = completion - COALESCE(OLD.completion_tokens, 0),
-            cost_nanos = cost_nanos - COALESCE(OLD.cost_nanos, 0), priced = priced - (OLD.cost_nanos IS NOT NULL),
-            cut_off = cut_off - COALESCE(OLD.finish = 'length', 0)
-          WHERE job_id = OLD.job_id AND status = OLD.status;
+${UNCOUNT_OLD_ROW}
       END;
 
       CREATE TRIGGER job_counts_update
       AFTER UPDATE OF job_id, status, prompt_tokens, completion_tokens, cost_nanos, finish ON job_rows BEGIN
-        UPDATE job_counts SET
-            n = n - 1, prompt = prompt - COALESCE(OLD.prompt_tokens, 0),
-            completion = completion - COALESCE(OLD.completion_tokens, 0),
-            cost_nanos = cost_nanos - COALESCE(OLD.cost_nanos, 0), priced = priced - (OLD.cost_nanos IS NOT NULL),
-            cut_off = cut_off - COALESCE(OLD.finish = 'length', 0)
-          WHERE job_id = OLD.job_id AND status = OLD.status;
-        INSERT INTO job_counts (job_id, status, n, prompt, completion, cost_nanos, priced, cut_off)
-          VALUES (NEW.job_id, NEW.status, 1, COALESCE(NEW.prompt_tokens, 0), COALESCE(NEW.completion_tokens, 0),
-                  COALESCE(NEW.cost_nanos, 0), NEW.cost_nanos IS NOT NULL, COALESCE(NEW.finish = 'length', 0))
-          ON CONFLICT (job_id, status) DO UPDATE SET
-            n = n + 1, prompt = prompt + excluded.prompt, completion = completion + excluded.completion,
-            cost_nanos = cost_nanos + excluded.cost_nanos, priced = priced + excluded.priced,
-            cut_off = cut_off + excluded.cut_off;
+${UNCOUNT_OLD_ROW}
+${COUNT_NEW_ROW}
       END;
     `,
   },
