@@ -406,22 +406,14 @@ export class JobRunner {
           usage: result,
         });
       }
-      const used = (result.promptTokens ?? 0) + (result.completionTokens ?? 0);
-      if (result.promptTokens !== null) this.#pacer.adjustTokens(used - estimate);
+      const billed = this.#billed(result, estimate);
+      const cost = billed.cost ?? null;
       this.#pacer.observe(result.limits, estimate);
       this.#rateLimitWaves = 0;
       this.#lastAnswerAt = performance.now();
       this.#onAutoChange(this.#auto?.onSuccess() ?? null);
-      this.#throughput.record(used);
       this.#failures.delete(row.index);
-      const cost = this.#o.costOf(result.promptTokens, result.completionTokens, result.cachedTokens);
-      this.#spent += cost ?? 0;
-      log('done', {
-        httpStatus: result.httpStatus,
-        promptTokens: result.promptTokens,
-        completionTokens: result.completionTokens,
-        cost,
-      });
+      log('done', { httpStatus: result.httpStatus, ...billed });
       // An answer cut off at the output limit or by a filter is no answer to hand another job.
       const cacheable =
         cacheKey !== null && result.finishReason !== 'length' && result.finishReason !== 'content_filter';
@@ -586,7 +578,10 @@ export class JobRunner {
     }
   }
 
-  /** The usage and cost of an answer that was billed but not kept, for the attempt log and the budget. */
+  /**
+   * Counts what a billed answer used, kept or not: the token pacing's correction, throughput and the
+   * money spent; returns its usage and cost for the attempt log.
+   */
   #billed(usage: Usage | null, estimate: number): Partial<AttemptView> {
     if (!usage) return {};
     const used = (usage.promptTokens ?? 0) + (usage.completionTokens ?? 0);
