@@ -16,7 +16,7 @@ import { httpUrl, runSettingsSchema } from '../../shared/schemas.ts';
 import { checkTemplate, describeTemplateProblem } from '../../shared/template.ts';
 import { rateLimitWaitText } from '../../shared/live.ts';
 import { Engine } from '../engine/engine.ts';
-import { parseKeyAllowance, type KeyAllowance } from '../engine/keys.ts';
+import { keySlotOf, parseKeyAllowance, type KeyAllowance } from '../engine/keys.ts';
 import { defaultDbFile } from '../engine/paths.ts';
 import { shownProvider } from '../engine/store/repository.ts';
 import { formatFromPath } from '../engine/sheets/export.ts';
@@ -161,7 +161,7 @@ async function resumeDifferences(
   const named = values.provider !== RUN_DEFAULTS.provider ? PROVIDERS[values.provider] : undefined;
   if (values.provider !== RUN_DEFAULTS.provider && !named)
     throw new UsageError(`--provider must be one of ${Object.keys(PROVIDERS).join(', ')}, not "${values.provider}".`);
-  const jobKey = provider.kind === 'openai' ? (provider.keyId === undefined ? 'openai' : provider.keyId) : null;
+  const jobKey = provider.kind === 'openai' ? keySlotOf(provider) : null;
   if (named && (named.kind !== provider.kind || (named.kind === 'openai' && named.keyId !== jobKey)))
     differ.push(
       `--provider ${values.provider} (the job's provider is ${provider.kind}${jobKey ? `, with the ${jobKey} key` : ''})`,

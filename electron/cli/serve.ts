@@ -9,6 +9,7 @@ import { CONTENT_SECURITY_POLICY } from '../../shared/csp.ts';
 import type { Engine } from '../engine/engine.ts';
 import { createHandlers, dispatch, type ShellHooks } from '../engine/handlers.ts';
 import { exportFileName } from '../engine/sheets/export.ts';
+import { processExists } from '../engine/store/leases.ts';
 
 export interface ServeOptions {
   engine: Engine;
@@ -408,17 +409,7 @@ async function removeLeftovers(dir: string): Promise<void> {
   }
   for (const name of names) {
     const pid = Number(/^rowbot-(?:exports|uploads)-(\d+)(?:-|$)/.exec(name)?.[1]);
-    if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
+    if (!Number.isInteger(pid) || pid === process.pid || processExists(pid)) continue;
     await rm(join(dir, name), { recursive: true, force: true }).catch(() => undefined);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

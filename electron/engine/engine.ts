@@ -904,7 +904,8 @@ export class Engine {
     const said = error?.message.replace(/^The provider answered /, '') ?? '';
     const where = job.provider.kind === 'demo' ? '' : ` (${job.provider.model})`;
     const dollars = (n: number): string => `$${n.toFixed(n < 1 ? 4 : 2)}`;
-    const cap = this.#record(jobId).settings.maxCost ?? 0;
+    const { settings } = this.#record(jobId);
+    const cap = settings.maxCost ?? 0;
     const text: Record<StopReason, string> = {
       auth: `Paused: the provider rejected the API key (${said}). Check the key, then press Resume.`,
       model: `Paused: the provider does not know this model${where} or the address is wrong (${said}). Check the model name and the API address, then press Resume.`,
@@ -912,7 +913,7 @@ export class Engine {
         ? `Paused: the provider’s limit for the day is used up (${said}). Press Resume when it resets (usually within a day), or raise the limit in your provider account.`
         : `Paused: the provider says your quota or credit is used up (${said}). Add credit or raise the limit in your provider account, then press Resume.`,
       budget: `Paused: the next rows could take this job over its budget of ${dollars(cap)} (${dollars(spent ?? 0)} spent). Raise or remove the budget, then press Resume.`,
-      rate_limited: `Paused: the provider has refused every request with “too many requests” for ${formatMinutes(this.#record(jobId).settings.rateLimitPatienceMinutes)} (${said}). Check the limits of your plan, lower Requests/min or Concurrency, then press Resume.`,
+      rate_limited: `Paused: the provider has refused every request with “too many requests” for ${formatMinutes(settings.rateLimitPatienceMinutes)} (${said}). Check the limits of your plan, lower Requests/min or Concurrency, then press Resume.`,
       'budget-unpriced': `Paused: Rowbot knows no price for this model${where}, so it cannot keep to the budget. Add its price in Settings → Prices, or remove the budget, then press Resume.`,
     };
     try {

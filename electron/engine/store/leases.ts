@@ -125,7 +125,8 @@ function holderOf(row: LeaseRow): LeaseHolder {
   return { id: row.holder, pid: row.pid, host: row.host, program: row.program };
 }
 
-function processExists(pid: number): boolean {
+/** Whether a process with this pid runs on this machine (EPERM: it does, as another user). */
+export function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -9,7 +9,7 @@ import {
 import {
   hasPlaceholders,
   KEY_NAMES,
-  originMatches,
+  keyMayGoTo,
   PROVIDER_PRESETS,
   presetById,
   reasoningModelProblem,
@@ -111,7 +111,7 @@ export function NewJobScreen({
     keyId !== null &&
     keyStatus?.set === true &&
     URL.canParse(baseUrl.trim()) &&
-    !keyStatus.origins.some((origin) => originMatches(origin, baseUrl.trim()));
+    !keyMayGoTo(keyId, baseUrl.trim(), keyStatus.origins);
   const allowInSettings =
     keyElsewhere && keyId !== null ? (
       <p className="key-elsewhere">
@@ -177,6 +177,8 @@ export function NewJobScreen({
   }, [api, visible]);
 
   const ready = preview !== null && templateProblem === null && providerProblem === null;
+  /** What keeps Run off, in words. */
+  const blocker = templateProblem ?? providerProblem ?? samplingProblem;
   const estimateKey = ready
     ? JSON.stringify([preview.sheetId, template, systemPrompt, provider, concurrency, skipEmptyRows, answer])
     : null;
@@ -407,7 +409,8 @@ export function NewJobScreen({
             )}
           </div>
         )}
-        {providerKind !== 'demo' && connection && !connection.ok && allowInSettings}
+        {/* One link to Settings: beside the failed run when there is one, else beside the failed test. */}
+        {providerKind !== 'demo' && connection && !connection.ok && !error && allowInSettings}
         <AnswerOptions value={answer} onChange={setAnswer} problem={samplingProblem} />
         <label className="setting checkbox">
           <input type="checkbox" checked={useCache} onChange={(event) => setUseCache(event.target.checked)} />
@@ -449,9 +452,7 @@ export function NewJobScreen({
         <button
           type="button"
           className="primary large"
-          disabled={
-            !preview || templateProblem !== null || providerProblem !== null || samplingProblem !== null || starting
-          }
+          disabled={!preview || blocker !== null || starting}
           onClick={() => void start()}
         >
           {starting ? 'Starting…' : preview ? `Run ${plural(preview.rowCount, 'row')}` : 'Run'}
@@ -460,16 +461,14 @@ export function NewJobScreen({
           <button
             type="button"
             className="large try-sample"
-            disabled={templateProblem !== null || providerProblem !== null || samplingProblem !== null || starting}
+            disabled={blocker !== null || starting}
             onClick={() => void start(true)}
             title="Send the first ten rows, then see what the rest will cost and take before you go on"
           >
             Try 10 rows first
           </button>
         )}
-        {preview && (templateProblem ?? providerProblem ?? samplingProblem) && (
-          <p className="muted small">{templateProblem ?? providerProblem ?? samplingProblem}</p>
-        )}
+        {preview && blocker && <p className="muted small">{blocker}</p>}
       </section>
     </div>
   );
