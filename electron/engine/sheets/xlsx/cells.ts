@@ -79,7 +79,7 @@ function cellText(type: string, value: string, format: CellFormat, context: Cell
 }
 
 /** The column number of a cell reference like "AB12", or 0. */
-function columnOf(ref: string): number {
+export function columnOf(ref: string): number {
   let column = 0;
   for (let i = 0; i < ref.length; i += 1) {
     const code = ref.charCodeAt(i) & ~0x20; // upper case

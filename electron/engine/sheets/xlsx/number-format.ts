@@ -62,7 +62,7 @@ const MS_PER_DAY = 86_400_000;
 /** Days from Excel's day 0 (1899-12-30, counting the 1900 leap-year bug) to 1970-01-01. */
 const UNIX_EPOCH_SERIAL = 25_569;
 /** A workbook in the 1904 date system counts its days from 1904-01-01, day 1462 of the 1900 system. */
-const DATE_1904_OFFSET = 1_462;
+export const DATE_1904_OFFSET = 1_462;
 
 /**
  * Excel's General format shows as many digits as the column has room for, up to 15

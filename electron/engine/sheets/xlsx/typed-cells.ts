@@ -1,7 +1,8 @@
 import type { FormattedNumber } from './result-cells.ts';
 import { pickSheet } from './checks.ts';
-import { describeFormat, numberText, type CellFormat } from './number-format.ts';
-import { readNumberFormats } from './number-format.ts';
+import { columnOf } from './cells.ts';
+// A results workbook uses the 1900 date system: dates of a 1904 workbook move by this many days.
+import { DATE_1904_OFFSET, describeFormat, numberText, readNumberFormats, type CellFormat } from './number-format.ts';
 import { parsePart, readWorkbookParts } from './package.ts';
 import { openZip } from './zip.ts';
 
@@ -17,9 +18,6 @@ interface RawCell {
   style: number;
 }
 
-/** Days from the 1904 date system's day 0 to the 1900 system's: a results workbook uses the 1900 one. */
-const DATE_1904_OFFSET = 1_462;
-
 export type TypedInput = FormattedNumber | boolean;
 
 export interface TypedSheet {
@@ -28,17 +26,6 @@ export interface TypedSheet {
    * number or a boolean whose text, as Excel shows it, is `text` (the text the import kept).
    */
   lookup(rowNumber: number, column: number, text: string): TypedInput | undefined;
-}
-
-/** The column number of a cell reference like "AB12", or 0. */
-function columnOf(ref: string): number {
-  let column = 0;
-  for (let i = 0; i < ref.length; i += 1) {
-    const code = ref.charCodeAt(i) & ~0x20;
-    if (code < 65 || code > 90) break;
-    column = column * 26 + code - 64;
-  }
-  return column;
 }
 
 /** Reads the number and boolean cells of one sheet of a workbook (a formula's saved result included). */
