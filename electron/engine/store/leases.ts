@@ -68,8 +68,8 @@ export class Leases {
   take(jobId: string): LeaseHolder | null {
     return this.#db
       .transaction((): LeaseHolder | null => {
-        const row = this.#statements.one.get(jobId) as LeaseRow | undefined;
-        if (row && row.holder !== this.#me.id && this.#alive(row)) return holderOf(row);
+        const elsewhere = this.heldElsewhere(jobId);
+        if (elsewhere) return elsewhere;
         const now = this.#now();
         this.#statements.put.run({ jobId, ...this.#me, takenAt: new Date(now).toISOString(), now });
         return null;
