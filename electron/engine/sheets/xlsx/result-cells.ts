@@ -1,5 +1,5 @@
 import { FORMULA_START, fitCellText, longestLine, type XlsxCell } from './cell-text.ts';
-import { xmlAttribute, xmlText } from './spreadsheetml.ts';
+import { MAIN_NS, XML, xmlAttribute, xmlText } from './spreadsheetml.ts';
 
 // The cells of a new results workbook with their types: text, numbers, booleans, and numbers that
 // keep the number format they had in the user's workbook (a date is a number shown as a date).
@@ -12,8 +12,6 @@ export interface FormattedNumber {
 
 export type ResultCell = XlsxCell | boolean | FormattedNumber;
 
-const XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
-const MAIN_NS = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
 const FONT = '<sz val="11"/><name val="Calibri"/><family val="2"/>';
 const XF = 'fillId="0" borderId="0" xfId="0"';
 /** The first id of a number format of the workbook's own (the ones below are Excel's built-in ones). */

@@ -89,11 +89,10 @@ interface Content {
 async function writePackage(file: FileHandle, content: Content): Promise<void> {
   const { header, rows, widths, styles } = content;
   const { zip, flush } = zipToFile(file);
-  for (const [name, xml] of packageParts(content.sheetName)) {
+  for (const [name, xml] of packageParts(content.sheetName, styles.xml())) {
     const part = new ZipDeflate(name, { level: LEVEL });
     zip.add(part);
-    // The styles part declares the number formats of the cells as well.
-    part.push(Buffer.from(name === 'xl/styles.xml' ? styles.xml() : xml), true);
+    part.push(Buffer.from(xml), true);
   }
   // The worksheet goes last: fflate holds back the parts added after one that is still open.
   const sheet = new ThreadedDeflate(SHEET_PART, LEVEL);

@@ -1,18 +1,11 @@
-import { FORMULA_START, fitCellText, type XlsxCell } from './cell-text.ts';
-
 // The XML of a workbook with one sheet, as Excel lays one out (ECMA-376 Part 1, SpreadsheetML):
-// the few parts a package needs, and the worksheet a row at a time.
+// the few parts a package needs, and the worksheet around its rows (result-cells.ts writes those).
 
-const XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
-const MAIN_NS = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+export const XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
+export const MAIN_NS = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
 const REL_NS = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
 const PACKAGE_RELS_NS = 'http://schemas.openxmlformats.org/package/2006/relationships';
 const OFFICE_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml';
-
-/** Indexes into cellXfs of styles.xml. */
-const STYLE_BOLD = 1;
-const STYLE_TEXT = 2;
-const STYLE_BOLD_TEXT = 3;
 
 // Characters XML 1.0 cannot hold (control characters other than tab, newline and CR, U+FFFE and
 // U+FFFF), a CR (which an XML parser reads as a newline), the characters markup uses, and a
@@ -63,42 +56,6 @@ export function columnLetters(column: number): string {
   return letters;
 }
 
-/** Spaces or line breaks at either end, or a line break anywhere, are kept only with xml:space. */
-const NEEDS_PRESERVE = /^\s|\s$|[\n\r\t]/;
-
-/**
- * One cell: a string as an inline string, a number as a number, never a formula. A string that
- * begins like a formula (OWASP: = + - @ tab CR) is inert as stored, but Excel would run it as soon
- * as someone edits the cell and presses Enter, and tools that re-import the values may run it
- * too: it gets the Text number format '@', under which Excel shows and keeps what is typed as text.
- */
-function cellXml(ref: string, value: XlsxCell | undefined, bold: boolean): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'number' && Number.isFinite(value)) {
-    return `<c r="${ref}"${bold ? ` s="${STYLE_BOLD}"` : ''}><v>${value}</v></c>`;
-  }
-  const text = fitCellText(String(value));
-  if (text === '') return '';
-  const formulaLike = FORMULA_START.test(text);
-  const style = formulaLike ? (bold ? STYLE_BOLD_TEXT : STYLE_TEXT) : bold ? STYLE_BOLD : 0;
-  const t = NEEDS_PRESERVE.test(text) ? '<t xml:space="preserve">' : '<t>';
-  return `<c r="${ref}"${style === 0 ? '' : ` s="${style}"`} t="inlineStr"><is>${t}${xmlText(text)}</t></is></c>`;
-}
-
-/** A row of the worksheet; row 1, the header, is bold. */
-export function rowXml(
-  rowNumber: number,
-  values: readonly (XlsxCell | undefined)[],
-  letters: readonly string[],
-): string {
-  const header = rowNumber === 1;
-  let cells = '';
-  for (let c = 0; c < values.length; c += 1) cells += cellXml(`${letters[c]}${rowNumber}`, values[c], header);
-  return header
-    ? `<row r="1" s="${STYLE_BOLD}" customFormat="1">${cells}</row>`
-    : `<row r="${rowNumber}">${cells}</row>`;
-}
-
 /** The worksheet up to its first row: the used range, the header frozen, the column widths. */
 export function sheetHead(rowCount: number, widths: readonly number[]): string {
   const last = `${columnLetters(Math.max(widths.length, 1))}${Math.max(rowCount, 1)}`;
@@ -127,27 +84,8 @@ function relationships(rels: [type: string, target: string][]): string {
   return `${XML}<Relationships xmlns="${PACKAGE_RELS_NS}">${items.join('')}</Relationships>`;
 }
 
-const FONT = '<sz val="11"/><name val="Calibri"/><family val="2"/>';
-const XF = 'fillId="0" borderId="0" xfId="0"';
-
-const STYLES =
-  `${XML}<styleSheet xmlns="${MAIN_NS}">` +
-  `<fonts count="2"><font>${FONT}</font><font><b/>${FONT}</font></fonts>` +
-  '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>' +
-  '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>' +
-  '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>' +
-  '<cellXfs count="4">' +
-  `<xf numFmtId="0" fontId="0" ${XF}/>` +
-  `<xf numFmtId="0" fontId="1" ${XF} applyFont="1"/>` +
-  // 49 is Excel's built-in Text format, '@'.
-  `<xf numFmtId="49" fontId="0" ${XF} applyNumberFormat="1"/>` +
-  `<xf numFmtId="49" fontId="1" ${XF} applyFont="1" applyNumberFormat="1"/>` +
-  '</cellXfs>' +
-  '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>' +
-  '</styleSheet>';
-
-/** Every part but the worksheet, in the order they go in the zip. */
-export function packageParts(sheetName: string): [name: string, xml: string][] {
+/** Every part but the worksheet, in the order they go in the zip; `styles` is the styles part the cells use. */
+export function packageParts(sheetName: string, styles: string): [name: string, xml: string][] {
   const override = (part: string, type: string): string => `<Override PartName="/${part}" ContentType="${type}"/>`;
   const contentTypes =
     `${XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
@@ -171,6 +109,6 @@ export function packageParts(sheetName: string): [name: string, xml: string][] {
         ['styles', 'styles.xml'],
       ]),
     ],
-    ['xl/styles.xml', STYLES],
+    ['xl/styles.xml', styles],
   ];
 }
