@@ -6,7 +6,10 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve('electron/main/index.ts') } },
+      rollupOptions: {
+        // cli: `rowbot` as built JavaScript (bin/rowbot.js), so a command starts without type stripping.
+        input: { index: resolve('electron/main/index.ts'), cli: resolve('electron/cli/main.ts') },
+      },
     },
   },
   preload: {

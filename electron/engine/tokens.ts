@@ -15,7 +15,8 @@ export interface TokenCounter {
 }
 
 const ESTIMATE: TokenCounter = { count: estimateTokens, exact: false, perMessage: 4 };
-const require = createRequire(import.meta.url);
+// Not named `require`: the bundler declares its own `require` in the same chunk.
+const requireCjs = createRequire(import.meta.url);
 const loaded = new Map<string, TokenCounter>();
 
 /** OpenAI's encodings by model family; other providers publish no tokenizer, so they are estimated. */
@@ -33,7 +34,7 @@ export function tokenCounterFor(provider: ProviderConfig): TokenCounter {
   if (!encoding) return ESTIMATE;
   let counter = loaded.get(encoding);
   if (!counter) {
-    const module = require(`gpt-tokenizer/cjs/encoding/${encoding}`) as { countTokens: (text: string) => number };
+    const module = requireCjs(`gpt-tokenizer/cjs/encoding/${encoding}`) as { countTokens: (text: string) => number };
     counter = { count: (text) => (text ? module.countTokens(text) : 0), exact: true, perMessage: 4 };
     loaded.set(encoding, counter);
   }
