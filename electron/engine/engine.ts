@@ -48,6 +48,7 @@ import { JobRunner, type JobRunnerOptions, type RunOutcome, type StopReason } fr
 import { RowEventBatcher, RowWriter } from './scheduler/row-writer.ts';
 import { openProblem } from './store/database-file.ts';
 import { openDatabase, reclaimFreeSpace, storagePauseReason, storageProblem, type Db } from './store/database.ts';
+import { RowSnapshot } from './store/row-cursor.ts';
 import { heldMessage, LEASE_RENEW_MS, Leases } from './store/leases.ts';
 import { Repository, shownProvider, summaryOf, type JobRecord } from './store/repository.ts';
 import { promptTokens, tokenCounterFor } from './tokens.ts';
@@ -737,10 +738,11 @@ export class Engine {
    */
   async exportTo(jobId: string, path: string, options: Partial<ExportOptions> = {}): Promise<ExportReport> {
     const job = this.#record(jobId);
-    const rows = this.getRows(jobId).rows.filter(
-      (row) => !options.rows || options.rows === 'all' || row.status === options.rows,
-    );
     if (options.writeBack) {
+      // The user's workbook is rebuilt in memory with ExcelJS: these rows are held too.
+      const rows = this.getRows(jobId).rows.filter(
+        (row) => !options.rows || options.rows === 'all' || row.status === options.rows,
+      );
       const sheet = this.#repo.getSheet(job.sheetId);
       const blob = this.#repo.sheetSourceBlob(job.sheetId);
       if (!sheet || !blob || sheet.settings.sheet === null || sheet.settings.headerRow === null) {
@@ -758,19 +760,27 @@ export class Engine {
         rows,
       );
     }
-    return exportResults(
-      path,
-      job.columns,
-      rows,
-      { ...options, delimiter: options.delimiter ?? defaultExportDelimiter(job.importSettings.delimiter) },
-      job.settings.jsonOutput?.fields.map((field) => field.name) ?? [],
-      () => {
-        const sheet = this.#repo.getSheet(job.sheetId);
-        const bytes = this.#repo.sheetSourceBlob(job.sheetId);
-        if (!sheet || !bytes || sheet.settings.format !== 'xlsx' || sheet.settings.sheet === null) return null;
-        return { bytes, sheet: sheet.settings.sheet, sourceRows: this.#repo.sheetSourceRows(job.sheetId) };
-      },
-    );
+    // Streamed: the rows are read a page at a time from a snapshot of the database taken now,
+    // with every answer saved so far, and written out as they are read.
+    this.#flushEvents();
+    const snapshot = new RowSnapshot(this.#options.dbFile);
+    try {
+      return await exportResults(
+        path,
+        job.columns,
+        snapshot.pages(job.id, job.sheetId, !options.rows || options.rows === 'all' ? null : options.rows),
+        { ...options, delimiter: options.delimiter ?? defaultExportDelimiter(job.importSettings.delimiter) },
+        job.settings.jsonOutput?.fields.map((field) => field.name) ?? [],
+        () => {
+          const sheet = this.#repo.getSheet(job.sheetId);
+          const bytes = this.#repo.sheetSourceBlob(job.sheetId);
+          if (!sheet || !bytes || sheet.settings.format !== 'xlsx' || sheet.settings.sheet === null) return null;
+          return { bytes, sheet: sheet.settings.sheet, sourceRows: this.#repo.sheetSourceRows(job.sheetId) };
+        },
+      );
+    } finally {
+      snapshot.close();
+    }
   }
 
   /** Stops every run (rows in flight go back to the queue, jobs pause), then closes pools and the database. */

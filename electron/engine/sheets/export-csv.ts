@@ -1,9 +1,8 @@
-import { writeFile } from 'node:fs/promises';
 import type { RowView } from '../../../shared/api.ts';
 import type { ExportDelimiter } from '../../../shared/sheets.ts';
 import { formatDollars } from '../pricing.ts';
-import { writeAtomically } from './xlsx/save.ts';
-import { exportTable, type Cell } from './export-table.ts';
+import { writeLinesAtomically } from './export-stream.ts';
+import { pagesOf, recordOf, tableShape, type Cell, type RowPages } from './export-table.ts';
 
 export { RESULT_COLUMNS } from './export-table.ts';
 
@@ -35,22 +34,39 @@ export function csvField(text: string, delimiter: string): string {
   return `"${text.replaceAll('"', '""')}"`;
 }
 
-export function resultsToCsv(columns: readonly string[], rows: readonly RowView[], options: CsvOptions = {}): string {
-  const { bom = true, delimiter = ',', jsonFields = [] } = options;
-  const { header, records, moneyColumns } = exportTable(columns, rows, jsonFields);
+/** The lines of a CSV export, each ending with CRLF: the header, then one per row. */
+export function csvLines(
+  columns: readonly string[],
+  options: Pick<CsvOptions, 'delimiter' | 'jsonFields'> = {},
+): { header: string; row: (row: RowView) => string } {
+  const { delimiter = ',', jsonFields = [] } = options;
+  const { header, moneyColumns } = tableShape(columns, jsonFields);
   const text = (cell: Cell): string => neutralizeFormula(cell === null ? '' : String(cell));
   const line = (cells: readonly string[]): string => cells.map((cell) => csvField(cell, delimiter)).join(delimiter);
   const record = (cells: Cell[]): string =>
     line(cells.map((cell, i) => (moneyColumns.has(i) && typeof cell === 'number' ? formatDollars(cell) : text(cell))));
-  let body = `${line(header.map(text))}\r\n`;
-  for (const cells of records) body += `${record(cells)}\r\n`;
+  return {
+    header: `${line(header.map(text))}\r\n`,
+    row: (row) => `${record(recordOf(row, columns, jsonFields))}\r\n`,
+  };
+}
+
+export function resultsToCsv(columns: readonly string[], rows: readonly RowView[], options: CsvOptions = {}): string {
+  const { bom = true } = options;
+  const lines = csvLines(columns, options);
+  let body = lines.header;
+  for (const page of pagesOf(rows)()) for (const row of page) body += lines.row(row);
   return bom ? `\uFEFF${body}` : body;
 }
 
-/**
- * Writes next to the target and renames into place, so a crash never leaves half a file; a failure
- * removes the temporary file and says why, as the .xlsx exports do (the disk is full, read-only…).
- */
-export async function writeFileAtomic(target: string, content: string): Promise<void> {
-  await writeAtomically(target, (temp) => writeFile(temp, content, 'utf8'));
+/** Writes a CSV export as it is made, a page of rows at a time (see writeLinesAtomically). */
+export async function writeCsv(
+  path: string,
+  columns: readonly string[],
+  pages: RowPages,
+  options: CsvOptions = {},
+): Promise<void> {
+  const { bom = true } = options;
+  const lines = csvLines(columns, options);
+  await writeLinesAtomically(path, bom ? `\uFEFF${lines.header}` : lines.header, pages, lines.row);
 }

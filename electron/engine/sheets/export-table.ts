@@ -16,14 +16,35 @@ export const RESULT_COLUMNS = [
 /** A boolean is a field of a JSON answer: CSV writes it as true or false, XLSX as a boolean cell. */
 export type Cell = string | number | boolean | null;
 
-export interface ExportTable {
+/** The columns of an export, the same for every format. */
+export interface TableShape {
   header: string[];
-  /** In input order, whatever order the rows finished in. */
-  records: Cell[][];
   /** Columns of dollar amounts: formats that write numbers as text print them with `formatDollars`. */
   moneyColumns: ReadonlySet<number>;
+}
+
+export interface ExportTable extends TableShape {
+  /** In input order, whatever order the rows finished in. */
+  records: Cell[][];
   /** rowIndexes[r] is the index of the row records[r] holds (its row number is one more). */
   rowIndexes: number[];
+}
+
+/**
+ * The rows of an export in input order, a page at a time. Each call starts again from the first
+ * row and gives the same rows (an .xlsx export reads them twice: to measure, then to write).
+ */
+export type RowPages = () => Iterable<readonly RowView[]> | AsyncIterable<readonly RowView[]>;
+
+/** Rows a page at a time, so that none is ever made into more than a page of text at once. */
+export const PAGE_ROWS = 1_000;
+
+/** Rows held in memory, as pages in input order (whatever order they are given in). */
+export function pagesOf(rows: readonly RowView[]): () => Generator<RowView[]> {
+  const sorted = [...rows].sort((a, b) => a.index - b.index);
+  return function* () {
+    for (let at = 0; at < sorted.length; at += PAGE_ROWS) yield sorted.slice(at, at + PAGE_ROWS);
+  };
 }
 
 function fieldCell(value: unknown): Cell {
@@ -33,32 +54,43 @@ function fieldCell(value: unknown): Cell {
 }
 
 /**
- * The rows of an export, the same for every format: the input columns in order, then the
- * output, each field of a JSON answer as `output.<field>`, and the run's own columns.
+ * The header of an export: the input columns in order, then the output, each field of a JSON
+ * answer as `output.<field>`, and the run's own columns.
  */
+export function tableShape(columns: readonly string[], jsonFields: readonly string[] = []): TableShape {
+  const header = [...columns, 'output', ...jsonFields.map((field) => `output.${field}`), ...RESULT_COLUMNS.slice(1)];
+  const cost = header.length - RESULT_COLUMNS.length + RESULT_COLUMNS.indexOf('cost');
+  return { header, moneyColumns: new Set([cost]) };
+}
+
+/** One row of an export, in the columns of tableShape(). */
+export function recordOf(row: RowView, columns: readonly string[], jsonFields: readonly string[] = []): Cell[] {
+  const fields = jsonFields.length > 0 ? jsonFieldsOf(row.output) : {};
+  return [
+    ...columns.map((_, i) => row.values[i] ?? ''),
+    row.output,
+    ...jsonFields.map((field) => fieldCell(fields[field])),
+    row.status,
+    row.error,
+    row.attempts,
+    row.latencyMs,
+    row.promptTokens,
+    row.completionTokens,
+    row.cost,
+    row.finish,
+  ];
+}
+
+/** The whole table of an export at once (the streamed exports use tableShape and recordOf). */
 export function exportTable(
   columns: readonly string[],
   rows: readonly RowView[],
   jsonFields: readonly string[] = [],
 ): ExportTable {
-  const header = [...columns, 'output', ...jsonFields.map((field) => `output.${field}`), ...RESULT_COLUMNS.slice(1)];
   const sorted = [...rows].sort((a, b) => a.index - b.index);
-  const records = sorted.map((row) => {
-    const fields = jsonFields.length > 0 ? jsonFieldsOf(row.output) : {};
-    return [
-      ...columns.map((_, i) => row.values[i] ?? ''),
-      row.output,
-      ...jsonFields.map((field) => fieldCell(fields[field])),
-      row.status,
-      row.error,
-      row.attempts,
-      row.latencyMs,
-      row.promptTokens,
-      row.completionTokens,
-      row.cost,
-      row.finish,
-    ];
-  });
-  const cost = header.length - RESULT_COLUMNS.length + RESULT_COLUMNS.indexOf('cost');
-  return { header, records, moneyColumns: new Set([cost]), rowIndexes: sorted.map((row) => row.index) };
+  return {
+    ...tableShape(columns, jsonFields),
+    records: sorted.map((row) => recordOf(row, columns, jsonFields)),
+    rowIndexes: sorted.map((row) => row.index),
+  };
 }

@@ -3,8 +3,9 @@ import type { RowView } from '../../../shared/api.ts';
 import { RowbotError } from '../../../shared/errors.ts';
 import { EXPORT_FORMATS, type ExportFormat, type ExportOptions } from '../../../shared/sheets.ts';
 import { formatDollars } from '../pricing.ts';
-import { resultsToCsv, writeFileAtomic } from './export-csv.ts';
-import { exportTable, type Cell } from './export-table.ts';
+import { writeCsv } from './export-csv.ts';
+import { writeLinesAtomically } from './export-stream.ts';
+import { pagesOf, recordOf, tableShape, type Cell, type RowPages } from './export-table.ts';
 import type { ResultCell } from './xlsx/result-cells.ts';
 import { readTypedSheet } from './xlsx/typed-cells.ts';
 
@@ -63,12 +64,9 @@ export function formatFromPath(path: string): ExportFormat {
   );
 }
 
-export function resultsToJsonl(
-  columns: readonly string[],
-  rows: readonly RowView[],
-  jsonFields: readonly string[] = [],
-): string {
-  const { header, records, moneyColumns } = exportTable(columns, rows, jsonFields);
+/** A JSON line of each row, each ending with a line feed. */
+export function jsonlLine(columns: readonly string[], jsonFields: readonly string[] = []): (row: RowView) => string {
+  const { header, moneyColumns } = tableShape(columns, jsonFields);
   // Written by hand rather than by JSON.stringify, so that amounts are plain decimals (0.000000345,
   // not 3.45e-7). A name met twice keeps its first place and its last value, as in an object.
   const line = (record: readonly Cell[]): string => {
@@ -79,10 +77,18 @@ export function resultsToJsonl(
     });
     return `{${[...fields].map(([name, value]) => `${JSON.stringify(name)}:${value}`).join(',')}}`;
   };
-  return records
-    .map(line)
-    .join('\n')
-    .concat(records.length > 0 ? '\n' : '');
+  return (row) => `${line(recordOf(row, columns, jsonFields))}\n`;
+}
+
+export function resultsToJsonl(
+  columns: readonly string[],
+  rows: readonly RowView[],
+  jsonFields: readonly string[] = [],
+): string {
+  const line = jsonlLine(columns, jsonFields);
+  let text = '';
+  for (const page of pagesOf(rows)()) for (const row of page) text += line(row);
+  return text;
 }
 
 /** The workbook a job was imported from, for the types of its cells. */
@@ -97,36 +103,40 @@ export interface SourceWorkbook {
  * Writes results in input order, atomically (temp file, then rename). An .xlsx export of a job
  * imported from a workbook (`source`, read only then) keeps the numbers, dates and booleans of
  * the input columns as such, each in its own number format; text from delimited files stays text.
+ *
+ * `rows` may be a source of pages (the database's, in the engine): every format is then written
+ * as it is read, a page of rows at a time, and no export holds all the rows. An .xlsx export reads
+ * them twice: once to measure the columns and count the rows, which its XML gives first.
  */
 export async function exportResults(
   path: string,
   columns: readonly string[],
-  rows: readonly RowView[],
+  rows: readonly RowView[] | RowPages,
   options: Partial<ExportOptions> = {},
   jsonFields: readonly string[] = [],
   source: () => SourceWorkbook | null = () => null,
 ): Promise<ExportReport> {
   const format = options.format ?? formatFromPath(path);
+  const pages = typeof rows === 'function' ? rows : pagesOf(rows);
   if (format === 'csv') {
     const { bom = true, delimiter = ',' } = options;
-    await writeFileAtomic(path, resultsToCsv(columns, rows, { bom, delimiter, jsonFields }));
+    await writeCsv(path, columns, pages, { bom, delimiter, jsonFields });
     return { notes: [] };
   }
   if (format === 'jsonl') {
-    await writeFileAtomic(path, resultsToJsonl(columns, rows, jsonFields));
+    await writeLinesAtomically(path, '', pages, jsonlLine(columns, jsonFields));
     return { notes: [] };
   }
   const { writeResultsXlsx } = await import('./xlsx.ts');
-  const { header, records, rowIndexes, moneyColumns } = exportTable(columns, rows, jsonFields);
-  const cut = new CutCells();
+  const { header, moneyColumns } = tableShape(columns, jsonFields);
   const workbook = source();
   // A workbook Rowbot cannot read again (it read it once) only costs the types: the text stays.
   const typed =
     workbook === null ? undefined : await readTypedSheet(workbook.bytes, workbook.sheet).catch(() => undefined);
-  const cells = records.map((record, r): ResultCell[] => {
-    const index = rowIndexes[r] as number;
-    const at = workbook?.sourceRows[index];
-    return record.map((cell, c) => {
+  let cut = new CutCells();
+  const cellsOf = (row: RowView): ResultCell[] => {
+    const at = workbook?.sourceRows[row.index];
+    return recordOf(row, columns, jsonFields).map((cell, c) => {
       // Dollars in plain decimals down to the nanodollar, not General's 3.45E-07.
       if (typeof cell === 'number' && moneyColumns.has(c)) return { number: cell, format: MONEY_FORMAT };
       if (typeof cell !== 'string') return cell;
@@ -134,10 +144,15 @@ export async function exportResults(
         c < columns.length && typed !== undefined && at !== null && at !== undefined
           ? typed.lookup(at, c, cell)
           : undefined;
-      return value ?? cut.fit(cell, index + 1, header[c] as string);
+      return value ?? cut.fit(cell, row.index + 1, header[c] as string);
     });
-  });
-  await writeResultsXlsx(path, header.map(fitForExcel), cells);
+  };
+  // Each reading of the rows starts with no cell cut: the notes are those of the last one.
+  async function* cellPages(): AsyncGenerator<ResultCell[][]> {
+    cut = new CutCells();
+    for await (const page of pages()) yield page.map(cellsOf);
+  }
+  await writeResultsXlsx(path, header.map(fitForExcel), cellPages);
   return { notes: cut.notes() };
 }
 

@@ -755,7 +755,7 @@ const PATCH_FIELDS: [Exclude<keyof RowPatch, 'jobId' | 'index' | 'status'>, stri
   ['finishedAt', 'finished_at'],
 ];
 
-function toResult(row: ResultRow): RowResult {
+export function toResult(row: ResultRow): RowResult {
   return {
     index: row.row_index,
     status: row.status,

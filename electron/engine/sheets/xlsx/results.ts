@@ -4,7 +4,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { RowbotError } from '../../../../shared/errors.ts';
 import { MAX_WIDTH, longestLine, safeSheetName, widthOf } from './cell-text.ts';
 import { MAX_COLUMNS, MAX_ROWS } from './checks.ts';
-import { writeAtomically } from './save.ts';
+import { writeAll, writeAtomically } from './save.ts';
 import { ThreadedDeflate } from './threaded-deflate.ts';
 import { ResultStyles, longestLineOf, resultRowXml, type ResultCell } from './result-cells.ts';
 import { SHEET_PART, SHEET_TAIL, columnLetters, packageParts, sheetHead } from './spreadsheetml.ts';
@@ -33,30 +33,48 @@ function refuse(path: string, reason: string): RowbotError {
 }
 
 /**
- * The width of each column, from its longest line (header included), within limits; and the
- * number formats the cells use.
+ * The rows of a results workbook, a page at a time. Each call starts again from the first row and
+ * gives the same rows: they are read twice, to measure the columns, then to write them.
  */
-async function measure(header: readonly string[], rows: readonly (readonly ResultCell[])[], width: number) {
-  const longest = Array.from({ length: width }, (_, c) => longestLine(header[c], 0));
+export type ResultPages = () =>
+  Iterable<readonly (readonly ResultCell[])[]> | AsyncIterable<readonly (readonly ResultCell[])[]>;
+
+/**
+ * The first reading of the rows: how many there are, the width of each column from its longest
+ * line (header included), within limits, and the number formats the cells use. Refused as soon as
+ * there are more rows or columns than Excel holds.
+ */
+async function measure(path: string, header: readonly string[], pages: ResultPages) {
+  const longest = header.map((name) => longestLine(name, 0));
   const styles = new ResultStyles();
-  let since = performance.now();
-  for (let r = 0; r < rows.length; r += 1) {
-    const row = rows[r] as readonly ResultCell[];
-    for (let c = 0; c < row.length; c += 1) {
-      const known = longest[c] as number;
-      if (known < MAX_WIDTH) longest[c] = longestLineOf(row[c], known);
-      styles.add(row[c]);
+  let count = 0;
+  const check = (): void => {
+    if (count + 1 > MAX_ROWS || longest.length > MAX_COLUMNS) {
+      throw refuse(
+        path,
+        `Excel holds at most ${MAX_ROWS.toLocaleString('en-US')} rows and ${MAX_COLUMNS.toLocaleString('en-US')} columns`,
+      );
     }
+  };
+  check();
+  let since = performance.now();
+  for await (const page of pages()) {
+    count += page.length;
+    for (const row of page) {
+      while (longest.length < row.length) longest.push(0);
+      for (let c = 0; c < row.length; c += 1) {
+        const known = longest[c] as number;
+        if (known < MAX_WIDTH) longest[c] = longestLineOf(row[c], known);
+        styles.add(row[c]);
+      }
+    }
+    check();
     if (performance.now() - since > MEASURE_MS) {
       await nextTurn();
       since = performance.now();
     }
   }
-  return { widths: longest.map(widthOf), styles };
-}
-
-async function writeAll(file: FileHandle, data: Uint8Array): Promise<void> {
-  for (let at = 0; at < data.length;) at += (await file.write(data, at)).bytesWritten;
+  return { count, widths: longest.map(widthOf), styles };
 }
 
 /** A zip whose bytes go to a file as they come; `flush` writes what there is so far. */
@@ -81,13 +99,15 @@ interface Content {
   path: string;
   sheetName: string;
   header: readonly string[];
-  rows: readonly (readonly ResultCell[])[];
+  pages: ResultPages;
+  /** Rows the first reading counted. */
+  count: number;
   widths: readonly number[];
   styles: ResultStyles;
 }
 
 async function writePackage(file: FileHandle, content: Content): Promise<void> {
-  const { header, rows, widths, styles } = content;
+  const { header, pages, count, widths, styles } = content;
   const { zip, flush } = zipToFile(file);
   for (const [name, xml] of packageParts(content.sheetName, styles.xml())) {
     const part = new ZipDeflate(name, { level: LEVEL });
@@ -101,14 +121,9 @@ async function writePackage(file: FileHandle, content: Content): Promise<void> {
     const letters = widths.map((_, c) => columnLetters(c + 1));
     let size = 0;
     let deflating = Promise.resolve();
-    let r = 0;
-    for (let first = true; first || r < rows.length; first = false) {
-      let xml = first ? sheetHead(rows.length + 1, widths) + resultRowXml(1, header, letters, styles) : '';
-      while (r < rows.length && xml.length < BATCH_CHARS) {
-        xml += resultRowXml(r + 2, rows[r] as readonly ResultCell[], letters, styles);
-        r += 1;
-      }
-      if (r === rows.length) xml += SHEET_TAIL;
+    // A batch goes out when the next row would make it longer than BATCH_CHARS; the last one, with
+    // the end of the sheet, once the rows are read.
+    const send = async (xml: string): Promise<void> => {
       // Encoded a batch at a time, which never cuts a character in two: a batch ends with a row.
       const bytes = Buffer.from(xml);
       size += bytes.length;
@@ -117,9 +132,22 @@ async function writePackage(file: FileHandle, content: Content): Promise<void> {
       await deflating;
       await flush();
       deflating = sheet.push(bytes);
-      deflating.catch(() => undefined); // awaited above or below; never left unhandled
+      deflating.catch(() => undefined); // awaited here or below; never left unhandled
       await nextTurn();
+    };
+    let xml = sheetHead(count + 1, widths) + resultRowXml(1, header, letters, styles);
+    let rowNumber = 2;
+    for await (const page of pages()) {
+      for (const row of page) {
+        if (xml.length >= BATCH_CHARS) {
+          await send(xml);
+          xml = '';
+        }
+        xml += resultRowXml(rowNumber, row, letters, styles);
+        rowNumber += 1;
+      }
     }
+    await send(xml + SHEET_TAIL);
     await deflating;
     await sheet.end();
   } catch (error) {
@@ -134,23 +162,18 @@ async function writePackage(file: FileHandle, content: Content): Promise<void> {
  * A new workbook with one sheet: a bold, frozen header row, then the rows. Strings are written as
  * strings (never formulas; formula-like ones with the Text format), numbers as numbers (in their
  * own number format when they have one), booleans as booleans, null as an empty cell. Written to
- * a temp file next to `path`, then renamed into place.
+ * a temp file next to `path`, then renamed into place. `rows` may be pages that are read as the
+ * sheet is written (twice: see ResultPages), so that no more than a page is held at a time.
  */
 export async function writeResultsXlsx(
   path: string,
   header: string[],
-  rows: ResultCell[][],
+  rows: readonly (readonly ResultCell[])[] | ResultPages,
   sheetName = 'Results',
 ): Promise<void> {
-  const width = rows.reduce((widest, row) => Math.max(widest, row.length), header.length);
-  if (rows.length + 1 > MAX_ROWS || width > MAX_COLUMNS) {
-    throw refuse(
-      path,
-      `Excel holds at most ${MAX_ROWS.toLocaleString('en-US')} rows and ${MAX_COLUMNS.toLocaleString('en-US')} columns`,
-    );
-  }
-  const { widths, styles } = await measure(header, rows, width);
-  const content: Content = { path, sheetName: safeSheetName(sheetName), header, rows, widths, styles };
+  const pages: ResultPages = typeof rows === 'function' ? rows : () => [rows];
+  const { count, widths, styles } = await measure(path, header, pages);
+  const content: Content = { path, sheetName: safeSheetName(sheetName), header, pages, count, widths, styles };
   await writeAtomically(path, async (temp) => {
     const file = await open(temp, 'w');
     try {

@@ -2,7 +2,7 @@ import type { Workbook } from 'exceljs';
 import { zipSync } from 'fflate';
 import type { Zippable } from 'fflate';
 import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { RowbotError } from '../../../../shared/errors.ts';
 
@@ -81,6 +81,11 @@ function failureReason(error: unknown): string {
     default:
       return '';
   }
+}
+
+/** Writes all of `data` at the file's current position (a write may take only part of it). */
+export async function writeAll(file: FileHandle, data: Uint8Array): Promise<void> {
+  for (let at = 0; at < data.length;) at += (await file.write(data, at)).bytesWritten;
 }
 
 /**
