@@ -147,6 +147,23 @@ describe('Pacer', () => {
     controller.abort(new Error('stop'));
     await expect(aborted).rejects.toThrow('stop');
   });
+
+  it("drops a waiter when any of its signals aborts (the row's own, or the job's pause), and serves the next", async () => {
+    const pacer = new Pacer({ requestsPerMinute: 60, tokensPerMinute: null }, now);
+    const row = new AbortController();
+    const pause = new AbortController();
+    const other = new AbortController();
+    await pacer.acquire(1, row.signal, pause.signal);
+    const held = pacer.acquire(1, row.signal, pause.signal);
+    let next = false;
+    void pacer.acquire(1, other.signal).then(() => (next = true));
+    pause.abort(new Error('paused'));
+    await expect(held).rejects.toThrow('paused');
+    await advance(1000);
+    expect(next).toBe(true);
+    // The row's signal no longer holds a listener of the dropped wait: aborting it changes nothing.
+    row.abort(new Error('late'));
+  });
 });
 
 describe('AutoConcurrency', () => {

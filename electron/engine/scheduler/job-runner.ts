@@ -358,7 +358,7 @@ export class JobRunner {
     const { jobId, writer } = this.#o;
     try {
       if (this.#paused) throw new Error('paused');
-      await this.#pacer.acquire(estimate, AbortSignal.any([signal, this.#hold.signal]));
+      await this.#pacer.acquire(estimate, signal, this.#hold.signal);
     } catch {
       await this.#settle(row, this.#requeueUpdate(row));
       return;
