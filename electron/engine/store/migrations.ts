@@ -301,6 +301,25 @@ ${COUNT_NEW_ROW}
       END;
     `,
   },
+  {
+    version: 110,
+    name: 'job_counts: skip updates that change nothing counted',
+    sql: `
+      -- An UPDATE that names a counted column fires the trigger even when it writes the same value
+      -- (the sums written back after every answer, a 'running' row marked running again): each such
+      -- firing took the row out of its counts and put it back, two writes to job_counts for nothing.
+      DROP TRIGGER job_counts_update;
+      CREATE TRIGGER job_counts_update
+      AFTER UPDATE OF job_id, status, prompt_tokens, completion_tokens, cost_nanos, finish ON job_rows
+      WHEN OLD.job_id IS NOT NEW.job_id OR OLD.status IS NOT NEW.status
+        OR OLD.prompt_tokens IS NOT NEW.prompt_tokens OR OLD.completion_tokens IS NOT NEW.completion_tokens
+        OR OLD.cost_nanos IS NOT NEW.cost_nanos OR OLD.finish IS NOT NEW.finish
+      BEGIN
+${UNCOUNT_OLD_ROW}
+${COUNT_NEW_ROW}
+      END;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = migrations.at(-1)?.version ?? 0;
