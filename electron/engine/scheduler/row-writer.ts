@@ -3,6 +3,9 @@ import type { AttemptRecord, Repository, RowPatch } from '../store/repository.ts
 
 export type RowUpdate = RowResult & Omit<RowPatch, keyof RowResult>;
 
+/** At most this long between a change nobody waits for and its transaction. */
+const LATER_MS = 50;
+
 interface Waiter {
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -27,6 +30,7 @@ export class RowWriter {
   #attempts: AttemptRecord[] = [];
   #waiters = new Map<string, Waiter[]>();
   #scheduled: NodeJS.Immediate | undefined;
+  #later: NodeJS.Timeout | undefined;
   /** Rows the database refused at the last flush, held in memory. */
   #kept = 0;
 
@@ -40,22 +44,36 @@ export class RowWriter {
     this.#onError = onError;
   }
 
+  /**
+   * A change nobody waits for (a row marked running, or waiting to be retried): stored with the
+   * next batch that is, or within `LATER_MS`. Under load it rides along with the answers' batches
+   * instead of costing a transaction of its own; after a crash such a row is queued again anyway.
+   */
   write(update: RowUpdate): void {
+    this.#put(update);
+    if (!this.#scheduled) this.#later ??= setTimeout(() => this.flush(), LATER_MS);
+  }
+
+  #put(update: RowUpdate): void {
     const key = keyOf(update);
     const previous = this.#pending.get(key);
     this.#pending.set(key, previous ? { ...previous, ...update } : update);
+  }
+
+  #soon(): void {
     this.#scheduled ??= setImmediate(() => this.flush());
   }
 
   /** Logs one request of a row; stored with the next batch. */
   attempt(record: AttemptRecord): void {
     this.#attempts.push(record);
-    this.#scheduled ??= setImmediate(() => this.flush());
+    this.#soon();
   }
 
   /** Resolves once the update is stored; rejects when the database refused it (it is kept to write later). */
   commit(update: RowUpdate): Promise<void> {
-    this.write(update);
+    this.#put(update);
+    this.#soon();
     const key = keyOf(update);
     return new Promise((resolve, reject) => {
       const list = this.#waiters.get(key) ?? [];
@@ -72,7 +90,9 @@ export class RowWriter {
   /** Writes everything pending now, in one transaction. Returns false when some of it could not be stored. */
   flush(): boolean {
     if (this.#scheduled) clearImmediate(this.#scheduled);
+    clearTimeout(this.#later);
     this.#scheduled = undefined;
+    this.#later = undefined;
     const updates = [...this.#pending.values()];
     const attempts = this.#attempts;
     const waiters = this.#waiters;
