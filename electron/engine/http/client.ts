@@ -121,10 +121,15 @@ export class HttpClient {
     }
   }
 
+  /**
+   * Closes every connection at once. The engine calls it when nothing is in flight any more
+   * (its runners were cancelled and waited for), so there is nothing to let finish; closing each
+   * keep-alive socket gracefully waited for every server to answer the FIN (500 of them took ~0.1 s).
+   */
   async close(): Promise<void> {
     const entries = [...this.#pools.values()];
     this.#pools.clear();
-    await Promise.all(entries.map(({ pool }) => pool.close()));
+    await Promise.all(entries.map(({ pool }) => pool.destroy()));
   }
 
   #pool(origin: string): Pool {
