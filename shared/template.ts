@@ -97,15 +97,23 @@ export function describeTemplateProblem(check: TemplateCheck, columns: readonly 
 }
 
 export function renderTemplate(template: string, columns: readonly string[], values: readonly string[]): string {
+  return compileTemplate(template, columns)(values);
+}
+
+/** The template parsed and bound to the columns once, for rendering many rows. */
+export function compileTemplate(template: string, columns: readonly string[]): (values: readonly string[]) => string {
   const { parts } = parseTemplate(template);
   const check = checkTemplate(template, columns);
-  return parts
-    .map((part) => {
-      if (part.kind === 'text') return part.text;
-      const index = check.bindings.get(part.name);
-      return index === undefined ? `{{${part.name}}}` : (values[index] ?? '');
-    })
-    .join('');
+  // Text, or the index of the value that goes there.
+  const pieces = parts.map((part): string | number => {
+    if (part.kind === 'text') return part.text;
+    return check.bindings.get(part.name) ?? `{{${part.name}}}`;
+  });
+  return (values) => {
+    let text = '';
+    for (const piece of pieces) text += typeof piece === 'string' ? piece : (values[piece] ?? '');
+    return text;
+  };
 }
 
 /** Columns whose names are close to `name` (edit distance, case-insensitive), best first. */

@@ -25,7 +25,7 @@ import {
 import { RowbotError } from '../../shared/errors.ts';
 import { originOf, reasoningModelProblem } from '../../shared/providers.ts';
 import { defaultExportDelimiter, type ExportOptions, type ImportOptions } from '../../shared/sheets.ts';
-import { checkTemplate, describeTemplateProblem, renderTemplate } from '../../shared/template.ts';
+import { checkTemplate, compileTemplate, describeTemplateProblem } from '../../shared/template.ts';
 import { exportIntoWorkbook, exportResults, type ExportReport } from './sheets/export.ts';
 import { importTable } from './sheets/import.ts';
 import { HttpClient } from './http/client.ts';
@@ -363,12 +363,19 @@ export class Engine {
    * tokens counted, output tokens between a short answer and the output limit.
    */
   estimateJob(input: Omit<CreateJobInput, 'name'>): JobEstimate {
-    const { prompts } = this.#render(input);
     const settings = { ...DEFAULT_RUN_SETTINGS, ...input.settings };
-    const sent = prompts.filter((p) => !p.skipped);
     const counter = tokenCounterFor(input.provider);
-    const tokens = sent.reduce((sum, p) => sum + promptTokens(counter, input.systemPrompt ?? '', p.prompt), 0);
-    const rows = sent.length;
+    let rows = 0;
+    let skipped = 0;
+    let tokens = 0;
+    for (const { prompt, skipped: skip } of this.#render(input).prompts) {
+      if (skip) {
+        skipped += 1;
+        continue;
+      }
+      rows += 1;
+      tokens += promptTokens(counter, input.systemPrompt ?? '', prompt);
+    }
     const longest = settings.maxOutputTokens ?? (input.provider.kind === 'anthropic' ? 1024 : 400);
     const outputTokens: [number, number] = [rows * Math.min(30, longest), rows * longest];
     const price = this.#priceOf(input.provider);
@@ -386,7 +393,7 @@ export class Engine {
     };
     return {
       rows,
-      skipped: prompts.length - rows,
+      skipped,
       promptTokens: tokens,
       tokensEstimated: !counter.exact,
       outputTokens,
@@ -397,25 +404,33 @@ export class Engine {
     };
   }
 
+  /**
+   * The job's prompts, one per sheet row in order, rendered as they are read: a million-row job
+   * never holds them all.
+   */
   #render(input: Omit<CreateJobInput, 'name'>): {
     sheet: NonNullable<ReturnType<Repository['getSheet']>>;
-    prompts: { prompt: string; skipped: boolean }[];
+    prompts: Iterable<{ prompt: string; skipped: boolean }>;
   } {
     const sheet = this.#repo.getSheet(input.sheetId);
     if (!sheet) throw new RowbotError('NOT_FOUND', 'That imported file is no longer available. Import it again.');
-    const check = checkTemplate(input.template, sheet.columns);
-    const problem = describeTemplateProblem(check, sheet.columns);
+    const { id, columns } = sheet;
+    const check = checkTemplate(input.template, columns);
+    const problem = describeTemplateProblem(check, columns);
     if (problem) throw new RowbotError('TEMPLATE_INVALID', problem);
     const bound = [...check.bindings.values()];
     const skipEmpty = (input.skipEmptyRows ?? true) && bound.length > 0;
-    const prompts: { prompt: string; skipped: boolean }[] = [];
-    for (const values of this.#repo.iterateSheetRows(sheet.id)) {
-      prompts.push({
-        prompt: renderTemplate(input.template, sheet.columns, values),
-        skipped: skipEmpty && bound.every((i) => (values[i] ?? '').trim() === ''),
-      });
+    const repo = this.#repo;
+    const render = compileTemplate(input.template, columns);
+    function* prompts(): Generator<{ prompt: string; skipped: boolean }> {
+      for (const values of repo.iterateSheetRows(id)) {
+        yield {
+          prompt: render(values),
+          skipped: skipEmpty && bound.every((i) => (values[i] ?? '').trim() === ''),
+        };
+      }
     }
-    return { sheet, prompts };
+    return { sheet, prompts: { [Symbol.iterator]: prompts } };
   }
 
   createJob(input: CreateJobInput): JobDetail {

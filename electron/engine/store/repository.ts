@@ -44,8 +44,8 @@ export interface NewJob {
   systemPrompt: string;
   provider: ProviderConfig;
   settings: RunSettings;
-  /** One per sheet row, in order; skipped rows are stored but never sent. */
-  prompts: { prompt: string; skipped: boolean }[];
+  /** One per sheet row, in order (read as they are inserted); skipped rows are stored but never sent. */
+  prompts: Iterable<{ prompt: string; skipped: boolean }>;
 }
 
 export interface JobRecord extends Omit<JobDetail, 'live' | 'rev'> {
@@ -181,7 +181,9 @@ export class Repository {
       ),
       sourceBlob: db.prepare('SELECT source_blob FROM sheets WHERE id = ?'),
       sourceRows: db.prepare('SELECT source_row FROM sheet_rows WHERE sheet_id = ? ORDER BY row_index'),
-      sheetRows: db.prepare('SELECT values_json FROM sheet_rows WHERE sheet_id = ? ORDER BY row_index'),
+      sheetRowsPage: db.prepare(
+        'SELECT row_index, values_json FROM sheet_rows WHERE sheet_id = ? AND row_index > ? ORDER BY row_index LIMIT ?',
+      ),
       sampleRows: db.prepare('SELECT values_json FROM sheet_rows WHERE sheet_id = ? ORDER BY row_index LIMIT ?'),
       insertJob: db.prepare(
         `INSERT INTO jobs (id, sheet_id, name, template, system_prompt, provider_json, settings_json, status, created_at, updated_at)
@@ -392,9 +394,20 @@ export class Repository {
     return (this.#statements.sourceRows.all(sheetId) as { source_row: number | null }[]).map((row) => row.source_row);
   }
 
+  /**
+   * A sheet's rows in order, read a page at a time: no statement stays open between pages, so the
+   * caller may write to the database as it goes (createJob inserts a job's rows while reading them).
+   */
   *iterateSheetRows(sheetId: string): Generator<string[]> {
-    for (const row of this.#statements.sheetRows.iterate(sheetId) as Iterable<{ values_json: string }>) {
-      yield JSON.parse(row.values_json) as string[];
+    for (let after = -1; ;) {
+      const page = this.#statements.sheetRowsPage.all(sheetId, after, SHEET_PAGE) as {
+        row_index: number;
+        values_json: string;
+      }[];
+      for (const row of page) yield JSON.parse(row.values_json) as string[];
+      const last = page.at(-1);
+      if (!last || page.length < SHEET_PAGE) return;
+      after = last.row_index;
     }
   }
 
@@ -419,9 +432,11 @@ export class Repository {
         at,
         at,
       );
-      job.prompts.forEach(({ prompt, skipped }, index) =>
-        s.insertJobRow.run(job.id, index, skipped ? 'skipped' : 'queued', prompt),
-      );
+      let index = 0;
+      for (const { prompt, skipped } of job.prompts) {
+        s.insertJobRow.run(job.id, index, skipped ? 'skipped' : 'queued', prompt);
+        index += 1;
+      }
     })();
   }
 
@@ -739,6 +754,9 @@ export class Repository {
     };
   }
 }
+
+/** Sheet rows read at a time by iterateSheetRows. */
+const SHEET_PAGE = 2000;
 
 const PATCH_FIELDS: [Exclude<keyof RowPatch, 'jobId' | 'index' | 'status'>, string][] = [
   ['output', 'output'],
