@@ -1,7 +1,8 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import type { RowDetail, RowStatus } from '../../../shared/api.ts';
+import type { RowDetail, RowView } from '../../../shared/api.ts';
 import { useApi } from '../api.ts';
 import { errorMessage, formatCost, formatCount, formatMs } from '../format.ts';
+import type { LiveRows } from '../hooks/useJobRows.ts';
 import { isCutOff, RowBadge } from './StatusBadge.tsx';
 
 const OUTCOMES: Record<RowDetail['attemptLog'][number]['outcome'], string> = {
@@ -16,8 +17,8 @@ const OUTCOMES: Record<RowDetail['attemptLog'][number]['outcome'], string> = {
 interface Props {
   jobId: string;
   index: number | null;
-  /** The row's status in the table: the drawer reloads when it changes. */
-  status: RowStatus | undefined;
+  /** The rows as the table has them: the drawer shows its row from there at once, and live. */
+  live: LiveRows;
   columns: string[];
   /** The job's output limit now, when the answer does not say where it stopped. */
   outputLimit: number | null;
@@ -28,20 +29,41 @@ interface Props {
 }
 
 /** Where an answer was cut off: the tokens its request wrote, else the job's limit. */
-function cutOffAt(row: RowDetail, outputLimit: number | null): number | null {
-  const answered = row.attemptLog.findLast((attempt) => attempt.outcome === 'done');
+function cutOffAt(row: RowDetail | null, outputLimit: number | null): number | null {
+  const answered = row?.attemptLog.findLast((attempt) => attempt.outcome === 'done');
   return answered?.completionTokens ?? outputLimit;
+}
+
+/** Row `index` as the table has it now; re-renders whenever a batch changes that row. */
+function useLiveRow(live: LiveRows, index: number | null): RowView | null {
+  const [, setChanges] = useState(0);
+  useEffect(() => {
+    if (index === null) return;
+    return live.subscribe((changed) => {
+      if (changed.has(index)) setChanges((n) => n + 1);
+    });
+  }, [live, index]);
+  return (index === null ? undefined : live.rows?.[index]) ?? null;
 }
 
 /**
  * Everything about one row: its values, the exact prompt sent, the full answer, each attempt. A
  * native modal <dialog> (focus kept inside, the page behind inert, Escape closes): a scripted modal
  * would lock scrolling with an inline <style>, which the UI's Content-Security-Policy refuses.
+ *
+ * The row as the table has it shows at once and stays live (status, answer, error); the prompt
+ * and the attempts come from the backend, fetched again when the row's status changes.
  */
-export function RowDrawer({ jobId, index, status, columns, outputLimit, onClose, onRetry, onRetryCutOff }: Props) {
+export function RowDrawer({ jobId, index, live, columns, outputLimit, onClose, onRetry, onRetryCutOff }: Props) {
   const api = useApi();
-  const [row, setRow] = useState<RowDetail | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [fetched, setFetched] = useState<RowDetail | null>(null);
+  const [failure, setFailure] = useState<{ index: number; message: string } | null>(null);
+  const liveRow = useLiveRow(live, index);
+  const status = liveRow?.status;
+  // A detail fetched for another row is never shown, not even for a moment.
+  const detail = fetched !== null && fetched.index === index ? fetched : null;
+  const error = failure !== null && failure.index === index ? failure.message : null;
+  const row: RowView | null = liveRow ?? detail;
   const dialog = useRef<HTMLDialogElement>(null);
   const titleId = useId();
 
@@ -56,10 +78,14 @@ export function RowDrawer({ jobId, index, status, columns, outputLimit, onClose,
     if (index === null) return;
     let stale = false;
     api.getRow({ jobId, index }).then(
-      (detail) => {
-        if (!stale) setRow(detail);
+      (answer) => {
+        if (stale) return;
+        setFetched(answer);
+        setFailure(null);
       },
-      (e: unknown) => setError(errorMessage(e)),
+      (e: unknown) => {
+        if (!stale) setFailure({ index, message: errorMessage(e) });
+      },
     );
     return () => {
       stale = true;
@@ -100,7 +126,7 @@ export function RowDrawer({ jobId, index, status, columns, outputLimit, onClose,
                   </button>
                 </div>
               )}
-              {isCutOff(row) && <CutOffNote at={cutOffAt(row, outputLimit)} onRetry={onRetryCutOff} />}
+              {isCutOff(row) && <CutOffNote at={cutOffAt(detail, outputLimit)} onRetry={onRetryCutOff} />}
               {row.error && (
                 <section>
                   <h3>Error</h3>
@@ -117,8 +143,14 @@ export function RowDrawer({ jobId, index, status, columns, outputLimit, onClose,
               </section>
               <section>
                 <h3>Prompt sent</h3>
-                {row.systemPrompt && <pre className="text-block system">{row.systemPrompt}</pre>}
-                <pre className="text-block">{row.prompt}</pre>
+                {detail ? (
+                  <>
+                    {detail.systemPrompt && <pre className="text-block system">{detail.systemPrompt}</pre>}
+                    <pre className="text-block">{detail.prompt}</pre>
+                  </>
+                ) : (
+                  <p className="muted">Loading…</p>
+                )}
               </section>
               <section>
                 <h3>Values</h3>
@@ -133,7 +165,9 @@ export function RowDrawer({ jobId, index, status, columns, outputLimit, onClose,
               </section>
               <section>
                 <h3>Attempts</h3>
-                {row.attemptLog.length === 0 ? (
+                {!detail ? (
+                  <p className="muted">Loading…</p>
+                ) : detail.attemptLog.length === 0 ? (
                   <p className="muted">Not sent yet.</p>
                 ) : (
                   <table className="attempts">
@@ -148,7 +182,7 @@ export function RowDrawer({ jobId, index, status, columns, outputLimit, onClose,
                       </tr>
                     </thead>
                     <tbody>
-                      {row.attemptLog.map((attempt) => (
+                      {detail.attemptLog.map((attempt) => (
                         <tr key={attempt.attempt}>
                           <td>{attempt.attempt}</td>
                           <td>

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import {
   columnResizingFeature,
   columnSizingFeature,
@@ -18,6 +18,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import type { RowView } from '../../../shared/api.ts';
 import { jsonFieldsOf } from '../../../shared/json-output.ts';
 import { formatCount, formatMs } from '../format.ts';
+import { useRowsVersion, type LiveRows } from '../hooks/useJobRows.ts';
 import { RowBadge } from './StatusBadge.tsx';
 
 const features = tableFeatures({
@@ -182,9 +183,9 @@ function buildColumns(inputColumns: string[], jsonFields: string[], actions: Row
 }
 
 interface Props extends RowActions {
-  /** May be the same array with rows changed in place; `version` says when. */
+  /** The rows to show; they change in place as `live` applies batches. */
   rows: RowView[];
-  version: number;
+  live: LiveRows;
   /** Fields of JSON answers, each shown as a column after Output. */
   jsonFields: string[];
   inputColumns: string[];
@@ -195,11 +196,12 @@ interface Props extends RowActions {
 /**
  * The live results grid: sortable, resizable, selectable, virtualized (10,000 rows scroll like 10).
  * Every cell of a column that changes during a run reads `row.original`, never the cached
- * `getValue()`: rows are updated in place without rebuilding the table's model.
+ * `getValue()`: rows are updated in place without rebuilding the table's model. It re-renders
+ * for its own props and for row batches only, not for each new job summary.
  */
-export function RowsTable({
+export const RowsTable = memo(function RowsTable({
   rows,
-  version,
+  live,
   inputColumns,
   jsonFields,
   selection,
@@ -212,6 +214,7 @@ export function RowsTable({
     [inputColumns, jsonFields, onOpen, onRetry],
   );
   const [sorting, setSorting] = useState<SortingState>([]);
+  const version = useRowsVersion(live);
   // Cells read their row as it is now. Only a sorted table needs its model rebuilt when rows
   // change, because the sort keys are cached per row model.
   const data = useMemo(
@@ -276,7 +279,7 @@ export function RowsTable({
       </table>
     </div>
   );
-}
+});
 
 function VirtualBody({
   table,

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Slider, Switch, Tooltip } from 'radix-ui';
-import type { JobDetail, RunSettings } from '../../../shared/api.ts';
+import type { JobDetail, JobSummary, RunSettings } from '../../../shared/api.ts';
 import { useApi } from '../api.ts';
 import { errorMessage, formatCount } from '../format.ts';
 
@@ -9,11 +9,13 @@ export const RUN_SHORTCUT = 'Ctrl+Enter';
 
 interface Props {
   job: JobDetail;
+  /** The job as an action left it: shown at once, without waiting for the event that also says so. */
+  onJob: (summary: JobSummary) => void;
   onError: (message: string) => void;
 }
 
 /** Controls that change a running job; each applies at once and shows the value in use. */
-export function RunControls({ job, onError }: Props) {
+export function RunControls({ job, onJob, onError }: Props) {
   const api = useApi();
   const [busy, setBusy] = useState(false);
   const { status, settings, live } = job;
@@ -21,10 +23,10 @@ export function RunControls({ job, onError }: Props) {
   const canStart = status === 'ready' || status === 'paused' || status === 'canceled';
   const finished = job.counts.queued === 0 && job.counts.running === 0;
 
-  async function act(action: () => Promise<unknown>): Promise<void> {
+  async function act(action: () => Promise<JobSummary>): Promise<void> {
     setBusy(true);
     try {
-      await action();
+      onJob(await action());
     } catch (e) {
       onError(errorMessage(e));
     } finally {

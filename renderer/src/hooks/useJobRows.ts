@@ -1,46 +1,75 @@
-import { startTransition, useEffect, useState } from 'react';
+import { startTransition, useEffect, useMemo, useState } from 'react';
 import type { RowResult, RowView } from '../../../shared/api.ts';
 import { useApi } from '../api.ts';
 import { errorMessage } from '../format.ts';
 
 /**
- * The rows of one job, live: a snapshot, then batched upserts. Batches that arrive
- * before the snapshot are held and applied only if newer than it.
- *
- * The array and its row objects are updated in place and `version` counts the updates:
- * a 100,000-row table then re-renders the rows on screen without rebuilding its model.
+ * A job's rows as they are now. The array and its row objects change in place; listeners hear
+ * which rows a batch changed, so only the parts of the screen that show rows re-render (the grid,
+ * the open drawer), never the whole job view.
  */
-export function useJobRows(jobId: string): { rows: RowView[] | null; version: number; error: string | null } {
+export interface LiveRows {
+  /** Null until the snapshot arrives. */
+  readonly rows: RowView[] | null;
+  /** Counts the batches applied. */
+  readonly version: number;
+  subscribe(listener: (changed: ReadonlySet<number>) => void): () => void;
+}
+
+class RowsStore implements LiveRows {
+  rows: RowView[] | null = null;
+  version = 0;
+  readonly #listeners = new Set<(changed: ReadonlySet<number>) => void>();
+
+  subscribe(listener: (changed: ReadonlySet<number>) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  apply(upserts: readonly RowResult[]): void {
+    const rows = this.rows;
+    if (!rows || upserts.length === 0) return;
+    const changed = new Set<number>();
+    for (const upsert of upserts) {
+      const existing = rows[upsert.index];
+      if (!existing) continue;
+      Object.assign(existing, upsert);
+      changed.add(upsert.index);
+    }
+    this.version += 1;
+    for (const listener of this.#listeners) listener(changed);
+  }
+}
+
+/** How long upserts wait to be merged: bigger tables re-render less often. Zero: the next frame. */
+function mergeInterval(size: number): number {
+  return size > 50_000 ? 500 : size > 10_000 ? 250 : 0;
+}
+
+/**
+ * The rows of one job, live: a snapshot, then batched upserts. Batches that arrive before the
+ * snapshot are held and applied only if newer than it. Upserts are merged and applied at most once
+ * an animation frame (less often for big tables), so a burst of events costs one render.
+ */
+export function useJobRows(jobId: string): { rows: RowView[] | null; live: LiveRows; error: string | null } {
   const api = useApi();
+  const store = useMemo(() => new RowsStore(), []);
   const [rows, setRows] = useState<RowView[] | null>(null);
-  const [version, setVersion] = useState(0);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
     let snapshotSeq: number | null = null;
     let early: { seq: number; upserts: RowResult[] }[] = [];
     let cancelled = false;
-
-    let current: RowView[] | null = null;
-    const apply = (upserts: RowResult[]): void => {
-      if (!current) return;
-      for (const upsert of upserts) {
-        const existing = current[upsert.index];
-        if (existing) Object.assign(existing, upsert);
-      }
-    };
-
-    // Big tables re-render less often: upserts are merged and applied at most every `interval` ms,
-    // as a transition, so typing and the sliders always come first.
     let pending: RowResult[] = [];
     let timer: ReturnType<typeof setTimeout> | undefined;
-    let size = 0;
+    let frame: number | undefined;
     const flush = (): void => {
       timer = undefined;
+      frame = undefined;
       const upserts = pending;
       pending = [];
-      apply(upserts);
-      startTransition(() => setVersion((v) => v + 1));
+      store.apply(upserts);
     };
     const unsubscribe = api.on('rows', (batch) => {
       if (batch.jobId !== jobId) return;
@@ -49,30 +78,42 @@ export function useJobRows(jobId: string): { rows: RowView[] | null; version: nu
         return;
       }
       if (batch.seq <= snapshotSeq) return;
-      pending.push(...batch.upserts);
-      const interval = size > 50_000 ? 500 : size > 10_000 ? 250 : 0;
-      if (interval === 0) flush();
-      else timer ??= setTimeout(flush, interval);
+      for (const upsert of batch.upserts) pending.push(upsert);
+      const interval = mergeInterval(store.rows?.length ?? 0);
+      if (interval > 0) timer ??= setTimeout(flush, interval);
+      else frame ??= requestAnimationFrame(flush);
     });
 
     api.getRows({ jobId }).then(
       (snapshot) => {
         if (cancelled) return;
         snapshotSeq = snapshot.seq;
-        current = snapshot.rows;
-        for (const batch of early) if (batch.seq > snapshot.seq) apply(batch.upserts);
+        store.rows = snapshot.rows;
+        store.apply(early.filter((batch) => batch.seq > snapshot.seq).flatMap((batch) => batch.upserts));
         early = [];
-        size = current.length;
-        setRows(current);
+        setRows(snapshot.rows);
       },
       (e: unknown) => setError(errorMessage(e)),
     );
     return () => {
       cancelled = true;
       clearTimeout(timer);
+      if (frame !== undefined) cancelAnimationFrame(frame);
       unsubscribe();
     };
-  }, [api, jobId]);
+  }, [api, jobId, store]);
 
-  return { rows, version, error };
+  return { rows, live: store, error };
+}
+
+/**
+ * The rows' version, for a component that shows rows: it re-renders after each batch, as a
+ * transition, so typing, clicks and the sliders always come first.
+ */
+export function useRowsVersion(live: LiveRows): number {
+  const [version, setVersion] = useState(live.version);
+  useEffect(() => {
+    return live.subscribe(() => startTransition(() => setVersion(live.version)));
+  }, [live]);
+  return version;
 }

@@ -49,23 +49,35 @@ export function JobScreen({ jobId }: { jobId: string }) {
   const [openRow, setOpenRow] = useState<number | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [retryingCutOff, setRetryingCutOff] = useState(false);
-  const { rows, version, error: rowsError } = useJobRows(jobId);
+  const { rows, live: liveRows, error: rowsError } = useJobRows(jobId);
   const samples = useLiveSamples(jobId);
 
+  // Whichever arrives last, an answer or an event, the newest summary (highest rev) wins.
+  const showSummary = useCallback((summary: JobSummary) => {
+    setJob((current) => (current && summary.rev > current.rev ? { ...current, ...summary } : current));
+  }, []);
+
   useEffect(() => {
-    // Whichever arrives last, the answer or an event, the newest summary (highest rev) wins.
+    // Summaries come several times a second while a job runs: the newest of a frame is shown.
     let newest: JobSummary | null = null;
+    let frame: number | undefined;
     const unsubscribe = api.on('job', (summary) => {
       if (summary.id !== jobId || (newest && summary.rev <= newest.rev)) return;
       newest = summary;
-      setJob((current) => (current && summary.rev > current.rev ? { ...current, ...summary } : current));
+      frame ??= requestAnimationFrame(() => {
+        frame = undefined;
+        if (newest) showSummary(newest);
+      });
     });
     api.getJob({ jobId }).then(
       (detail) => setJob(newest && newest.rev > detail.rev ? { ...detail, ...newest } : detail),
       (e: unknown) => setError(errorMessage(e)),
     );
-    return unsubscribe;
-  }, [api, jobId]);
+    return () => {
+      unsubscribe();
+      if (frame !== undefined) cancelAnimationFrame(frame);
+    };
+  }, [api, jobId, showSummary]);
 
   const needle = search.trim().toLocaleLowerCase();
   const fieldsKey = JSON.stringify(job?.settings.jsonOutput?.fields.map((f) => f.name) ?? []);
@@ -85,14 +97,15 @@ export function JobScreen({ jobId }: { jobId: string }) {
   const retry = useCallback(
     (which: number[] | 'failed') => {
       api.retryRows({ jobId, rows: which }).then(
-        ({ requeued }) => {
+        ({ requeued, job: summary }) => {
+          showSummary(summary);
           setMessage(`${plural(requeued, 'row')} sent back to the queue.`);
           setSelection({});
         },
         (e: unknown) => setMessage(errorMessage(e)),
       );
     },
-    [api, jobId],
+    [api, jobId, showSummary],
   );
   const retryOne = useCallback((index: number) => retry([index]), [retry]);
 
@@ -179,7 +192,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
         )}
       </div>
 
-      <RunControls job={job} onError={setMessage} />
+      <RunControls job={job} onJob={showSummary} onError={setMessage} />
       {samples.length >= 2 && <LiveChart samples={samples} />}
 
       {message && (
@@ -238,7 +251,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
         visible.length > 0 || rows.length === 0 ? (
           <RowsTable
             rows={visible}
-            version={version}
+            live={liveRows}
             jsonFields={jsonFields}
             inputColumns={job.columns}
             selection={selection}
@@ -256,7 +269,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
       <RowDrawer
         jobId={jobId}
         index={openRow}
-        status={openRow === null ? undefined : rows?.[openRow]?.status}
+        live={liveRows}
         columns={job.columns}
         outputLimit={job.settings.maxOutputTokens}
         onClose={() => setOpenRow(null)}
