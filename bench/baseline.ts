@@ -19,10 +19,10 @@ const here = import.meta.dirname;
 const RUSAGE = join(here, 'rusage.py');
 const BASELINE = join(here, 'baseline_aiohttp.py');
 const TEMPLATE = 'Write one line about {{name}}.';
-const CLIENT_CORE = '1';
+export const CLIENT_CORE = '1';
 const MOCK_CORE = '0';
 
-interface Usage {
+export interface Usage {
   wallSeconds: number;
   cpuSeconds: number;
   peakRssMb: number;
@@ -41,7 +41,7 @@ interface Measured extends Usage {
 }
 
 /** A python3 that can import aiohttp (the one on PATH, else Debian's), or why there is none. */
-function findPython(): { python: string; aiohttp: string } | { missing: string } {
+export function findPython(): { python: string; aiohttp: string } | { missing: string } {
   for (const python of ['python3', '/usr/bin/python3']) {
     const probe = spawnSync(python, ['-c', 'import aiohttp, sys; print(aiohttp.__version__, sys.version.split()[0])'], {
       encoding: 'utf8',
@@ -52,17 +52,17 @@ function findPython(): { python: string; aiohttp: string } | { missing: string }
 }
 
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
-const pinned = (core: string, command: string[]): string[] =>
+export const pinned = (core: string, command: string[]): string[] =>
   hasTaskset ? ['taskset', '-c', core, ...command] : command;
 
-function ask<T>(child: ChildProcess, message: Exclude<BaselineMockMessage, 'stop'>): Promise<T> {
+export function ask<T>(child: ChildProcess, message: Exclude<BaselineMockMessage, 'stop'>): Promise<T> {
   return new Promise((resolveAnswer) => {
     child.once('message', (answer) => resolveAnswer(answer as T));
     child.send(message);
   });
 }
 
-async function startMock(config: MockProcessConfig): Promise<{ baseUrl: string; child: ChildProcess }> {
+export async function startMock(config: MockProcessConfig): Promise<{ baseUrl: string; child: ChildProcess }> {
   const child = fork(join(here, 'baseline-mock.ts'), [JSON.stringify(config)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -76,7 +76,7 @@ async function startMock(config: MockProcessConfig): Promise<{ baseUrl: string; 
 }
 
 /** `command` under bench/rusage.py with `python`; the figures it wrote, and what the child printed. */
-function underRusage(python: string, report: string, command: string[]): Promise<Usage & { stderr: string }> {
+export function underRusage(python: string, report: string, command: string[]): Promise<Usage & { stderr: string }> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(python, [RUSAGE, report, ...command], {
       stdio: ['ignore', 'ignore', 'pipe'],

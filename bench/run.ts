@@ -12,6 +12,7 @@ import type { MockProcessConfig, MockStats } from './mock-process.ts';
 import { baselineFigures } from './baseline.ts';
 import { hostileFigures } from './hostile.ts';
 import { rateLimitFigures } from './ratelimits.ts';
+import { scaleFigures } from './scale.ts';
 import type { ScenarioResult, ScenarioRun } from './scenario.ts';
 import { SCENARIOS, type Scenario } from './scenarios.ts';
 
@@ -188,7 +189,8 @@ const header = [
 const table: string[][] = [];
 const scripts = await bundleScenarios();
 const onlyOthers =
-  only.length > 0 && only.every((name) => ['ui', 'import', 'ratelimits', 'hostile', 'baseline'].includes(name));
+  only.length > 0 &&
+  only.every((name) => ['ui', 'import', 'ratelimits', 'hostile', 'baseline', 'scale'].includes(name));
 for (const scenario of SCENARIOS.filter((s) => !onlyOthers && (only.length === 0 || only.includes(s.name)))) {
   table.push(await scenarioRow(scripts.run, scenario));
 }
@@ -225,4 +227,8 @@ if (only.length === 0 || only.includes('baseline')) {
   // `npm run bench -- baseline A C` limits the baseline to those scenarios.
   for (const line of await baselineFigures(only.filter((name) => SCENARIOS.some((s) => s.name === name))))
     console.log(line);
+}
+if (only.length === 0 || only.includes('scale')) {
+  console.log('');
+  for (const line of await scaleFigures()) console.log(line);
 }
