@@ -112,6 +112,11 @@ export interface LiveStats {
   tokensPerMinute: number;
   /** While the provider asked us to wait (Retry-After), until when. */
   waitingUntil: string | null;
+  /**
+   * Seconds until the rows left are done at the settings in use now (concurrency over the recent
+   * latency, the per-minute limits, a wait the provider asked for); null before the first answer.
+   */
+  secondsLeft: number | null;
 }
 
 export interface JobUsage {

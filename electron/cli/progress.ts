@@ -17,7 +17,9 @@ export function progressLine(job: JobSummary, startedAt: number, startDone: numb
   const filled = total === 0 ? WIDTH : Math.round((finished / total) * WIDTH);
   const elapsed = (now - startedAt) / 1000;
   const rate = elapsed > 0.5 ? (finished - startDone) / elapsed : 0;
-  const eta = rate > 0 ? formatDuration((total - finished) / rate) : '—';
+  // The engine's figure follows the settings and the provider's waits; the average since the start, before it has one.
+  const left = job.live?.secondsLeft ?? (rate > 0 ? (total - finished) / rate : null);
+  const eta = left === null ? '—' : formatDuration(left);
   const wait = rateLimitWaitText(job.live);
   const waiting = wait ? `  ${wait}` : '';
   return (

@@ -13,7 +13,9 @@ import {
   type JobDetail,
   type JobEstimate,
   type KeyStatus,
+  type JobCounts,
   type JobSummary,
+  type LiveStats,
   type ModelPrice,
   type PriceList,
   type ProviderConfig,
@@ -728,7 +730,7 @@ export class Engine {
     return {
       ...detail,
       provider: shownProvider(detail.provider),
-      live: this.#running.get(jobId)?.runner.live ?? null,
+      live: this.#liveOf(jobId, detail.counts),
       rev: this.#nextRev(),
     };
   }
@@ -736,7 +738,7 @@ export class Engine {
   listJobs(): JobSummary[] {
     return this.#repo.listJobs().map((job) => ({
       ...this.#withHold(job),
-      live: this.#running.get(job.id)?.runner.live ?? null,
+      live: this.#liveOf(job.id, job.counts),
       rev: this.#nextRev(),
     }));
   }
@@ -1004,11 +1006,12 @@ export class Engine {
   }
 
   #summary(jobId: string): JobSummary {
-    return {
-      ...summaryOf(this.#record(jobId)),
-      live: this.#running.get(jobId)?.runner.live ?? null,
-      rev: this.#nextRev(),
-    };
+    const summary = summaryOf(this.#record(jobId));
+    return { ...summary, live: this.#liveOf(jobId, summary.counts), rev: this.#nextRev() };
+  }
+
+  #liveOf(jobId: string, counts: JobCounts): LiveStats | null {
+    return this.#running.get(jobId)?.runner.live(counts.queued + counts.running) ?? null;
   }
 
   /** Answers keyed by everything that shapes them: provider, address, model, output limit, system prompt and prompt. */

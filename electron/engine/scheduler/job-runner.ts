@@ -105,6 +105,8 @@ export class JobRunner {
   #waveEndsAt = Number.NEGATIVE_INFINITY;
   /** The last answer (or the start of the run): 429s for longer than the job's patience stop it. */
   #lastAnswerAt = performance.now();
+  #latencyMs: number | null = null;
+  #tokensPerRow: number | null = null;
   /** Dollars spent (committed results) and held back for requests in flight. */
   #spent: number;
   #reserved = 0;
@@ -208,9 +210,11 @@ export class JobRunner {
     this.#pump();
   }
 
-  get live(): LiveStats {
+  /** What the job is doing now, with `rowsLeft` (queued and running) for the time left. */
+  live(rowsLeft: number): LiveStats {
     const gate = this.#pacer.gateUntil;
     const rate = this.#throughput.perMinute();
+    const waitMs = gate === null ? 0 : gate - performance.now();
     return {
       concurrency: this.#queue.concurrency,
       inFlight: this.#queue.pending,
@@ -218,8 +222,34 @@ export class JobRunner {
       retries: this.#retries,
       rowsPerMinute: rate.rows,
       tokensPerMinute: rate.tokens,
-      waitingUntil: gate === null ? null : new Date(Date.now() + (gate - performance.now())).toISOString(),
+      waitingUntil: gate === null ? null : new Date(Date.now() + waitMs).toISOString(),
+      secondsLeft: this.#secondsLeft(rowsLeft, waitMs),
     };
+  }
+
+  /**
+   * The time the rows left take at the settings in use now: the concurrency over the recent
+   * latency, the requests and tokens per minute, and the wait the provider asked for. The slowest
+   * of these sets the pace, so moving a slider or a provider's wait changes it at once, where
+   * rows-left ÷ the last minute's rate lagged a minute behind (and ignored the slider entirely).
+   */
+  #secondsLeft(rows: number, waitMs: number): number | null {
+    if (rows === 0) return 0;
+    const latencyMs = this.#latencyMs;
+    if (latencyMs === null) return null;
+    const { requestsPerMinute, tokensPerMinute } = this.#settings;
+    const byConcurrency = (rows * latencyMs) / 1000 / Math.max(1, this.#queue.concurrency);
+    const byRequests = requestsPerMinute ? (rows / requestsPerMinute) * 60 : 0;
+    const byTokens = tokensPerMinute && this.#tokensPerRow ? ((rows * this.#tokensPerRow) / tokensPerMinute) * 60 : 0;
+    return Math.max(0, waitMs) / 1000 + Math.max(byConcurrency, byRequests, byTokens);
+  }
+
+  /** Recent answers' latency and tokens, smoothed (each new answer weighs a tenth). */
+  #observeAnswer(latencyMs: number, tokens: number): void {
+    const smooth = (previous: number | null, value: number): number =>
+      previous === null ? value : previous * 0.9 + value * 0.1;
+    this.#latencyMs = smooth(this.#latencyMs, latencyMs);
+    if (tokens > 0) this.#tokensPerRow = smooth(this.#tokensPerRow, tokens);
   }
 
   #applyAuto(): void {
@@ -411,6 +441,7 @@ export class JobRunner {
       this.#pacer.observe(result.limits, estimate);
       this.#rateLimitWaves = 0;
       this.#lastAnswerAt = performance.now();
+      this.#observeAnswer(this.#lastAnswerAt - began, (result.promptTokens ?? 0) + (result.completionTokens ?? 0));
       this.#onAutoChange(this.#auto?.onSuccess() ?? null);
       this.#failures.delete(row.index);
       log('done', { httpStatus: result.httpStatus, ...billed });
