@@ -37,7 +37,7 @@ export interface ExportTable extends TableShape {
 export type RowPages = () => Iterable<readonly RowView[]> | AsyncIterable<readonly RowView[]>;
 
 /** Rows a page at a time, so that none is ever made into more than a page of text at once. */
-export const PAGE_ROWS = 1_000;
+export const PAGE_ROWS = 250;
 
 /** Rows held in memory, as pages in input order (whatever order they are given in). */
 export function pagesOf(rows: readonly RowView[]): () => Generator<RowView[]> {
