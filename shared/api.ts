@@ -119,6 +119,20 @@ export interface LiveStats {
   secondsLeft: number | null;
 }
 
+/** One second of a job's requests, from its attempt log (what the chart shows). */
+export interface TimelineSecond {
+  /** The second, in seconds since the epoch. */
+  at: number;
+  /** Answers kept. */
+  answered: number;
+  /** Requests that failed, whether their row was sent again (a 500, a reset, a timeout) or not. */
+  failed: number;
+  /** 429 answers. */
+  rateLimited: number;
+  /** Requests in flight during that second. */
+  inFlight: number;
+}
+
 export interface JobUsage {
   /** Every request billed: answers not kept (retried, failed) included; cached answers' own. */
   promptTokens: number;
@@ -340,6 +354,7 @@ export const COMMAND_NAMES = [
   'getJob',
   'getRows',
   'getRow',
+  'getTimeline',
   'exportJob',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
@@ -404,6 +419,8 @@ export interface CommandInputs {
   getJob: { jobId: string };
   getRows: { jobId: string };
   getRow: { jobId: string; index: number };
+  /** The last ten minutes of the job's requests, second by second, from its attempt log. */
+  getTimeline: { jobId: string };
   exportJob: { jobId: string } & ExportOptions;
 }
 
@@ -437,6 +454,7 @@ export interface CommandOutputs {
   getJob: JobDetail;
   getRows: RowsSnapshot;
   getRow: RowDetail;
+  getTimeline: TimelineSecond[];
   exportJob: ExportOutcome;
 }
 

@@ -239,6 +239,7 @@ export const commandInputs = {
   getJob: jobRef,
   getRows: jobRef,
   getRow: z.object({ jobId: id, index: z.number().int().min(0) }).strict(),
+  getTimeline: jobRef,
   exportJob: z
     .object({
       jobId: id,

@@ -16,6 +16,7 @@ import {
   type JobCounts,
   type JobSummary,
   type LiveStats,
+  type TimelineSecond,
   type ModelPrice,
   type PriceList,
   type ProviderConfig,
@@ -715,6 +716,13 @@ export class Engine {
     this.#repo.deleteJob(jobId, job.sheetId);
     this.#emit('jobDeleted', { jobId });
     return { deleted: true };
+  }
+
+  /** The chart's last ten minutes, rebuilt from the attempt log (after a reload, or for a job that is not running). */
+  getTimeline(jobId: string): TimelineSecond[] {
+    this.#record(jobId);
+    this.#writer.flush();
+    return this.#repo.timeline(jobId, 600);
   }
 
   getRow(jobId: string, index: number): RowDetail {

@@ -52,6 +52,7 @@ export function createHandlers(engine: Engine, hooks: ShellHooks): Handlers {
     duplicateJob: ({ jobId }) => engine.duplicateJob(jobId),
     deleteJob: ({ jobId }) => engine.deleteJob(jobId),
     getRow: ({ jobId, index }) => engine.getRow(jobId, index),
+    getTimeline: ({ jobId }) => engine.getTimeline(jobId),
     getJob: ({ jobId }) => engine.getJob(jobId),
     getRows: ({ jobId }) => engine.getRows(jobId),
     exportJob: (input) => hooks.exportJob(input),

@@ -320,6 +320,15 @@ ${COUNT_NEW_ROW}
       END;
     `,
   },
+  {
+    version: 120,
+    name: 'row_attempts by finish time',
+    sql: `
+      -- The job view's chart is rebuilt from the attempt log after a reload (getTimeline): its last
+      -- ten minutes are read by this index instead of every attempt of the job.
+      CREATE INDEX row_attempts_by_finish ON row_attempts (job_id, finished_at);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = migrations.at(-1)?.version ?? 0;

@@ -11,6 +11,7 @@ import {
   type RowResult,
   type RowStatus,
   type RowView,
+  type TimelineSecond,
   type RunSettings,
 } from '../../../shared/api.ts';
 import type { ImportSettings } from '../../../shared/sheets.ts';
@@ -181,6 +182,13 @@ export class Repository {
       ),
       sourceBlob: db.prepare('SELECT source_blob FROM sheets WHERE id = ?'),
       sourceRows: db.prepare('SELECT source_row FROM sheet_rows WHERE sheet_id = ? ORDER BY row_index'),
+      lastAttemptAt: db.prepare('SELECT MAX(finished_at) FROM row_attempts WHERE job_id = ?'),
+      timeline: db.prepare(
+        `SELECT substr(finished_at, 1, 19) AS second,
+                SUM(outcome = 'done') AS answered, SUM(outcome IN ('retry', 'failed')) AS failed,
+                SUM(outcome = 'rate_limited') AS rate_limited, COALESCE(SUM(latency_ms), 0) AS busy_ms
+         FROM row_attempts WHERE job_id = ? AND finished_at >= ? GROUP BY second ORDER BY second`,
+      ),
       sheetRowsPage: db.prepare(
         'SELECT row_index, values_json FROM sheet_rows WHERE sheet_id = ? AND row_index > ? ORDER BY row_index LIMIT ?',
       ),
@@ -554,6 +562,31 @@ export class Repository {
           : null;
       });
     })();
+  }
+
+  /**
+   * The job's requests second by second over the last `seconds` of its attempt log, counted by SQL
+   * (a few hundred groups, whatever the rate). In flight is Little's law: the latencies of the
+   * requests that finished in a second, added up, over that second.
+   */
+  timeline(jobId: string, seconds: number): TimelineSecond[] {
+    const last = this.#statements.lastAttemptAt.pluck().get(jobId) as string | null;
+    if (!last) return [];
+    const since = new Date(Date.parse(last) - seconds * 1000).toISOString();
+    const groups = this.#statements.timeline.all(jobId, since) as {
+      second: string;
+      answered: number;
+      failed: number;
+      rate_limited: number;
+      busy_ms: number;
+    }[];
+    return groups.map((g) => ({
+      at: Date.parse(`${g.second}Z`) / 1000,
+      answered: g.answered,
+      failed: g.failed,
+      rateLimited: g.rate_limited,
+      inFlight: Math.round(g.busy_ms / 100) / 10,
+    }));
   }
 
   rowDetail(jobId: string, index: number): (RowView & { prompt: string; attemptLog: AttemptView[] }) | undefined {
