@@ -234,6 +234,8 @@ export interface JobSummary {
   id: string;
   name: string;
   fileName: string;
+  /** The prompt template's first words on one line (at most 120 characters, … when cut). */
+  promptStart: string;
   status: JobStatus;
   createdAt: string;
   counts: JobCounts;
@@ -348,6 +350,7 @@ export const COMMAND_NAMES = [
   'retryRows',
   'retryCutOff',
   'updateJobSettings',
+  'editJob',
   'renameJob',
   'duplicateJob',
   'deleteJob',
@@ -368,6 +371,17 @@ export interface CreateJobInput {
   settings?: Partial<RunSettings>;
   /** Rows whose placeholders are all empty are not sent (default), or sent as they are. */
   skipEmptyRows?: boolean;
+}
+
+/** A job's prompt, service and model, or settings changed while it is not running (editJob). */
+export interface JobEditInput {
+  jobId: string;
+  template?: string;
+  systemPrompt?: string;
+  provider?: ProviderConfig;
+  settings?: Partial<RunSettings>;
+  /** `rest`: rows without an answer take the change; `all`: every row runs again. */
+  rerun: 'rest' | 'all';
 }
 
 /** What each command takes. The runtime schemas in schemas.ts are checked against these. */
@@ -411,6 +425,8 @@ export interface CommandInputs {
    */
   retryCutOff: { jobId: string; maxOutputTokens: number };
   updateJobSettings: { jobId: string; settings: Partial<RunSettings> };
+  /** Changes a job that is not running; answered rows keep their answers unless `rerun` is `all`. */
+  editJob: JobEditInput;
   renameJob: { jobId: string; name: string };
   /** A new job from the same file, template and settings, not started. */
   duplicateJob: { jobId: string };
@@ -448,6 +464,7 @@ export interface CommandOutputs {
   retryRows: { requeued: number; job: JobSummary };
   retryCutOff: { requeued: number; job: JobSummary };
   updateJobSettings: JobSummary;
+  editJob: JobDetail;
   renameJob: JobSummary;
   duplicateJob: JobDetail;
   deleteJob: { deleted: true };

@@ -233,6 +233,16 @@ export const commandInputs = {
     .strict(),
   retryCutOff: z.object({ jobId: id, maxOutputTokens: runSettingsSchema.shape.maxOutputTokens.unwrap() }).strict(),
   updateJobSettings: z.object({ jobId: id, settings: runSettingsSchema.partial() }).strict(),
+  editJob: z
+    .object({
+      jobId: id,
+      template: z.string().max(100_000).optional(),
+      systemPrompt: z.string().max(100_000).optional(),
+      provider: providerConfigSchema.optional(),
+      settings: runSettingsSchema.partial().optional(),
+      rerun: z.enum(['rest', 'all']),
+    })
+    .strict(),
   renameJob: z.object({ jobId: id, name: z.string().trim().min(1, 'must not be empty').max(200) }).strict(),
   duplicateJob: jobRef,
   deleteJob: jobRef,

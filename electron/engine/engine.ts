@@ -14,6 +14,7 @@ import {
   type JobEstimate,
   type KeyStatus,
   type JobCounts,
+  type JobEditInput,
   type JobSummary,
   type LiveStats,
   type TimelineSecond,
@@ -53,7 +54,7 @@ import { openProblem } from './store/database-file.ts';
 import { openDatabase, reclaimFreeSpace, storagePauseReason, storageProblem, type Db } from './store/database.ts';
 import { RowSnapshot } from './store/row-cursor.ts';
 import { heldMessage, LEASE_RENEW_MS, Leases } from './store/leases.ts';
-import { Repository, shownProvider, summaryOf, type JobRecord } from './store/repository.ts';
+import { Repository, shownProvider, summaryOf, withSecretsKept, type JobRecord } from './store/repository.ts';
 import { promptTokens, tokenCounterFor } from './tokens.ts';
 
 export interface EngineOptions {
@@ -664,6 +665,46 @@ export class Engine {
     this.#http.ensureConnections(settings.autoConcurrency ? MAX_CONCURRENCY : settings.concurrency);
     this.#running.get(jobId)?.runner.updateSettings(settings);
     return this.#emitJob(jobId);
+  }
+
+  /**
+   * Changes a job that is not running: its prompt, system prompt, service and model, or settings.
+   * `rest` runs the new prompt on the rows without an answer; `all` on every row again (answers
+   * cleared, what they were billed still counted). The job then waits for Start.
+   */
+  editJob(input: JobEditInput): JobDetail {
+    const job = this.#record(input.jobId);
+    if (this.#running.has(job.id) || job.status === 'running')
+      throw new RowbotError('JOB_STATE', 'This job is running: pause it before you change it.');
+    this.#refuseIfHeldElsewhere(job.id);
+    const provider = input.provider ? withSecretsKept(input.provider, job.provider) : job.provider;
+    const settings = { ...job.settings, ...input.settings };
+    const template = input.template ?? job.template;
+    const systemPrompt = input.systemPrompt ?? job.systemPrompt;
+    const sampling = reasoningModelProblem(provider, settings);
+    if (sampling) throw new RowbotError('BAD_REQUEST', sampling);
+    this.#keyFor(provider);
+    const { prompts } = this.#render({ sheetId: job.sheetId, template, systemPrompt, provider, settings });
+    const answered = input.rerun === 'rest' ? job.counts.done : 0;
+    this.#writer.flush();
+    this.#repo.editJob(
+      {
+        jobId: job.id,
+        template,
+        systemPrompt,
+        provider,
+        settings,
+        rerun: input.rerun,
+        status: answered > 0 ? 'paused' : 'ready',
+        pauseReason:
+          answered > 0
+            ? `Changed: ${answered.toLocaleString('en-US')} ${answered === 1 ? 'answered row keeps its answer' : 'answered rows keep their answers'}; the others run with the new settings when you start.`
+            : null,
+      },
+      prompts,
+    );
+    this.#emitJob(job.id);
+    return this.getJob(job.id);
   }
 
   /** Resolves when the job is not running any more: completed, canceled, or paused with nothing in flight. */

@@ -48,6 +48,7 @@ export function createHandlers(engine: Engine, hooks: ShellHooks): Handlers {
     retryRows: ({ jobId, rows }) => engine.retryRows(jobId, rows),
     retryCutOff: ({ jobId, maxOutputTokens }) => engine.retryCutOff(jobId, maxOutputTokens),
     updateJobSettings: ({ jobId, settings }) => engine.updateJobSettings(jobId, settings),
+    editJob: (input) => engine.editJob(input),
     renameJob: ({ jobId, name }) => engine.renameJob(jobId, name),
     duplicateJob: ({ jobId }) => engine.duplicateJob(jobId),
     deleteJob: ({ jobId }) => engine.deleteJob(jobId),

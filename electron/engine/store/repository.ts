@@ -49,6 +49,17 @@ export interface NewJob {
   prompts: Iterable<{ prompt: string; skipped: boolean }>;
 }
 
+export interface JobEdit {
+  jobId: string;
+  template: string;
+  systemPrompt: string;
+  provider: ProviderConfig;
+  settings: RunSettings;
+  rerun: 'rest' | 'all';
+  status: JobStatus;
+  pauseReason: string | null;
+}
+
 export interface JobRecord extends Omit<JobDetail, 'live' | 'rev'> {
   sheetId: string;
 }
@@ -89,6 +100,12 @@ export function summaryOf(record: JobRecord): StoredSummary {
   return { ...summary, provider: shownProvider(summary.provider) };
 }
 
+/** The first words of a template, on one line: what tells jobs from the same file apart in the list. */
+export function promptStart(template: string): string {
+  const line = template.replace(/\s+/g, ' ').trim();
+  return line.length > PROMPT_START ? `${line.slice(0, PROMPT_START - 1).trimEnd()}…` : line;
+}
+
 /**
  * The provider as the UI sees it: extra header values may be a gateway's token, so only their
  * last four characters leave the backend, like keys. The stored job keeps them to send.
@@ -99,6 +116,23 @@ export function shownProvider(provider: ProviderConfig): ProviderConfig {
     Object.entries(provider.headers).map(([name, value]) => [name, value.length > 8 ? `…${value.slice(-4)}` : '…']),
   );
   return { ...provider, headers };
+}
+
+/**
+ * A provider config from the UI with the header values it was shown (`…1234`, see shownProvider)
+ * put back as stored: an edit never replaces a gateway's secret with its masked form.
+ */
+export function withSecretsKept(incoming: ProviderConfig, stored: ProviderConfig): ProviderConfig {
+  if (incoming.kind !== 'openai' || !incoming.headers || stored.kind !== 'openai' || !stored.headers) return incoming;
+  const shown = shownProvider(stored);
+  const was = stored.headers;
+  const headers = Object.fromEntries(
+    Object.entries(incoming.headers).map(([name, value]) => [
+      name,
+      shown.kind === 'openai' && shown.headers?.[name] === value && was[name] !== undefined ? was[name] : value,
+    ]),
+  );
+  return { ...incoming, headers };
 }
 
 /** A row's usage as stored: the sums over its attempts. */
@@ -182,6 +216,23 @@ export class Repository {
       ),
       sourceBlob: db.prepare('SELECT source_blob FROM sheets WHERE id = ?'),
       sourceRows: db.prepare('SELECT source_row FROM sheet_rows WHERE sheet_id = ? ORDER BY row_index'),
+      editJob: db.prepare(
+        `UPDATE jobs SET template = ?, system_prompt = ?, provider_json = ?, settings_json = ?, status = ?,
+           pause_reason = ?, updated_at = ? WHERE id = ?`,
+      ),
+      rerunUnanswered: db.prepare(
+        `UPDATE job_rows SET prompt = @prompt, status = @status, error = NULL, http_status = NULL
+         WHERE job_id = @jobId AND row_index = @index AND status IN ('queued', 'failed', 'skipped')`,
+      ),
+      rerunRow: db.prepare(
+        `UPDATE job_rows SET prompt = @prompt, status = @status, output = NULL, error = NULL, http_status = NULL,
+           latency_ms = NULL, started_at = NULL, finished_at = NULL, finish = NULL, cached = 0,
+           -- A cached answer's own tokens were never billed: the row's sums start again from its attempts.
+           prompt_tokens = CASE WHEN cached = 1 THEN NULL ELSE prompt_tokens END,
+           completion_tokens = CASE WHEN cached = 1 THEN NULL ELSE completion_tokens END,
+           cost_nanos = CASE WHEN cached = 1 THEN NULL ELSE cost_nanos END
+         WHERE job_id = @jobId AND row_index = @index`,
+      ),
       lastAttemptAt: db.prepare('SELECT MAX(finished_at) FROM row_attempts WHERE job_id = ?'),
       timeline: db.prepare(
         `SELECT substr(finished_at, 1, 19) AS second,
@@ -443,6 +494,35 @@ export class Repository {
       let index = 0;
       for (const { prompt, skipped } of job.prompts) {
         s.insertJobRow.run(job.id, index, skipped ? 'skipped' : 'queued', prompt);
+        index += 1;
+      }
+    })();
+  }
+
+  /**
+   * A job's prompt, system prompt, provider and settings replaced, and its rows' prompts rendered
+   * again, in one transaction. `rest`: the rows without an answer (queued, failed, skipped) take the
+   * new prompt and wait to run; answered rows keep their prompt and answer. `all`: every row takes
+   * it and waits, its answer cleared. What earlier requests were billed stays in each row's sums
+   * (its attempts are kept, numbered on), so the job's cost still counts them.
+   */
+  editJob(edit: JobEdit, prompts: Iterable<{ prompt: string; skipped: boolean }>): void {
+    const s = this.#statements;
+    this.#db.transaction(() => {
+      s.editJob.run(
+        edit.template,
+        edit.systemPrompt,
+        JSON.stringify(edit.provider),
+        JSON.stringify(edit.settings),
+        edit.status,
+        edit.pauseReason,
+        now(),
+        edit.jobId,
+      );
+      const statement = edit.rerun === 'all' ? s.rerunRow : s.rerunUnanswered;
+      let index = 0;
+      for (const { prompt, skipped } of prompts) {
+        statement.run({ jobId: edit.jobId, index, prompt, status: skipped ? 'skipped' : 'queued' });
         index += 1;
       }
     })();
@@ -783,10 +863,14 @@ export class Repository {
       columns: JSON.parse(row.columns_json) as string[],
       importSettings: JSON.parse(row.import_json) as ImportSettings,
       template: row.template,
+      promptStart: promptStart(row.template),
       systemPrompt: row.system_prompt,
     };
   }
 }
+
+/** Characters of the prompt a job summary carries. */
+const PROMPT_START = 120;
 
 /** Sheet rows read at a time by iterateSheetRows. */
 const SHEET_PAGE = 2000;
