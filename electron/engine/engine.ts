@@ -446,7 +446,7 @@ export class Engine {
     this.#repo.insertJob({
       id,
       sheetId: sheet.id,
-      name: input.name?.trim() || sheet.fileName.replace(/\.[^.]+$/, ''),
+      name: input.name?.trim() || defaultJobName(sheet.fileName, input.provider.model, new Date()),
       template: input.template,
       systemPrompt: input.systemPrompt ?? '',
       provider: input.provider,
@@ -1118,6 +1118,18 @@ export class Engine {
     const message = { name, payload } as EventMessage;
     for (const listener of this.#listeners) listener(message);
   }
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * A new job's name: the file, the model and when, in local time ("products · gpt-4o-mini · 1 Dec
+ * 14:05"), so that jobs made from one file are told apart in the list without renaming them.
+ */
+export function defaultJobName(fileName: string, model: string, at: Date): string {
+  const two = (n: number): string => String(n).padStart(2, '0');
+  const when = `${at.getDate()} ${MONTHS[at.getMonth()]} ${two(at.getHours())}:${two(at.getMinutes())}`;
+  return [fileName.replace(/\.[^.]+$/, ''), model.trim(), when].filter(Boolean).join(' · ');
 }
 
 function tooLarge(fileName: string, size: number, max: number): RowbotError {

@@ -114,7 +114,8 @@ describe('rowbot serve in Chromium: the whole slice', () => {
       dialog.getByRole('button', { name: 'Export', exact: true }).click(),
     ]);
     const text = readFileSync((await download.path()) ?? '', 'utf8');
-    expect(download.suggestedFilename()).toBe('lamps-results.csv');
+    // The job is named after the file, the model and the time: "lamps · mock-1 · 1 Dec 14:05".
+    expect(download.suggestedFilename()).toMatch(/^lamps - mock-1 - \d{1,2} [A-Z][a-z]{2} \d\d\.\d\d-results\.csv$/);
     expect(text.startsWith('\uFEFF')).toBe(true);
     const [header, ...records] = Papa.parse<string[]>(text.slice(1), { skipEmptyLines: true }).data;
     expect(header).toEqual(['product', 'color', 'notes', ...EXPECTED_RESULT_COLUMNS]);

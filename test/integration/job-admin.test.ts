@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { defaultJobName } from '../../electron/engine/engine.ts';
+import { exportFileName } from '../../electron/engine/sheets/export.ts';
 import { openBench, type Bench } from './harness.ts';
 
 describe('rename, duplicate, delete', () => {
@@ -170,5 +172,26 @@ describe('a sample run', () => {
     const actual = done.usage.cost ?? 0;
     const projected = (low + high) / 2;
     expect(Math.abs(projected - actual) / actual).toBeLessThan(0.1);
+  });
+});
+
+describe('job names', () => {
+  let bench: Bench;
+  afterEach(async () => {
+    await bench?.close();
+  });
+
+  it('a new job is named after its file, its model and when it was made, and its export file after that', async () => {
+    bench = await openBench();
+    const jobId = await bench.job(2);
+    const { name, promptStart } = bench.engine.getJob(jobId);
+    expect(name).toMatch(/^rows · mock-1 · \d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d\d:\d\d$/);
+    expect(promptStart).toBe('Row {{n}}');
+    expect(defaultJobName('products.xlsx', 'gpt-4o-mini', new Date(2026, 11, 1, 9, 5))).toBe(
+      'products · gpt-4o-mini · 1 Dec 09:05',
+    );
+    expect(
+      exportFileName('products · gpt-4o-mini · 1 Dec 09:05', { format: 'csv', rows: 'all', writeBack: false }),
+    ).toBe('products - gpt-4o-mini - 1 Dec 09.05-results.csv');
   });
 });

@@ -187,10 +187,15 @@ export async function exportIntoWorkbook(
   return { notes: cut.notes() };
 }
 
-/** The file name an export suggests: "<job>-results.csv", "<job>-failed.xlsx", "<job>-with-results.xlsx". */
+/**
+ * The file name an export suggests: "<job>-results.csv", "<job>-failed.xlsx", "<job>-with-results.xlsx".
+ * A job named as new jobs are ("lamps · gpt-4o · 1 Dec 14:05") gives "lamps - gpt-4o - 1 Dec 14.05-results.csv".
+ */
 export function exportFileName(jobName: string, options: Pick<ExportOptions, 'format' | 'rows' | 'writeBack'>): string {
   const safe =
     jobName
+      .replaceAll(' · ', ' - ')
+      .replace(/(\d):(\d)/g, '$1.$2')
       .replace(/[^\p{L}\p{N} ._-]+/gu, '_')
       .trim()
       .slice(0, 80) || 'rowbot';
