@@ -6,6 +6,7 @@ import {
   endpoint,
   jsonInstruction,
   refusalError,
+  type BodyRequest,
   type CompletionRequest,
   type CompletionResult,
   type Endpoint,
@@ -40,53 +41,53 @@ export class AnthropicProvider implements Provider {
     this.#endpoint = endpoint(options, '/messages');
   }
 
-  async complete({
-    prompt,
-    systemPrompt,
-    maxOutputTokens,
-    params,
-    timeoutMs,
-    signal,
-  }: CompletionRequest): Promise<CompletionResult> {
-    const headers: Record<string, string> = { 'anthropic-version': ANTHROPIC_VERSION };
-    if (this.#endpoint.apiKey) headers['x-api-key'] = this.#endpoint.apiKey;
-    const { response, body } = await postJson(
-      this.#endpoint.http,
-      this.#endpoint.url,
-      {
-        model: this.#endpoint.model,
-        max_tokens: maxOutputTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
-        ...anthropicSystem(systemPrompt, params),
-        ...(typeof params?.temperature === 'number' ? { temperature: params.temperature } : {}),
-        ...(typeof params?.topP === 'number' ? { top_p: params.topP } : {}),
-        ...(params && params.stop.length > 0 ? { stop_sequences: params.stop } : {}),
-        messages: [{ role: 'user', content: prompt }],
-      },
-      { headers, signal, timeoutMs, secret: this.#endpoint.apiKey },
-    );
-    const message = body as MessagesResponse;
-    if (!Array.isArray(message.content)) throw unreadableAnswer(response.status, 'no content in the message');
-    const usage = anthropicUsage(message.usage);
-    const finishReason = anthropicFinish(message.stop_reason);
-    const text = message.content
-      .filter((part) => part.type === 'text' && typeof part.text === 'string')
-      .map((part) => part.text as string)
-      .join('');
-    // https://docs.anthropic.com/en/api/messages: "refusal" when the safety classifiers stop the
-    // answer; the SDK's RefusalStopDetails carries a human-readable `explanation` when there is one.
-    if (message.stop_reason === 'refusal') {
-      const explanation = message.stop_details?.explanation;
-      throw refusalError(typeof explanation === 'string' ? explanation : text || null, response.status, usage);
-    }
-    if (text.trim() === '') throw emptyAnswerError(finishReason, response.status, usage);
+  /** The Messages API body of one request (also the `params` of a batch request). */
+  body({ prompt, systemPrompt, maxOutputTokens, params }: BodyRequest): Record<string, unknown> {
     return {
-      text,
-      httpStatus: response.status,
-      ...usage,
-      limits: serverLimits(response.headers),
-      finishReason,
+      model: this.#endpoint.model,
+      max_tokens: maxOutputTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
+      ...anthropicSystem(systemPrompt, params),
+      ...(typeof params?.temperature === 'number' ? { temperature: params.temperature } : {}),
+      ...(typeof params?.topP === 'number' ? { top_p: params.topP } : {}),
+      ...(params && params.stop.length > 0 ? { stop_sequences: params.stop } : {}),
+      messages: [{ role: 'user', content: prompt }],
     };
   }
+
+  async complete(request: CompletionRequest): Promise<CompletionResult> {
+    const headers: Record<string, string> = { 'anthropic-version': ANTHROPIC_VERSION };
+    if (this.#endpoint.apiKey) headers['x-api-key'] = this.#endpoint.apiKey;
+    const { response, body } = await postJson(this.#endpoint.http, this.#endpoint.url, this.body(request), {
+      headers,
+      signal: request.signal,
+      timeoutMs: request.timeoutMs,
+      secret: this.#endpoint.apiKey,
+    });
+    return { ...readMessage(body, response.status), limits: serverLimits(response.headers) };
+  }
+}
+
+/**
+ * The answer of a Messages API response (live, or a batch's succeeded result): its text, usage and
+ * finish reason, or the ProviderError that says why there is no answer to keep.
+ */
+export function readMessage(body: unknown, status: number): Omit<CompletionResult, 'limits'> {
+  const message = body as MessagesResponse;
+  if (!Array.isArray(message.content)) throw unreadableAnswer(status, 'no content in the message');
+  const usage = anthropicUsage(message.usage);
+  const finishReason = anthropicFinish(message.stop_reason);
+  const text = message.content
+    .filter((part) => part.type === 'text' && typeof part.text === 'string')
+    .map((part) => part.text as string)
+    .join('');
+  // https://docs.anthropic.com/en/api/messages: "refusal" when the safety classifiers stop the
+  // answer; the SDK's RefusalStopDetails carries a human-readable `explanation` when there is one.
+  if (message.stop_reason === 'refusal') {
+    const explanation = message.stop_details?.explanation;
+    throw refusalError(typeof explanation === 'string' ? explanation : text || null, status, usage);
+  }
+  if (text.trim() === '') throw emptyAnswerError(finishReason, status, usage);
+  return { text, httpStatus: status, ...usage, finishReason };
 }
 
 /** input_tokens leaves out what the prompt cache read and wrote: the prompt is all three. Read once for every outcome. */

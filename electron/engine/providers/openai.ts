@@ -8,6 +8,7 @@ import {
   jsonInstruction,
   jsonSchemaOf,
   refusalError,
+  type BodyRequest,
   type CompletionRequest,
   type CompletionResult,
   type Endpoint,
@@ -66,55 +67,50 @@ export class OpenAiCompatibleProvider implements Provider {
     return { url, headers: { ...this.#headers, ...auth } };
   }
 
-  async complete({
-    prompt,
-    systemPrompt,
-    maxOutputTokens,
-    params,
-    timeoutMs,
-    signal,
-  }: CompletionRequest): Promise<CompletionResult> {
+  /** The chat completions body of one request (also one line of a batch). */
+  body({ prompt, systemPrompt, maxOutputTokens, params }: BodyRequest): Record<string, unknown> {
     const system = withJsonWord(systemPrompt, prompt, params);
     const messages = [...(system ? [{ role: 'system', content: system }] : []), { role: 'user', content: prompt }];
-    const request = this.#request();
-    const { response, body } = await postJson(
-      this.#endpoint.http,
-      request.url,
-      {
-        model: this.#endpoint.model,
-        messages,
-        ...(maxOutputTokens === null ? {} : { [this.#outputLimit]: maxOutputTokens }),
-        ...openAiParams(params),
-      },
-      {
-        headers: request.headers,
-        signal,
-        timeoutMs,
-        secret: [this.#endpoint.apiKey, ...Object.values(this.#headers)],
-      },
-    );
-    const completion = body as ChatCompletion;
-    const choice = completion.choices?.[0];
-    const message = choice?.message;
-    if (!message || typeof message !== 'object') throw unreadableAnswer(response.status, 'no message in it');
-    const usage = openAiUsage(completion.usage);
-    const finishReason = typeof choice.finish_reason === 'string' ? choice.finish_reason : null;
-    // https://platform.openai.com/docs/guides/structured-outputs#refusals: `refusal` holds the
-    // model's words and `content` is null.
-    if (typeof message.refusal === 'string' && message.refusal.trim() !== '')
-      throw refusalError(message.refusal, response.status, usage);
-    const text = contentText(message.content);
-    if (text === null && message.content !== null && message.content !== undefined)
-      throw unreadableAnswer(response.status, 'no message text in it');
-    if (text === null || text.trim() === '') throw emptyAnswerError(finishReason, response.status, usage);
     return {
-      text,
-      httpStatus: response.status,
-      ...usage,
-      limits: serverLimits(response.headers),
-      finishReason,
+      model: this.#endpoint.model,
+      messages,
+      ...(maxOutputTokens === null ? {} : { [this.#outputLimit]: maxOutputTokens }),
+      ...openAiParams(params),
     };
   }
+
+  async complete(request: CompletionRequest): Promise<CompletionResult> {
+    const { url, headers } = this.#request();
+    const { response, body } = await postJson(this.#endpoint.http, url, this.body(request), {
+      headers,
+      signal: request.signal,
+      timeoutMs: request.timeoutMs,
+      secret: [this.#endpoint.apiKey, ...Object.values(this.#headers)],
+    });
+    return { ...readChatCompletion(body, response.status), limits: serverLimits(response.headers) };
+  }
+}
+
+/**
+ * The answer of a chat completion (a live response, or one line of a batch's results): its text,
+ * usage and finish reason, or the ProviderError that says why there is no answer to keep.
+ */
+export function readChatCompletion(body: unknown, status: number): Omit<CompletionResult, 'limits'> {
+  const completion = body as ChatCompletion;
+  const choice = completion.choices?.[0];
+  const message = choice?.message;
+  if (!message || typeof message !== 'object') throw unreadableAnswer(status, 'no message in it');
+  const usage = openAiUsage(completion.usage);
+  const finishReason = typeof choice.finish_reason === 'string' ? choice.finish_reason : null;
+  // https://platform.openai.com/docs/guides/structured-outputs#refusals: `refusal` holds the
+  // model's words and `content` is null.
+  if (typeof message.refusal === 'string' && message.refusal.trim() !== '')
+    throw refusalError(message.refusal, status, usage);
+  const text = contentText(message.content);
+  if (text === null && message.content !== null && message.content !== undefined)
+    throw unreadableAnswer(status, 'no message text in it');
+  if (text === null || text.trim() === '') throw emptyAnswerError(finishReason, status, usage);
+  return { text, httpStatus: status, ...usage, finishReason };
 }
 
 /** The answer's text: a string, or (some compatible servers) an array of `{type:"text",text}` parts. */

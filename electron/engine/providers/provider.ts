@@ -12,6 +12,9 @@ export interface CompletionRequest {
   signal: AbortSignal;
 }
 
+/** What shapes one request's body: a live request's, or a line of a batch. */
+export type BodyRequest = Pick<CompletionRequest, 'prompt' | 'systemPrompt' | 'maxOutputTokens' | 'params'>;
+
 export interface RequestParams {
   temperature: number | null;
   topP: number | null;
