@@ -7,9 +7,9 @@
  *   paused state shown, the longest task, the share of seconds without a task over 50 ms, rows/s.
  * Run: npm run bench -- ui   (needs the UI built: npm run build)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium, startServe } from '../test/e2e/harness.ts';
 import { startMockLlmServer } from '../test/fixtures/mock-llm-server.ts';
@@ -23,7 +23,13 @@ function percentile(values: number[], p: number): number {
 }
 
 export async function uiBench(): Promise<string[]> {
-  return [...(await uiAtScaleBench()), '', ...(await bigTableBench())];
+  return [
+    ...(await uiAtScaleBench()),
+    '',
+    ...(await uiAtScaleBench({ cpuThrottle: 4 })),
+    '',
+    ...(await bigTableBench()),
+  ];
 }
 
 const SCALE_ROWS = 20_000;
@@ -99,6 +105,22 @@ function timeButtonSwap(page: Page, from: string, to: string): Promise<number> {
   );
 }
 
+/** The page's HTML, scripts and styles from `dir` instead of the server's. */
+async function serveRendererFrom(page: Page, dir: string): Promise<void> {
+  const assets = readdirSync(join(dir, 'assets'));
+  await page.route(
+    (url) => !url.pathname.startsWith('/api/') && !url.searchParams.has('token'),
+    async (route) => {
+      const { pathname } = new URL(route.request().url());
+      const ext = extname(pathname);
+      const file = pathname.startsWith('/assets/') ? assets.find((name) => name.endsWith(ext)) : undefined;
+      const path = file ? join(dir, 'assets', file) : join(dir, 'index.html');
+      const type = { '.js': 'text/javascript', '.css': 'text/css' }[extname(path)] ?? 'text/html';
+      await route.fulfill({ body: readFileSync(path), contentType: type });
+    },
+  );
+}
+
 function summary(values: number[]): string {
   const finite = values.filter(Number.isFinite);
   const missed = values.length - finite.length;
@@ -109,7 +131,15 @@ function summary(values: number[]): string {
  * Issue 14's "UI at scale": while 20,000 rows finish at concurrency 200, open the row drawer and
  * pause and resume the job, over and over, timing each from the click to the result on screen.
  */
-export async function uiAtScaleBench(options: { latencyMs?: number; cpuThrottle?: number } = {}): Promise<string[]> {
+export async function uiAtScaleBench(
+  options: {
+    latencyMs?: number;
+    /** A busy machine: the page's main thread runs this many times slower. */
+    cpuThrottle?: number;
+    /** Another build of the UI (an electron-vite renderer outDir) served in place of out/renderer, to compare two. */
+    rendererDir?: string;
+  } = {},
+): Promise<string[]> {
   const latencyMs = options.latencyMs ?? SCALE_LATENCY_MS;
   const dir = mkdtempSync(join(tmpdir(), 'rowbot-bench-ui-scale-'));
   const mock = await startMockLlmServer({ latencyMs });
@@ -129,8 +159,8 @@ export async function uiAtScaleBench(options: { latencyMs?: number; cpuThrottle?
       settings: { concurrency: SCALE_CONCURRENCY },
     });
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    if (options.rendererDir) await serveRendererFrom(page, options.rendererDir);
     if (options.cpuThrottle) {
-      // A busy machine: the page's main thread runs this many times slower.
       const cdp = await page.context().newCDPSession(page);
       await cdp.send('Emulation.setCPUThrottlingRate', { rate: options.cpuThrottle });
     }

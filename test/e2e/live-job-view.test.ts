@@ -134,6 +134,16 @@ describe('the job view while thousands of rows finish, in Chromium', () => {
     expect(await page.getByRole('progressbar', { name: 'Job progress' }).getAttribute('aria-valuenow')).toBe(
       String(ROWS),
     );
+    // Rows on screen that changed while the table stood still are drawn as they are now.
+    const shown = page.locator('.grid tbody tr');
+    await expect
+      .poll(async () =>
+        (await shown.evaluateAll((rows) => rows.map((row) => row.getAttribute('data-status')))).every(
+          (status) => status === 'done',
+        ),
+      )
+      .toBe(true);
+    await page.getByText(mockReply(prompt(2)), { exact: true }).waitFor();
     expect(problems).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ import {
   tableFeatures,
   useTable,
   type ReactTable,
+  type Row,
   type RowSelectionState,
   type SortingState,
 } from '@tanstack/react-table';
@@ -275,7 +276,7 @@ export const RowsTable = memo(function RowsTable({
             </tr>
           ))}
         </thead>
-        <VirtualBody table={table} scrollElement={scrollElement} onOpen={onOpen} />
+        <VirtualBody table={table} live={live} scrollElement={scrollElement} onOpen={onOpen} />
       </table>
     </div>
   );
@@ -283,10 +284,12 @@ export const RowsTable = memo(function RowsTable({
 
 function VirtualBody({
   table,
+  live,
   scrollElement,
   onOpen,
 }: {
   table: RowsTableInstance;
+  live: LiveRows;
   scrollElement: HTMLDivElement | null;
   onOpen: (index: number) => void;
 }) {
@@ -298,32 +301,71 @@ function VirtualBody({
     overscan: 6,
     getItemKey: (index) => rows[index]?.id ?? index,
   });
+  // Cells take their column's width: a resize must reach every row.
+  const widths = table
+    .getAllLeafColumns()
+    .map((column) => column.getSize())
+    .join();
   return (
     <tbody style={{ height: virtualizer.getTotalSize() }}>
       {virtualizer.getVirtualItems().map((item, slot) => {
         const row = rows[item.index];
         if (!row) return null;
         return (
-          <tr
+          <VirtualRow
             // Keyed by screen slot, not by row: while scrolling, React reuses the same
             // <tr> and <td> elements and only changes their text, instead of rebuilding them.
             key={slot}
-            data-status={row.original.status}
-            aria-rowindex={row.original.index + 2}
-            aria-selected={row.getIsSelected()}
-            onClick={() => onOpen(row.original.index)}
-            style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
-          >
-            {row.getAllCells().map((cell) => (
-              <td key={cell.column.id} style={{ width: cell.column.getSize() }}>
-                <span className="cell-text">
-                  <table.FlexRender cell={cell} />
-                </span>
-              </td>
-            ))}
-          </tr>
+            table={table}
+            row={row}
+            start={item.start}
+            rowVersion={live.versionOf(row.original.index)}
+            selected={row.getIsSelected()}
+            columns={table.options.columns}
+            widths={widths}
+            onOpen={onOpen}
+          />
         );
       })}
     </tbody>
   );
 }
+
+/**
+ * One row of the grid. Rows change in place, so what says a row changed is `rowVersion`: a batch
+ * that leaves the rows on screen alone renders none of them.
+ */
+const VirtualRow = memo(function VirtualRow({
+  table,
+  row,
+  start,
+  selected,
+  onOpen,
+}: {
+  table: RowsTableInstance;
+  row: Row<Features, RowView>;
+  start: number;
+  rowVersion: number;
+  selected: boolean;
+  columns: unknown;
+  widths: string;
+  onOpen: (index: number) => void;
+}) {
+  return (
+    <tr
+      data-status={row.original.status}
+      aria-rowindex={row.original.index + 2}
+      aria-selected={selected}
+      onClick={() => onOpen(row.original.index)}
+      style={{ transform: `translateY(${start}px)`, height: ROW_HEIGHT }}
+    >
+      {row.getAllCells().map((cell) => (
+        <td key={cell.column.id} style={{ width: cell.column.getSize() }}>
+          <span className="cell-text">
+            <table.FlexRender cell={cell} />
+          </span>
+        </td>
+      ))}
+    </tr>
+  );
+});

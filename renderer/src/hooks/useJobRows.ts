@@ -13,13 +13,20 @@ export interface LiveRows {
   readonly rows: RowView[] | null;
   /** Counts the batches applied. */
   readonly version: number;
+  /** The batch that last changed row `index` (0: none since the snapshot), so unchanged rows skip rendering. */
+  versionOf(index: number): number;
   subscribe(listener: (changed: ReadonlySet<number>) => void): () => void;
 }
 
 class RowsStore implements LiveRows {
   rows: RowView[] | null = null;
   version = 0;
+  readonly #versions = new Map<number, number>();
   readonly #listeners = new Set<(changed: ReadonlySet<number>) => void>();
+
+  versionOf(index: number): number {
+    return this.#versions.get(index) ?? 0;
+  }
 
   subscribe(listener: (changed: ReadonlySet<number>) => void): () => void {
     this.#listeners.add(listener);
@@ -30,13 +37,14 @@ class RowsStore implements LiveRows {
     const rows = this.rows;
     if (!rows || upserts.length === 0) return;
     const changed = new Set<number>();
+    this.version += 1;
     for (const upsert of upserts) {
       const existing = rows[upsert.index];
       if (!existing) continue;
       Object.assign(existing, upsert);
       changed.add(upsert.index);
+      this.#versions.set(upsert.index, this.version);
     }
-    this.version += 1;
     for (const listener of this.#listeners) listener(changed);
   }
 }

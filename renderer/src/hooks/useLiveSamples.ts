@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { startTransition, useEffect, useRef, useState } from 'react';
 import type { JobSummary } from '../../../shared/api.ts';
 import { useApi } from '../api.ts';
 
@@ -35,7 +35,8 @@ export function useLiveSamples(jobId: string): LiveSample[] {
         rateLimited: previous ? Math.max(0, job.live.rateLimited - previous.rateLimited) : 0,
       };
       last.current = { at, failed: job.counts.failed, rateLimited: job.live.rateLimited };
-      setSamples((current) => [...current.filter((s) => s.at > at - KEEP_SECONDS), sample]);
+      // The chart is never urgent: it redraws when nothing the user does is waiting.
+      startTransition(() => setSamples((current) => [...current.filter((s) => s.at > at - KEEP_SECONDS), sample]));
     });
   }, [api, jobId]);
 

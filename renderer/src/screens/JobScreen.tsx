@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { startTransition, useCallback, useEffect, useMemo, useState } from 'react';
 import type { RowSelectionState } from '@tanstack/react-table';
 import type { JobDetail, JobSummary, RowStatus, RowView } from '../../../shared/api.ts';
 import { rateLimitWaitText } from '../../../shared/live.ts';
@@ -58,7 +58,8 @@ export function JobScreen({ jobId }: { jobId: string }) {
   }, []);
 
   useEffect(() => {
-    // Summaries come several times a second while a job runs: the newest of a frame is shown.
+    // Summaries come several times a second while a job runs: the newest of a frame is shown, as a
+    // transition, so a click or a key press never waits for the header to redraw.
     let newest: JobSummary | null = null;
     let frame: number | undefined;
     const unsubscribe = api.on('job', (summary) => {
@@ -66,7 +67,8 @@ export function JobScreen({ jobId }: { jobId: string }) {
       newest = summary;
       frame ??= requestAnimationFrame(() => {
         frame = undefined;
-        if (newest) showSummary(newest);
+        const shown = newest;
+        if (shown) startTransition(() => showSummary(shown));
       });
     });
     api.getJob({ jobId }).then(
