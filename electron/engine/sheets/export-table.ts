@@ -1,5 +1,6 @@
 import type { RowView } from '../../../shared/api.ts';
 import { jsonFieldsOf } from '../../../shared/json-output.ts';
+import { SourceError } from './xlsx/save.ts';
 
 export const RESULT_COLUMNS = [
   'output',
@@ -38,6 +39,20 @@ export type RowPages = () => Iterable<readonly RowView[]> | AsyncIterable<readon
 
 /** Rows a page at a time, so that none is ever made into more than a page of text at once. */
 export const PAGE_ROWS = 250;
+
+/**
+ * The pages of `source`, with a failure to read them (the database's) marked as a SourceError, so
+ * that it is not taken for a failure to write the file.
+ */
+export function guardedPages(source: RowPages): RowPages {
+  return async function* () {
+    try {
+      for await (const page of source()) yield page;
+    } catch (error) {
+      throw new SourceError(error);
+    }
+  };
+}
 
 /** Rows held in memory, as pages in input order (whatever order they are given in). */
 export function pagesOf(rows: readonly RowView[]): () => Generator<RowView[]> {

@@ -5,7 +5,8 @@ import { EXPORT_FORMATS, type ExportFormat, type ExportOptions } from '../../../
 import { formatDollars } from '../pricing.ts';
 import { writeCsv } from './export-csv.ts';
 import { writeLinesAtomically } from './export-stream.ts';
-import { pagesOf, recordOf, tableShape, type Cell, type RowPages } from './export-table.ts';
+import { guardedPages, pagesOf, recordOf, tableShape, type Cell, type RowPages } from './export-table.ts';
+import { SourceError } from './xlsx/save.ts';
 import type { ResultCell } from './xlsx/result-cells.ts';
 import { readTypedSheet } from './xlsx/typed-cells.ts';
 
@@ -116,8 +117,24 @@ export async function exportResults(
   jsonFields: readonly string[] = [],
   source: () => SourceWorkbook | null = () => null,
 ): Promise<ExportReport> {
+  const pages = guardedPages(typeof rows === 'function' ? rows : pagesOf(rows));
+  try {
+    return await writeResults(path, columns, pages, options, jsonFields, source);
+  } catch (error) {
+    // The rows could not be read (the database failed): that error, not one about saving the file.
+    throw error instanceof SourceError ? error.cause : error;
+  }
+}
+
+async function writeResults(
+  path: string,
+  columns: readonly string[],
+  pages: RowPages,
+  options: Partial<ExportOptions>,
+  jsonFields: readonly string[],
+  source: () => SourceWorkbook | null,
+): Promise<ExportReport> {
   const format = options.format ?? formatFromPath(path);
-  const pages = typeof rows === 'function' ? rows : pagesOf(rows);
   if (format === 'csv') {
     const { bom = true, delimiter = ',' } = options;
     await writeCsv(path, columns, pages, { bom, delimiter, jsonFields });

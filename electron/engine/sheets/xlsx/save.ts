@@ -89,9 +89,19 @@ export async function writeAll(file: FileHandle, data: Uint8Array): Promise<void
 }
 
 /**
+ * A failure to read what is being written (the rows, from the database), not to write it: the
+ * exports that read as they write mark it so, and writeAtomically passes it on as it is.
+ */
+export class SourceError extends Error {
+  constructor(cause: unknown) {
+    super('the rows could not be read', { cause });
+  }
+}
+
+/**
  * Has `write` fill a temp file next to the target, then renames it into place, so a failure never
- * leaves half a file. A RowbotError from `write` passes through; any other failure becomes
- * EXPORT_FAILED, with the reason when it is a common one.
+ * leaves half a file. A RowbotError or a SourceError from `write` passes through; any other failure
+ * becomes EXPORT_FAILED, with the reason when it is a common one.
  */
 export async function writeAtomically(path: string, write: (temp: string) => Promise<void>): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
@@ -100,7 +110,7 @@ export async function writeAtomically(path: string, write: (temp: string) => Pro
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true }).catch(() => undefined);
-    if (error instanceof RowbotError) throw error;
+    if (error instanceof RowbotError || error instanceof SourceError) throw error;
     throw new RowbotError(
       'EXPORT_FAILED',
       `Could not save the export to "${path}"${failureReason(error)}. Choose another folder; your results are safe in Rowbot.`,
