@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { RowView } from '../../../shared/api.ts';
 import type { RowPages } from './export-table.ts';
 import { writeAll, writeAtomically } from './xlsx/save.ts';
@@ -13,6 +14,8 @@ import { writeAll, writeAtomically } from './xlsx/save.ts';
  * that V8 frees each chunk young, rather than piling spent ones up until a full collection.
  */
 export const CHUNK_CHARS = 1 << 16;
+/** The longest the export keeps the event loop to itself. */
+const YIELD_MS = 15;
 
 /**
  * Writes `first`, then `line(row)` for every row in order, to a temp file next to `path`, then
@@ -31,6 +34,7 @@ export async function writeLinesAtomically(
     let writing = Promise.resolve();
     try {
       let text = first;
+      let since = performance.now();
       // The chunk before goes to the disk while this one is made; wait for it before the next.
       const flush = async (): Promise<void> => {
         const bytes = Buffer.from(text, 'utf8');
@@ -38,6 +42,12 @@ export async function writeLinesAtomically(
         await writing;
         writing = writeAll(file, bytes);
         writing.catch(() => undefined); // awaited at the next flush or below; never left unhandled
+        // The event loop (Electron's main process, in the app) gets a turn now and then, even
+        // when the disk keeps up and no write is left to wait for.
+        if (performance.now() - since > YIELD_MS) {
+          await nextTurn();
+          since = performance.now();
+        }
       };
       for await (const page of pages()) {
         for (const row of page) {
