@@ -24,13 +24,6 @@ export interface TableShape {
   moneyColumns: ReadonlySet<number>;
 }
 
-export interface ExportTable extends TableShape {
-  /** In input order, whatever order the rows finished in. */
-  records: Cell[][];
-  /** rowIndexes[r] is the index of the row records[r] holds (its row number is one more). */
-  rowIndexes: number[];
-}
-
 /**
  * The rows of an export in input order, a page at a time. Each call starts again from the first
  * row and gives the same rows (an .xlsx export reads them twice: to measure, then to write).
@@ -94,18 +87,4 @@ export function recordOf(row: RowView, columns: readonly string[], jsonFields: r
     row.cost,
     row.finish,
   ];
-}
-
-/** The whole table of an export at once (the streamed exports use tableShape and recordOf). */
-export function exportTable(
-  columns: readonly string[],
-  rows: readonly RowView[],
-  jsonFields: readonly string[] = [],
-): ExportTable {
-  const sorted = [...rows].sort((a, b) => a.index - b.index);
-  return {
-    ...tableShape(columns, jsonFields),
-    records: sorted.map((row) => recordOf(row, columns, jsonFields)),
-    rowIndexes: sorted.map((row) => row.index),
-  };
 }
