@@ -150,7 +150,13 @@ describe('rowbot serve: loopback, token, and validated calls', () => {
     );
     const job = await api<{ id: string }>(
       'createJob',
-      { sheetId: imported.preview.sheetId, template: 'About {{city}}', provider: { kind: 'demo', model: 'demo' } },
+      {
+        sheetId: imported.preview.sheetId,
+        // Named after the file alone: the download's name is what is under test here.
+        name: fileName.replace(/\.csv$/, ''),
+        template: 'About {{city}}',
+        provider: { kind: 'demo', model: 'demo' },
+      },
       at,
     );
     return api('exportJob', { jobId: job.id, format: 'csv', rows: 'all' }, at);
