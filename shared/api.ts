@@ -72,6 +72,11 @@ export interface RunSettings {
   stop: string[];
   /** Ask for a JSON object; with fields, each becomes its own column in the table and exports. */
   jsonOutput: JsonOutput | null;
+  /**
+   * Send the rows to the provider's Batch API instead of one request each: about half the price,
+   * answers within 24 hours (OpenAI and its compatible Azure and Groq, Anthropic; see batchKindOf).
+   */
+  batch: boolean;
 }
 
 export const JSON_FIELD_TYPES = ['string', 'number', 'boolean'] as const;
@@ -97,6 +102,7 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   topP: null,
   stop: [],
   jsonOutput: null,
+  batch: false,
 };
 
 /** What the engine is doing right now, for the job header and the chart. */
@@ -117,6 +123,38 @@ export interface LiveStats {
    * latency, the per-minute limits, a wait the provider asked for); null before the first answer.
    */
   secondsLeft: number | null;
+}
+
+/** One of a job's batches at the provider, as the job view shows it. */
+export interface BatchView {
+  id: string;
+  /**
+   * Where it is, in words: 'sending' (the file going up), 'checking' (the provider validates it),
+   * 'in_progress', 'finishing', 'canceling', 'collecting' (results coming in), 'done', 'expired',
+   * 'canceled', 'failed' (refused whole), 'not sent' (never created: its rows went back to the queue).
+   */
+  phase:
+    | 'sending'
+    | 'checking'
+    | 'in_progress'
+    | 'finishing'
+    | 'canceling'
+    | 'collecting'
+    | 'done'
+    | 'expired'
+    | 'canceled'
+    | 'failed'
+    | 'not sent';
+  /** The provider's own word for it (validating, in_progress, ended, …), when it has said. */
+  remoteStatus: string | null;
+  requests: number;
+  /** As the provider counts them while it works (Anthropic: only once it has ended). */
+  succeeded: number;
+  errored: number;
+  submittedAt: string | null;
+  endedAt: string | null;
+  /** Why it failed or was not sent, in plain words. */
+  error: string | null;
 }
 
 /** One second of a job's requests, from its attempt log (what the chart shows). */
@@ -180,6 +218,8 @@ export interface JobEstimate {
   outputTokens: [number, number];
   /** Null when the model's price is unknown. */
   cost: [number, number] | null;
+  /** The same at the batch price (about half), when the provider offers batches; null otherwise. */
+  batchCost: [number, number] | null;
   seconds: [number, number];
   /** The price the cost was worked out with; null when none is known for the model. */
   price: PriceListEntry | null;
@@ -248,6 +288,8 @@ export interface JobSummary {
   pauseReason: string | null;
   /** Present while the job runs. */
   live: LiveStats | null;
+  /** The job's batches at the provider, oldest first (empty for a job run live). */
+  batches: BatchView[];
   /**
    * Increases with every summary the backend produces: events and answers travel on
    * different channels, so the UI keeps whichever it has with the highest `rev`.

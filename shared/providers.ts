@@ -1,3 +1,4 @@
+import type { ProviderConfig } from './api.ts';
 /** Ready-made providers: most speak OpenAI's chat completions API at their own address. */
 
 export const KEY_IDS = ['openai', 'anthropic', 'azure', 'openrouter', 'groq', 'together', 'gemini', 'custom'] as const;
@@ -324,4 +325,16 @@ export function keyOriginsFromLines(text: string): { origins: string[]; problem:
 /** Every address a key may go to: its service's own, then the given ones, each once. */
 export function keyDestinations(keyId: KeyId, ...allowed: (readonly string[])[]): string[] {
   return [...new Set([...KEY_ORIGINS[keyId], ...allowed.flat()])];
+}
+
+/**
+ * Which Batch API a provider offers, or null: OpenAI's Files + Batches (OpenAI itself, and Azure
+ * OpenAI and Groq, which speak it the same way) or Anthropic's Message Batches. Together, OpenRouter,
+ * Mistral and Gemini speak other protocols, and local servers have none (docs/batch-apis.md §3).
+ */
+export function batchKindOf(provider: ProviderConfig): 'openai' | 'anthropic' | null {
+  if (provider.kind === 'anthropic') return 'anthropic';
+  if (provider.kind !== 'openai') return null;
+  const slot = provider.keyId === undefined ? 'openai' : provider.keyId;
+  return slot === 'openai' || slot === 'azure' || slot === 'groq' ? 'openai' : null;
 }

@@ -107,6 +107,7 @@ export const runSettingsSchema = z
     maxOutputTokens: z.number().int().min(1).max(1_000_000).nullable(),
     maxCost: z.number().positive('must be above zero').max(1_000_000).nullable(),
     useCache: z.boolean(),
+    batch: z.boolean(),
     temperature: z.number().min(0).max(2).nullable(),
     topP: z.number().gt(0, 'must be above zero').max(1).nullable(),
     stop: z.array(z.string().min(1).max(100)).max(4, 'allows at most four stop sequences'),

@@ -46,6 +46,11 @@ rowbot run options:
                          JSON Schema or {"field": "string" | "number" | "boolean", …}
   --max-cost USD         pause before the job could spend more than this
   --no-cache             send every row, even when an identical request was answered before
+  --batch                send the rows to the provider's Batch API: about half the price,
+                         answers within 24 hours (openai, azure, groq, anthropic); waits
+                         and collects, or with --detach sends and exits (collect later
+                         with --resume JOB)
+  --detach               with --batch: print the job id once the rows are sent, and exit
   --estimate             print the rows, tokens, cost and time of the run, and send nothing
   --timeout SECONDS      per request (default 60)
   --rate-limit-patience MINUTES
@@ -69,7 +74,8 @@ rowbot run options:
   --write-back           with --out FILE.xlsx: your own workbook with output, status and
                          error columns added to the imported sheet
   --resume JOB_ID        continue a job that was paused or interrupted
-  --retry-failed         with --resume: send the failed rows again too
+  --retry-failed         with --resume: send the failed rows again too (live, or in a new
+                         batch with --batch)
   --json                 print a JSON summary as the last line of stdout
 
 Exit codes: 0 every row done, 1 some rows failed or the job paused,
@@ -124,7 +130,7 @@ async function serveCommand(args: string[]): Promise<number> {
     import('../engine/paths.ts'),
     import('./serve.ts'),
   ]);
-  const engine = new Engine({ dbFile: values.db ?? defaultDbFile(), processName: 'rowbot serve' });
+  const engine = new Engine({ dbFile: values.db ?? defaultDbFile(), processName: 'rowbot serve', resumeBatches: true });
   const server = await startServe({ engine, staticDir, port });
   console.log(`Rowbot is ready. Open this link in your browser (it contains your access token):\n\n  ${server.url}\n`);
   console.log('Press Ctrl+C to stop.');

@@ -20,10 +20,31 @@ export function progressLine(job: JobSummary, startedAt: number, startDone: numb
   // The engine's figure follows the settings and the provider's waits; the average since the start, before it has one.
   const left = job.live?.secondsLeft ?? (rate > 0 ? (total - finished) / rate : null);
   const eta = left === null ? '—' : formatDuration(left);
-  const wait = rateLimitWaitText(job.live);
+  const wait = rateLimitWaitText(job.live) ?? batchText(job);
   const waiting = wait ? `  ${wait}` : '';
   return (
     `[${'█'.repeat(filled)}${'░'.repeat(WIDTH - filled)}] ${finished.toLocaleString('en-US')}/${total.toLocaleString('en-US')}` +
     `  ✓ ${done.toLocaleString('en-US')}  ✗ ${failed.toLocaleString('en-US')}  ${rate.toFixed(1)} rows/s  ETA ${eta}${waiting}`
   );
+}
+
+/** A batch job's batches at the provider, in words: "batch in progress, 12,400 of 50,000 answered". */
+export function batchText(job: JobSummary): string | null {
+  const open = job.batches.filter((b) => !['done', 'expired', 'canceled', 'failed', 'not sent'].includes(b.phase));
+  if (open.length === 0) return null;
+  const requests = open.reduce((n, b) => n + b.requests, 0);
+  const answered = open.reduce((n, b) => n + b.succeeded + b.errored, 0);
+  const words: Record<string, string> = {
+    sending: 'sending the batch',
+    checking: 'the provider is checking the batch',
+    in_progress: 'batch in progress',
+    finishing: 'the provider is finishing the batch',
+    canceling: 'canceling the batch',
+    collecting: 'collecting the results',
+  };
+  const phase = words[open[0]?.phase ?? ''] ?? 'batch at the provider';
+  const many = open.length > 1 ? ` (${open.length} batches)` : '';
+  return answered > 0
+    ? `${phase}${many}, ${answered.toLocaleString('en-US')} of ${requests.toLocaleString('en-US')} answered`
+    : `${phase}${many}, ${requests.toLocaleString('en-US')} rows`;
 }

@@ -73,6 +73,8 @@ export const RUN_OPTIONS = {
   'write-back': { type: 'boolean', default: false },
   'keep-empty': { type: 'boolean', default: false },
   'retry-failed': { type: 'boolean', default: false },
+  batch: { type: 'boolean', default: false },
+  detach: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
 } as const;
 
@@ -305,6 +307,7 @@ function settingsFromFlags(values: Values): Partial<RunSettings> {
     settings.maxCost = dollars;
   }
   if (!values.cache) settings.useCache = false;
+  if (values.batch) settings.batch = true;
   const temperature = decimal('--temperature', values.temperature);
   if (temperature !== undefined) settings.temperature = temperature;
   const topP = decimal('--top-p', values['top-p']);
@@ -470,6 +473,14 @@ export async function runCommand(args: string[]): Promise<number> {
       }
       // Refused while another Rowbot runs it, before its settings or rows are touched.
       engine.claimJob(jobId);
+      if (values['retry-failed'] && !values.batch && job.settings.batch) {
+        // Failed rows of a batch job are retried live, unless --batch sends them in a new batch.
+        if (job.batches.some((batch) => !['done', 'expired', 'canceled', 'failed', 'not sent'].includes(batch.phase)))
+          throw new UsageError(
+            `Job ${jobId} still has a batch at the provider. Collect it first (rowbot run --resume ${jobId}), then retry the failed rows.`,
+          );
+        settings.batch = false;
+      }
       if (Object.keys(settings).length > 0) engine.updateJobSettings(jobId, settings);
       if (values['retry-failed']) engine.retryRows(jobId, 'failed');
       const { provider } = engine.getJob(jobId);
@@ -555,6 +566,22 @@ async function runJob(engine: Engine, jobId: string, values: Values): Promise<nu
   };
   process.on('SIGINT', onSigint);
   engine.startJob(jobId);
+  if (values.detach) {
+    // --batch --detach: once every batch is at the provider, say how to collect it, and go.
+    const sent = await engine.batchesSent(jobId);
+    process.off('SIGINT', onSigint);
+    stopProgress();
+    const resume = `rowbot run --resume ${jobId}${values.db ? ` --db ${values.db}` : ''}`;
+    if (sent.status === 'paused') {
+      console.error(`\n${sent.pauseReason ?? 'Paused.'}`);
+      return EXIT.someFailed;
+    }
+    console.error(
+      `\nSent ${sent.batches.reduce((n, b) => n + b.requests, 0).toLocaleString('en-US')} rows in ${sent.batches.length === 1 ? 'a batch' : `${sent.batches.length} batches`}; the provider answers within 24 hours. To collect the results: ${resume}${values.out ? ` --out ${values.out}` : ''}`,
+    );
+    console.log(jobId);
+    return EXIT.allDone;
+  }
   const summary = await engine.waitForJob(jobId);
   process.off('SIGINT', onSigint);
   stopProgress();

@@ -13,6 +13,7 @@ import {
   type JobDetail,
   type JobEstimate,
   type KeyStatus,
+  type BatchView,
   type JobCounts,
   type JobEditInput,
   type JobSummary,
@@ -27,7 +28,7 @@ import {
   type SheetPreview,
 } from '../../shared/api.ts';
 import { RowbotError } from '../../shared/errors.ts';
-import { originOf, reasoningModelProblem } from '../../shared/providers.ts';
+import { batchKindOf, originOf, reasoningModelProblem } from '../../shared/providers.ts';
 import { defaultExportDelimiter, type ExportOptions, type ImportOptions } from '../../shared/sheets.ts';
 import { checkTemplate, compileTemplate, describeTemplateProblem } from '../../shared/template.ts';
 import { exportIntoWorkbook, exportResults, type ExportReport } from './sheets/export.ts';
@@ -42,13 +43,29 @@ import {
   type KeyAllowance,
   type KeyStore,
 } from './keys.ts';
-import { costOf, priceKey, priceList, priceOf } from './pricing.ts';
+import { BATCH_DISCOUNT, batchPrice, costNanos, costOf, priceKey, priceList, priceOf, toNanos } from './pricing.ts';
 import { AnthropicProvider } from './providers/anthropic.ts';
 import { DemoProvider } from './providers/demo.ts';
 import { testConnection } from './providers/connection.ts';
 import { OpenAiCompatibleProvider } from './providers/openai.ts';
 import type { Provider, ProviderError } from './providers/provider.ts';
-import { JobRunner, type JobRunnerOptions, type RunOutcome, type StopReason } from './scheduler/job-runner.ts';
+import { BATCH_POLLING, BatchRun, batchViews, type BatchPolling, type BatchRunOutcome } from './batch/batch-run.ts';
+import { BatchStore } from './batch/batch-store.ts';
+import {
+  anthropicBatchWire,
+  BATCH_LIMITS,
+  openAiBatchWire,
+  type BatchKind,
+  type BatchLimits,
+  type BatchWire,
+} from './batch/wire.ts';
+import {
+  DEFAULT_OUTPUT_RESERVE,
+  JobRunner,
+  type JobRunnerOptions,
+  type RunOutcome,
+  type StopReason,
+} from './scheduler/job-runner.ts';
 import { RowEventBatcher, RowWriter } from './scheduler/row-writer.ts';
 import { openProblem } from './store/database-file.ts';
 import { openDatabase, reclaimFreeSpace, storagePauseReason, storageProblem, type Db } from './store/database.ts';
@@ -83,6 +100,15 @@ export interface EngineOptions {
   backoff?: { baseDelayMs: number; maxDelayMs: number };
   /** For tests: makes backoff jitter repeatable. */
   random?: () => number;
+  /** How often a batch at a provider is checked (tests make it short). */
+  batchPolling?: BatchPolling;
+  /** The providers' batch limits (requests, bytes); tests make them small to see a job split. */
+  batchLimits?: Partial<Record<BatchKind, BatchLimits>>;
+  /**
+   * Go on collecting every job's batches left open by an earlier process (the app and `rowbot
+   * serve`); `rowbot run` collects only the job it runs.
+   */
+  resumeBatches?: boolean;
 }
 
 export type CreateJobInput = CommandInput<'createJob'>;
@@ -123,6 +149,9 @@ export class Engine {
   readonly #events: RowEventBatcher;
   readonly #listeners = new Set<Listener>();
   readonly #running = new Map<string, RunningJob>();
+  /** Jobs whose rows are at a provider's Batch API, being sent or collected by this process. */
+  readonly #batchRuns = new Map<string, BatchRun>();
+  readonly #batchStore: BatchStore;
   readonly #idleWaiters = new Map<string, (() => void)[]>();
   readonly #liveTimers = new Map<string, NodeJS.Timeout>();
   readonly #sources = new Map<string, Source>();
@@ -166,6 +195,8 @@ export class Engine {
     this.#heartbeat = setInterval(() => this.#renewLeases(), LEASE_RENEW_MS);
     this.#heartbeat.unref();
     this.#prices = priceList(this.#repo.userPrices());
+    this.#batchStore = new BatchStore(this.#db);
+    if (options.resumeBatches) queueMicrotask(() => this.#resumeBatches());
     this.#events = new RowEventBatcher((jobId, upserts) => {
       this.#seq += 1;
       this.#emit('rows', { jobId, seq: this.#seq, upserts });
@@ -386,6 +417,11 @@ export class Engine {
     const low = costOf(price, tokens, outputTokens[0]);
     const high = costOf(price, tokens, outputTokens[1]);
     const cost: [number, number] | null = low === null || high === null ? null : [low, high];
+    // The Batch API's price, where the provider has one: half, for the same tokens.
+    const cheap = batchKindOf(input.provider) ? batchPrice(price) : null;
+    const batchLow = costOf(cheap, tokens, outputTokens[0]);
+    const batchHigh = costOf(cheap, tokens, outputTokens[1]);
+    const batchCost: [number, number] | null = batchLow === null || batchHigh === null ? null : [batchLow, batchHigh];
     const latency: [number, number] = input.provider.kind === 'demo' ? [0.25, 0.9] : [1, 6];
     const waves = Math.ceil(
       rows / (settings.autoConcurrency ? Math.max(settings.concurrency, 8) : settings.concurrency),
@@ -402,6 +438,7 @@ export class Engine {
       tokensEstimated: !counter.exact,
       outputTokens,
       cost,
+      batchCost,
       seconds: [seconds(0), seconds(1)],
       price,
       pricesCheckedOn: this.#prices.checkedOn,
@@ -500,6 +537,10 @@ export class Engine {
       tokensEstimated: !counter.exact,
       outputTokens: [output, output],
       cost: rest === null ? null : [spent + rest * 0.9, spent + rest * 1.1],
+      batchCost:
+        rest === null || !batchKindOf(job.provider)
+          ? null
+          : [spent + rest * BATCH_DISCOUNT * 0.9, spent + rest * BATCH_DISCOUNT * 1.1],
       seconds: [seconds * 0.9, seconds * 1.1],
       price,
       pricesCheckedOn: this.#prices.checkedOn,
@@ -508,6 +549,7 @@ export class Engine {
 
   #run(jobId: string, sampleSize?: number): JobSummary {
     const job = this.#record(jobId);
+    if (job.settings.batch && sampleSize === undefined) return this.#runBatch(job);
     const running = this.#running.get(jobId);
     if (running && !running.runner.paused) return this.#emitJob(jobId);
     // Answers the database refused before are stored first: a row must not be sent twice.
@@ -555,6 +597,131 @@ export class Engine {
     return this.#emitJob(jobId);
   }
 
+  /**
+   * Sends the job's queued rows to the provider's Batch API and collects the batches' results,
+   * picking up any batch an earlier process left open. The job reads running until every batch is
+   * collected; closing Rowbot meanwhile leaves the batches to the provider, to be collected later.
+   */
+  #runBatch(job: JobRecord): JobSummary {
+    const jobId = job.id;
+    if (this.#batchRuns.has(jobId)) return this.#emitJob(jobId);
+    const kind = batchKindOf(job.provider);
+    if (!kind)
+      throw new RowbotError(
+        'BAD_REQUEST',
+        `${job.provider.kind === 'demo' ? 'The demo' : 'This service'} has no Batch API that Rowbot can use (OpenAI, Azure OpenAI, Groq and Anthropic do). Run the job now instead: turn off “Cheaper (batch)”.`,
+      );
+    const provider = this.#provider(job.provider, job.settings);
+    const body = provider.body?.bind(provider);
+    if (!body) throw new RowbotError('BAD_REQUEST', 'This service cannot take batches.');
+    const wire = this.#wire(job.provider, kind);
+    this.#takeAndMarkRunning(jobId);
+    const counter = tokenCounterFor(job.provider);
+    const price = batchPrice(this.#priceOf(job.provider));
+    const output = job.settings.maxOutputTokens ?? DEFAULT_OUTPUT_RESERVE * 4;
+    const params = {
+      temperature: job.settings.temperature,
+      topP: job.settings.topP,
+      stop: job.settings.stop,
+      jsonOutput: job.settings.jsonOutput,
+    };
+    const run = new BatchRun({
+      jobId,
+      wire: wire(),
+      store: this.#batchStore,
+      limits: { ...BATCH_LIMITS[kind], ...this.#options.batchLimits?.[kind] },
+      polling: this.#options.batchPolling ?? BATCH_POLLING,
+      body: (prompt) =>
+        body({
+          prompt,
+          systemPrompt: job.systemPrompt,
+          maxOutputTokens: job.settings.maxOutputTokens,
+          params,
+        }),
+      costNanos: (prompt, completion, cached) => costNanos(price, prompt, completion, cached),
+      worstNanos: (prompt) => costNanos(price, promptTokens(counter, job.systemPrompt, prompt), output) ?? 0,
+      budgetLeftNanos: () => {
+        const cap = this.#record(jobId).settings.maxCost;
+        if (cap === null) return null;
+        const held = this.#batchStore.forJob(jobId).reduce((sum, batch) => sum + batch.reservedNanos, 0);
+        return toNanos(cap) - toNanos(this.#record(jobId).usage.cost ?? 0) - held;
+      },
+      onRows: (rows) => {
+        this.#seq += 1;
+        this.#emit('rows', { jobId, seq: this.#seq, upserts: rows });
+      },
+      onChange: () => this.#scheduleLive(jobId),
+    });
+    this.#batchRuns.set(jobId, run);
+    void run.done.then((outcome) => {
+      this.#batchRuns.delete(jobId);
+      if (this.#closed) return;
+      this.#finishBatch(jobId, outcome);
+    });
+    run.start();
+    return this.#emitJob(jobId);
+  }
+
+  /** Goes on collecting the batches an earlier process left at the providers (the app and `rowbot serve`). */
+  #resumeBatches(): void {
+    for (const jobId of new Set(this.#batchStore.open().map((batch) => batch.jobId))) {
+      if (this.#closed || this.#batchRuns.has(jobId) || this.#leases.heldElsewhere(jobId)) continue;
+      try {
+        this.#runBatch(this.#record(jobId));
+      } catch (error) {
+        this.#repo.setJobStatus(jobId, 'paused', error instanceof Error ? error.message : String(error));
+        this.#emitJob(jobId);
+      }
+    }
+  }
+
+  /** A job's batches are all collected (or the run stopped, or a batch could not be sent): where that leaves the job. */
+  #finishBatch(jobId: string, outcome: BatchRunOutcome): void {
+    try {
+      const job = this.#record(jobId);
+      if (outcome === 'stopped') {
+        // Paused or canceled by the user: the status says so already.
+      } else if (outcome !== 'collected') {
+        this.#repo.setJobStatus(jobId, 'paused', `Paused: ${outcome.failed.replace(/^Not sent: /, 'not sent: ')}`);
+      } else if (job.status === 'canceled') {
+        // Canceled: what the provider finished before is in.
+      } else if (job.counts.queued > 0) {
+        this.#repo.setJobStatus(jobId, 'paused', 'Some rows went back to the queue. Press Resume to send them.');
+      } else {
+        this.#repo.setJobStatus(jobId, 'completed');
+      }
+      this.#releaseLease(jobId);
+    } catch {
+      // The job was deleted meanwhile.
+    }
+    this.#notifyIdle(jobId);
+    this.#emitJob(jobId);
+  }
+
+  /** The Batch API client of a job's provider, with the key as for live requests. */
+  #wire(config: ProviderConfig, kind: BatchKind): () => BatchWire {
+    const apiKey = this.#keyFor(config);
+    return () => {
+      const signal = new AbortController().signal;
+      if (kind === 'anthropic')
+        return anthropicBatchWire({
+          http: this.#http,
+          baseUrl: config.kind === 'demo' ? '' : config.baseUrl,
+          apiKey,
+          signal,
+        });
+      if (config.kind !== 'openai') throw new Error('not an OpenAI-compatible provider');
+      return openAiBatchWire({
+        http: this.#http,
+        baseUrl: config.baseUrl,
+        apiKey,
+        headers: config.headers,
+        azureApiVersion: config.azureApiVersion,
+        signal,
+      });
+    };
+  }
+
   /** The job is this process's (its lease) and says it runs; when the database refuses that, the lease goes back. */
   #takeAndMarkRunning(jobId: string): void {
     this.claimJob(jobId);
@@ -586,6 +753,16 @@ export class Engine {
   /** No new rows start; rows in flight finish. */
   pauseJob(jobId: string, reason = PAUSED_BY_USER): JobSummary {
     const job = this.#record(jobId);
+    const batches = this.#batchRuns.get(jobId);
+    if (batches) {
+      batches.stop();
+      this.#repo.setJobStatus(
+        jobId,
+        'paused',
+        'Paused: Rowbot stopped checking for results. The batches go on at the provider; press Resume to collect them.',
+      );
+      return this.#emitJob(jobId);
+    }
     const running = this.#running.get(jobId);
     if (!running) this.#refuseIfHeldElsewhere(jobId);
     if (!running || job.status !== 'running') return this.#emitJob(jobId);
@@ -607,6 +784,19 @@ export class Engine {
   /** Aborts requests in flight; their rows go back to the queue. The job can be resumed later. */
   cancelJob(jobId: string): JobSummary {
     this.#record(jobId);
+    const batches = this.#batchRuns.get(jobId);
+    if (batches) {
+      this.#repo.setJobStatus(jobId, 'canceled', 'Canceled at the provider. What it had finished is collected.');
+      void batches.cancel().catch((error: unknown) => {
+        this.#repo.setJobStatus(
+          jobId,
+          'canceled',
+          `Rowbot could not cancel the batch at the provider: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        this.#emitJob(jobId);
+      });
+      return this.#emitJob(jobId);
+    }
     const running = this.#running.get(jobId);
     if (!running) this.#refuseIfHeldElsewhere(jobId);
     this.#repo.setJobStatus(
@@ -708,7 +898,21 @@ export class Engine {
   }
 
   /** Resolves when the job is not running any more: completed, canceled, or paused with nothing in flight. */
+  /** Resolves once a batch job's queued rows are all at the provider (or could not be sent). */
+  async batchesSent(jobId: string): Promise<JobSummary> {
+    const run = this.#batchRuns.get(jobId);
+    if (run) await Promise.race([run.sent, run.done]);
+    this.#flushEvents();
+    return this.#summary(jobId);
+  }
+
   async waitForJob(jobId: string): Promise<JobSummary> {
+    const batches = this.#batchRuns.get(jobId);
+    if (batches) {
+      await batches.done;
+      this.#flushEvents();
+      return this.#summary(jobId);
+    }
     const running = this.#running.get(jobId);
     if (running && !running.runner.paused) {
       await new Promise<void>((resolve) => {
@@ -780,6 +984,7 @@ export class Engine {
       ...detail,
       provider: shownProvider(detail.provider),
       live: this.#liveOf(jobId, detail.counts),
+      batches: this.#batchViews(jobId),
       rev: this.#nextRev(),
     };
   }
@@ -788,6 +993,7 @@ export class Engine {
     return this.#repo.listJobs().map((job) => ({
       ...this.#withHold(job),
       live: this.#liveOf(job.id, job.counts),
+      batches: this.#batchViews(job.id),
       rev: this.#nextRev(),
     }));
   }
@@ -859,6 +1065,10 @@ export class Engine {
       entry.runner.cancel();
     }
     await Promise.all(running.map(({ runner }) => runner.done));
+    // Batches go on at the provider: stop checking, and leave them to be collected later.
+    const batchRuns = [...this.#batchRuns.values()];
+    for (const run of batchRuns) run.stop();
+    await Promise.all(batchRuns.map((run) => run.done));
     clearInterval(this.#heartbeat);
     this.#releaseLease(null);
     for (const timer of this.#liveTimers.values()) clearTimeout(timer);
@@ -1056,7 +1266,16 @@ export class Engine {
 
   #summary(jobId: string): JobSummary {
     const summary = summaryOf(this.#record(jobId));
-    return { ...summary, live: this.#liveOf(jobId, summary.counts), rev: this.#nextRev() };
+    return {
+      ...summary,
+      live: this.#liveOf(jobId, summary.counts),
+      batches: this.#batchViews(jobId),
+      rev: this.#nextRev(),
+    };
+  }
+
+  #batchViews(jobId: string): BatchView[] {
+    return this.#batchRuns.get(jobId)?.views() ?? batchViews(this.#batchStore.forJob(jobId));
   }
 
   #liveOf(jobId: string, counts: JobCounts): LiveStats | null {

@@ -113,6 +113,23 @@ export function formatDollars(dollars: number): string {
 }
 
 /**
+ * What the providers' Batch APIs charge against the live price: half, for input and output
+ * (OpenAI's Batch API and Anthropic's Message Batches both document 50% off; docs/batch-apis.md).
+ * A price the user set is halved the same way.
+ */
+export const BATCH_DISCOUNT = 0.5;
+
+export function batchPrice<P extends Price>(price: P | null): P | null {
+  if (!price) return null;
+  return {
+    ...price,
+    input: price.input * BATCH_DISCOUNT,
+    output: price.output * BATCH_DISCOUNT,
+    cachedInput: price.cachedInput === null ? null : price.cachedInput * BATCH_DISCOUNT,
+  };
+}
+
+/**
  * Nanodollars for one answer, rounded to a whole one. `cachedTokens` are the part of the prompt the
  * provider served from its prompt cache, billed at the cached-input price (the input price when none
  * is known). Prices are dollars per million tokens, so one token at $1 is 1,000 nanodollars.

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
 import type { Dispatcher, Pool as UndiciPool } from 'undici';
 import packageJson from '../../../package.json' with { type: 'json' };
 
@@ -79,6 +80,11 @@ export class HttpClient {
     return this.#request('GET', url, undefined, options);
   }
 
+  /** POST with no body (a batch's cancel). */
+  async post(url: string, options: PostOptions): Promise<HttpResponse> {
+    return this.#request('POST', url, undefined, options);
+  }
+
   async #request(
     method: 'GET' | 'POST',
     url: string,
@@ -118,6 +124,50 @@ export class HttpClient {
     } finally {
       clearTimeout(timer);
       outer?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
+   * A request whose body goes out as it is produced (`body`, of `length` bytes when known) and whose
+   * answer is handed over as a stream: a batch's 200 MB input file or its results are never held
+   * whole. The timeout covers the whole exchange, until the answer has been read to its end.
+   */
+  async stream(
+    method: 'GET' | 'POST',
+    url: string,
+    options: PostOptions & { body?: AsyncIterable<Uint8Array> | string; length?: number; contentType?: string },
+  ): Promise<{ status: number; headers: HttpResponse['headers']; body: AsyncIterable<Uint8Array> & Readable }> {
+    const target = new URL(url);
+    const pool = this.#pool(target.origin);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new HttpTimeoutError(options.timeoutMs)), options.timeoutMs);
+    const outer = options.signal;
+    const onAbort = (): void => controller.abort(outer?.reason);
+    const done = (): void => {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onAbort);
+    };
+    if (outer?.aborted) onAbort();
+    else outer?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const response = await request.call(pool, {
+        method,
+        path: `${target.pathname}${target.search}`,
+        headers: {
+          'user-agent': USER_AGENT,
+          ...(options.contentType ? { 'content-type': options.contentType } : {}),
+          ...(options.length === undefined ? {} : { 'content-length': String(options.length) }),
+          ...lowerCased(options.headers),
+        },
+        body: typeof options.body === 'object' ? Readable.from(options.body, { objectMode: false }) : options.body,
+        signal: controller.signal,
+      });
+      response.body.once('close', done);
+      return { status: response.statusCode, headers: response.headers, body: response.body };
+    } catch (error) {
+      done();
+      if (controller.signal.reason instanceof HttpTimeoutError && !outer?.aborted) throw controller.signal.reason;
+      throw error;
     }
   }
 

@@ -281,16 +281,41 @@ function describeNetworkError(error: unknown): string {
   return typeof code === 'string' ? code : 'network error';
 }
 
+export interface JsonCallOptions {
+  headers: Record<string, string>;
+  signal: AbortSignal;
+  timeoutMs: number;
+  secret?: Secrets;
+}
+
 /** POSTs JSON and returns the answer, or throws a classified ProviderError. */
 export async function postJson(
   http: HttpClient,
   url: string,
   payload: unknown,
-  options: { headers: Record<string, string>; signal: AbortSignal; timeoutMs: number; secret?: Secrets },
+  options: JsonCallOptions,
 ): Promise<{ response: HttpResponse; body: Record<string, unknown> }> {
+  return callJson(http, { method: 'POST', url, payload }, options);
+}
+
+/**
+ * Sends a request (JSON `payload`, or none: a GET, or a POST such as a batch's cancel) and returns
+ * the JSON object it answered, or throws a classified ProviderError in plain words.
+ */
+export async function callJson(
+  http: HttpClient,
+  call: { method: 'GET' | 'POST'; url: string; payload?: unknown },
+  options: JsonCallOptions,
+): Promise<{ response: HttpResponse; body: Record<string, unknown> }> {
+  const { url } = call;
   let response: HttpResponse;
   try {
-    response = await http.postJson(url, payload, options);
+    response =
+      call.method === 'GET'
+        ? await http.get(url, options)
+        : call.payload === undefined
+          ? await http.post(url, options)
+          : await http.postJson(url, call.payload, options);
   } catch (error) {
     if (options.signal.aborted) throw error;
     throw networkFailure(error);

@@ -109,6 +109,8 @@ export class ProviderError extends Error {
 
 export interface Provider {
   complete(request: CompletionRequest): Promise<CompletionResult>;
+  /** The body of one request, for a provider whose requests can also go in a batch. */
+  body?(request: BodyRequest): Record<string, unknown>;
 }
 
 /** Where and as whom an HTTP provider sends its requests. */

@@ -57,7 +57,7 @@ export interface JobRunnerOptions {
 export type RunOutcome = 'completed' | 'sampled' | 'canceled';
 
 /** Output tokens reserved per request for tokens/min pacing when the job sets no limit. */
-const DEFAULT_OUTPUT_RESERVE = 256;
+export const DEFAULT_OUTPUT_RESERVE = 256;
 /**
  * 429s without a Retry-After: one wait for the whole job, 1 s doubling per wave up to a minute,
  * less up to a quarter at random (openai-node src/client.ts calculateDefaultRetryTimeoutMillis:

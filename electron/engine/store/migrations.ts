@@ -329,6 +329,42 @@ ${COUNT_NEW_ROW}
       CREATE INDEX row_attempts_by_finish ON row_attempts (job_id, finished_at);
     `,
   },
+  {
+    version: 130,
+    name: 'batches at the providers',
+    sql: `
+      -- A job's rows sent to a provider's Batch API (OpenAI Batch, Anthropic Message Batches). The row
+      -- is written first, with its own id (in the batch's metadata and every custom_id), before the
+      -- provider is asked to create the batch: a crash between the provider creating it and Rowbot
+      -- storing remote_id is then recognised on the next start instead of creating a second batch.
+      CREATE TABLE job_batches (
+        id TEXT PRIMARY KEY,
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        -- 'submitting' (rows claimed, not known to be at the provider), 'waiting' (remote_id known),
+        -- 'collected' (every row answered or failed), 'lost' (never created: its rows went back to the queue).
+        state TEXT NOT NULL CHECK (state IN ('submitting', 'waiting', 'collected', 'lost')),
+        remote_id TEXT,
+        -- The provider's word for where the batch is (validating, in_progress, ended, …) and its counts.
+        remote_status TEXT,
+        requests INTEGER NOT NULL,
+        succeeded INTEGER NOT NULL DEFAULT 0,
+        errored INTEGER NOT NULL DEFAULT 0,
+        input_file_id TEXT,
+        created_at TEXT NOT NULL,
+        submitted_at TEXT,
+        ended_at TEXT,
+        polled_at TEXT,
+        error TEXT,
+        -- The worst case of the batch's cost, held against the job's budget until its results are in.
+        reserved_nanos INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+      CREATE INDEX job_batches_by_job ON job_batches (job_id, state);
+
+      -- The batch a queued row waits in; live runs leave such rows alone.
+      ALTER TABLE job_rows ADD COLUMN batch_id TEXT;
+      CREATE INDEX job_rows_by_batch ON job_rows (batch_id, row_index) WHERE batch_id IS NOT NULL;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = migrations.at(-1)?.version ?? 0;

@@ -60,7 +60,7 @@ export interface JobEdit {
   pauseReason: string | null;
 }
 
-export interface JobRecord extends Omit<JobDetail, 'live' | 'rev'> {
+export interface JobRecord extends Omit<JobDetail, 'live' | 'rev' | 'batches'> {
   sheetId: string;
 }
 
@@ -92,7 +92,7 @@ export interface RowPatch {
 }
 
 /** A job summary as stored: without what only a running job has (live figures, revision). */
-export type StoredSummary = Omit<JobSummary, 'live' | 'rev'>;
+export type StoredSummary = Omit<JobSummary, 'live' | 'rev' | 'batches'>;
 
 /** The summary part of a job record (no template, columns or import details). */
 export function summaryOf(record: JobRecord): StoredSummary {
@@ -278,7 +278,7 @@ export class Repository {
       ),
       queued: db.prepare(
         `SELECT row_index, prompt, attempts FROM job_rows
-         WHERE job_id = ? AND status = 'queued' AND row_index > ? ORDER BY row_index LIMIT ?`,
+         WHERE job_id = ? AND status = 'queued' AND batch_id IS NULL AND row_index > ? ORDER BY row_index LIMIT ?`,
       ),
       results: db.prepare(
         `SELECT row_index, status, output, error, attempts, latency_ms, prompt_tokens, completion_tokens, cost_nanos,
@@ -376,7 +376,9 @@ export class Repository {
       ),
       pauseRunningJobs: db.prepare(
         `UPDATE jobs SET status = 'paused', pause_reason = ?, updated_at = ?
-         WHERE status = 'running' AND NOT EXISTS (SELECT 1 FROM job_leases l WHERE l.job_id = jobs.id)`,
+         WHERE status = 'running' AND NOT EXISTS (SELECT 1 FROM job_leases l WHERE l.job_id = jobs.id)
+           -- A job whose rows wait in a provider's batch goes on there: it is collected, not interrupted.
+           AND NOT EXISTS (SELECT 1 FROM job_batches b WHERE b.job_id = jobs.id AND b.state IN ('submitting', 'waiting'))`,
       ),
     };
   }
