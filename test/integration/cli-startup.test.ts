@@ -34,6 +34,12 @@ describe('rowbot startup', () => {
     ).toEqual([]);
   });
 
+  it('rowbot run loads the engine but no XLSX or zip library (numfmt, saxes, fflate, exceljs) until a workbook needs them', () => {
+    const loaded = modulesLoadedBy(['run', join(import.meta.dirname, 'missing.csv'), '--template', '{{a}}']);
+    expect(loaded.some((url) => url.endsWith('/electron/engine/engine.ts'))).toBe(true);
+    expect(loaded.filter((url) => /\/node_modules\/(numfmt|saxes|fflate|exceljs)\//.test(url))).toEqual([]);
+  });
+
   it('rowbot inspect loads the importer but not the engine facade or the scheduler', () => {
     const loaded = modulesLoadedBy(['inspect', '--json', join(import.meta.dirname, 'missing.csv')]);
     expect(loaded.some((url) => url.endsWith('/electron/cli/inspect.ts'))).toBe(true);

@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { RowView } from '../../../shared/api.ts';
 import type { RowPages } from './export-table.ts';
-import { writeAll, writeAtomically } from './xlsx/save.ts';
+import { writeAll, writeAtomically } from './atomic-file.ts';
 
 // The text exports (CSV, JSON lines) are written as they are made: a page of rows at a time from
 // the database, some 64 KB of text at a time to the file. The next chunk is made while the

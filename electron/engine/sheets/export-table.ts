@@ -1,6 +1,6 @@
 import type { RowView } from '../../../shared/api.ts';
 import { jsonFieldsOf } from '../../../shared/json-output.ts';
-import { SourceError } from './xlsx/save.ts';
+import { SourceError } from './atomic-file.ts';
 
 export const RESULT_COLUMNS = [
   'output',

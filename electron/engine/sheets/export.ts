@@ -6,9 +6,8 @@ import { formatDollars } from '../pricing.ts';
 import { writeCsv } from './export-csv.ts';
 import { writeLinesAtomically } from './export-stream.ts';
 import { guardedPages, pagesOf, recordOf, tableShape, type Cell, type RowPages } from './export-table.ts';
-import { SourceError } from './xlsx/save.ts';
+import { SourceError } from './atomic-file.ts';
 import type { ResultCell } from './xlsx/result-cells.ts';
-import { readTypedSheet } from './xlsx/typed-cells.ts';
 
 /** What the user should know about an export that was written: shown beside "Saved". */
 export interface ExportReport {
@@ -149,7 +148,11 @@ async function writeResults(
   const workbook = source();
   // A workbook Rowbot cannot read again (it read it once) only costs the types: the text stays.
   const typed =
-    workbook === null ? undefined : await readTypedSheet(workbook.bytes, workbook.sheet).catch(() => undefined);
+    workbook === null
+      ? undefined
+      : await import('./xlsx/typed-cells.ts')
+          .then(({ readTypedSheet }) => readTypedSheet(workbook.bytes, workbook.sheet))
+          .catch(() => undefined);
   let cut = new CutCells();
   const cellsOf = (row: RowView): ResultCell[] => {
     const at = workbook?.sourceRows[row.index];

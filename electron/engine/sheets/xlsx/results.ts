@@ -4,7 +4,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { RowbotError } from '../../../../shared/errors.ts';
 import { MAX_WIDTH, longestLine, safeSheetName, widthOf } from './cell-text.ts';
 import { MAX_COLUMNS, MAX_ROWS } from './checks.ts';
-import { writeAll, writeAtomically } from './save.ts';
+import { writeAll, writeAtomically } from '../atomic-file.ts';
 import { ThreadedDeflate } from './threaded-deflate.ts';
 import { ResultStyles, longestLineOf, resultRowXml, type ResultCell } from './result-cells.ts';
 import { SHEET_PART, SHEET_TAIL, columnLetters, packageParts, sheetHead } from './spreadsheetml.ts';
