@@ -12,6 +12,7 @@ import type { MockProcessConfig, MockStats } from './mock-process.ts';
 import { baselineFigures } from './baseline.ts';
 import { hostileFigures } from './hostile.ts';
 import { rateLimitFigures } from './ratelimits.ts';
+import { exportScaleFigures } from './export-scale.ts';
 import { scaleFigures } from './scale.ts';
 import type { ScenarioResult, ScenarioRun } from './scenario.ts';
 import { SCENARIOS, type Scenario } from './scenarios.ts';
@@ -190,7 +191,7 @@ const table: string[][] = [];
 const scripts = await bundleScenarios();
 const onlyOthers =
   only.length > 0 &&
-  only.every((name) => ['ui', 'import', 'ratelimits', 'hostile', 'baseline', 'scale'].includes(name));
+  only.every((name) => ['ui', 'import', 'ratelimits', 'hostile', 'baseline', 'scale', 'export'].includes(name));
 for (const scenario of SCENARIOS.filter((s) => !onlyOthers && (only.length === 0 || only.includes(s.name)))) {
   table.push(await scenarioRow(scripts.run, scenario));
 }
@@ -231,4 +232,8 @@ if (only.length === 0 || only.includes('baseline')) {
 if (only.length === 0 || only.includes('scale')) {
   console.log('');
   for (const line of await scaleFigures()) console.log(line);
+}
+if (only.length === 0 || only.includes('export')) {
+  console.log('');
+  for (const line of await exportScaleFigures()) console.log(line);
 }
