@@ -393,6 +393,7 @@ export const COMMAND_NAMES = [
   'retryCutOff',
   'updateJobSettings',
   'editJob',
+  'sendRestAsBatch',
   'renameJob',
   'duplicateJob',
   'deleteJob',
@@ -469,6 +470,8 @@ export interface CommandInputs {
   updateJobSettings: { jobId: string; settings: Partial<RunSettings> };
   /** Changes a job that is not running; answered rows keep their answers unless `rerun` is `all`. */
   editJob: JobEditInput;
+  /** The queued rows of a job run live (or tried on a few rows) go to the provider's Batch API instead. */
+  sendRestAsBatch: { jobId: string };
   renameJob: { jobId: string; name: string };
   /** A new job from the same file, template and settings, not started. */
   duplicateJob: { jobId: string };
@@ -507,6 +510,7 @@ export interface CommandOutputs {
   retryCutOff: { requeued: number; job: JobSummary };
   updateJobSettings: JobSummary;
   editJob: JobDetail;
+  sendRestAsBatch: JobSummary;
   renameJob: JobSummary;
   duplicateJob: JobDetail;
   deleteJob: { deleted: true };

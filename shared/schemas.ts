@@ -234,6 +234,7 @@ export const commandInputs = {
     .strict(),
   retryCutOff: z.object({ jobId: id, maxOutputTokens: runSettingsSchema.shape.maxOutputTokens.unwrap() }).strict(),
   updateJobSettings: z.object({ jobId: id, settings: runSettingsSchema.partial() }).strict(),
+  sendRestAsBatch: jobRef,
   editJob: z
     .object({
       jobId: id,

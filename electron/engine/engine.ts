@@ -662,6 +662,32 @@ export class Engine {
     return this.#emitJob(jobId);
   }
 
+  /**
+   * "Send the rest as a batch": a job running live (or paused, or tried on a few rows) stops sending
+   * (its requests in flight finish), and its queued rows go to the provider's Batch API instead.
+   */
+  async sendRestAsBatch(jobId: string): Promise<JobSummary> {
+    const job = this.#record(jobId);
+    if (!batchKindOf(job.provider))
+      throw new RowbotError(
+        'BAD_REQUEST',
+        'This service has no Batch API that Rowbot can use (OpenAI, Azure OpenAI, Groq and Anthropic do).',
+      );
+    if (this.#batchRuns.has(jobId)) return this.#emitJob(jobId);
+    const running = this.#running.get(jobId);
+    if (running) {
+      running.runner.pause();
+      await running.runner.settled();
+      // Nothing is in flight any more: ending the live run sends nothing back to the queue twice.
+      running.runner.cancel();
+      await running.runner.done;
+    } else {
+      this.#refuseIfHeldElsewhere(jobId);
+    }
+    this.#repo.setJobSettings(jobId, { ...this.#record(jobId).settings, batch: true });
+    return this.#runBatch(this.#record(jobId));
+  }
+
   /** Goes on collecting the batches an earlier process left at the providers (the app and `rowbot serve`). */
   #resumeBatches(): void {
     for (const jobId of new Set(this.#batchStore.open().map((batch) => batch.jobId))) {

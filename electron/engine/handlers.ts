@@ -49,6 +49,7 @@ export function createHandlers(engine: Engine, hooks: ShellHooks): Handlers {
     retryCutOff: ({ jobId, maxOutputTokens }) => engine.retryCutOff(jobId, maxOutputTokens),
     updateJobSettings: ({ jobId, settings }) => engine.updateJobSettings(jobId, settings),
     editJob: (input) => engine.editJob(input),
+    sendRestAsBatch: ({ jobId }) => engine.sendRestAsBatch(jobId),
     renameJob: ({ jobId, name }) => engine.renameJob(jobId, name),
     duplicateJob: ({ jobId }) => engine.duplicateJob(jobId),
     deleteJob: ({ jobId }) => engine.deleteJob(jobId),

@@ -162,6 +162,25 @@ describe('batch jobs', () => {
     expect(job.counts.queued).toBe(20);
   });
 
+  it('a job running live sends the rest as a batch: rows answered live stay, the queued ones go in one batch', async () => {
+    bench = await openBench({ latencyMs: 50, batch: { completeAfterMs: 100 } }, FAST);
+    const { engine, mock } = bench;
+    const jobId = await batchJob(bench, 30, providerOf(bench, 'openai'), { batch: false, concurrency: 2 });
+    engine.startJob(jobId);
+    await until(() => engine.getJob(jobId).counts.done >= 4, 'a few live answers');
+    await engine.sendRestAsBatch(jobId);
+    const job = await engine.waitForJob(jobId);
+    expect(job.status).toBe('completed');
+    expect(job.counts.done).toBe(30);
+    expect(job.settings.batch).toBe(true);
+    // Every row was sent once: live, or in the batch.
+    expect(mock.totalRequests + mock.batchRequests).toBe(30);
+    expect(mock.batchesCreated).toBe(1);
+    expect(engine.getRows(jobId).rows.map((row) => row.output)).toEqual(
+      Array.from({ length: 30 }, (_, i) => mockReply(`Row ${i + 1}`)),
+    );
+  });
+
   it('a service without a Batch API is refused in plain words', async () => {
     bench = await openBench({}, FAST);
     const jobId = await batchJob(bench, 2, { kind: 'demo', model: 'demo' });
