@@ -32,6 +32,7 @@ const options: MockOptions = {
         },
   rpm: config.rpm,
   faultRates: config.faultRates,
+  batch: config.batch,
   seed: 3,
 };
 const mock = await startMockLlmServer(options);

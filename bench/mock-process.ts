@@ -1,12 +1,15 @@
 // The mock LLM server in its own process, so a benchmark's client and server each get a core.
 // Started by bench/run.ts with a JSON config; answers 'stats' messages over IPC.
 import { createHash } from 'node:crypto';
+import type { MockBatchOptions } from '../test/fixtures/mock-batches.ts';
 import { startMockLlmServer, type MockFaultRates } from '../test/fixtures/mock-llm-server.ts';
 
 export interface MockProcessConfig {
   latency: { fixedMs: number } | { uniformMs: [number, number] };
   rpm?: number;
   faultRates?: MockFaultRates;
+  /** The Batch APIs' timing (bench/batch.ts). */
+  batch?: MockBatchOptions;
 }
 
 export interface MockStats {

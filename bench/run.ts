@@ -12,6 +12,7 @@ import type { MockProcessConfig, MockStats } from './mock-process.ts';
 import { baselineFigures } from './baseline.ts';
 import { hostileFigures } from './hostile.ts';
 import { rateLimitFigures } from './ratelimits.ts';
+import { batchFigures } from './batch.ts';
 import { exportScaleFigures } from './export-scale.ts';
 import { scaleFigures } from './scale.ts';
 import type { ScenarioResult, ScenarioRun } from './scenario.ts';
@@ -191,7 +192,9 @@ const table: string[][] = [];
 const scripts = await bundleScenarios();
 const onlyOthers =
   only.length > 0 &&
-  only.every((name) => ['ui', 'import', 'ratelimits', 'hostile', 'baseline', 'scale', 'export'].includes(name));
+  only.every((name) =>
+    ['ui', 'import', 'ratelimits', 'hostile', 'baseline', 'scale', 'export', 'batch'].includes(name),
+  );
 for (const scenario of SCENARIOS.filter((s) => !onlyOthers && (only.length === 0 || only.includes(s.name)))) {
   table.push(await scenarioRow(scripts.run, scenario));
 }
@@ -236,4 +239,8 @@ if (only.length === 0 || only.includes('scale')) {
 if (only.length === 0 || only.includes('export')) {
   console.log('');
   for (const line of await exportScaleFigures()) console.log(line);
+}
+if (only.length === 0 || only.includes('batch')) {
+  console.log('');
+  for (const line of await batchFigures()) console.log(line);
 }

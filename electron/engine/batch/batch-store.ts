@@ -95,6 +95,11 @@ function toRecord(row: BatchRow): BatchRecord {
   };
 }
 
+/** `column + value`, null only when both are (a sum over attempts none of which reported it). */
+function plus(column: string, value: string): string {
+  return `CASE WHEN ${column} IS NULL AND ${value} IS NULL THEN NULL ELSE COALESCE(${column}, 0) + COALESCE(${value}, 0) END`;
+}
+
 /** Rows read at a time when a batch's file is written. */
 const PAGE = 2000;
 
@@ -128,27 +133,24 @@ function statements(db: Db) {
     ),
     release: db.prepare(`UPDATE job_rows SET batch_id = NULL WHERE batch_id = ?`),
     lost: db.prepare(`UPDATE job_batches SET state = 'lost', error = ?, reserved_nanos = 0, ended_at = ? WHERE id = ?`),
+    // A row's tokens and cost are the sums over its attempts (what earlier live requests were billed
+    // included): the row holds those sums, so this answer's are added to them, not summed again.
     result: db.prepare(
       `UPDATE job_rows SET status = @status, output = @output, error = @error, http_status = @httpStatus,
-         prompt_tokens = @promptTokens, completion_tokens = @completionTokens, cost_nanos = @costNanos,
-         finish = @finish, attempts = attempts + 1, batch_id = NULL, cached = 0, finished_at = @at
-       WHERE job_id = @jobId AND row_index = @index AND batch_id = @batchId`,
+         prompt_tokens = ${plus('prompt_tokens', '@promptTokens')},
+         completion_tokens = ${plus('completion_tokens', '@completionTokens')},
+         cost_nanos = ${plus('cost_nanos', '@costNanos')},
+         finish = @finish, attempts = attempts + 1, batch_id = NULL, finished_at = @at
+       WHERE job_id = @jobId AND row_index = @index AND batch_id = @batchId
+       RETURNING row_index, status, output, error, attempts, latency_ms, prompt_tokens, completion_tokens,
+                 cost_nanos, cached, finish`,
     ),
     attempt: db.prepare(
       `INSERT OR REPLACE INTO row_attempts
          (job_id, row_index, attempt, started_at, finished_at, outcome, http_status, latency_ms, prompt_tokens,
           completion_tokens, error, cost_nanos)
-       SELECT @jobId, @index, attempts, @startedAt, @at, @outcome, @httpStatus, NULL, @promptTokens,
-              @completionTokens, @error, @costNanos
-       FROM job_rows WHERE job_id = @jobId AND row_index = @index`,
-    ),
-    sumAttempts: db.prepare(
-      `UPDATE job_rows SET (prompt_tokens, completion_tokens, cost_nanos) = (
-         SELECT SUM(a.prompt_tokens), SUM(a.completion_tokens), SUM(a.cost_nanos) FROM row_attempts a
-         WHERE a.job_id = job_rows.job_id AND a.row_index = job_rows.row_index)
-       WHERE job_id = ? AND row_index = ?
-       RETURNING row_index, status, output, error, attempts, latency_ms, prompt_tokens, completion_tokens,
-                 cost_nanos, cached, finish`,
+       VALUES (@jobId, @index, @attempt, @startedAt, @at, @outcome, @httpStatus, NULL, @promptTokens,
+               @completionTokens, @error, @costNanos)`,
     ),
     unanswered: db.prepare(
       `UPDATE job_rows SET status = 'failed', error = ?, batch_id = NULL, finished_at = ? WHERE batch_id = ?`,
@@ -262,11 +264,12 @@ export class BatchStore {
     const startedAt = batch.submittedAt ?? batch.createdAt;
     return this.#db.transaction(() => {
       const stored: RowResult[] = [];
-      for (const result of results) {
+      // In row order: a provider's results come in any order, and rows near each other share pages.
+      for (const result of [...results].sort((a, b) => a.index - b.index)) {
         const params = { ...result, jobId: batch.jobId, batchId: batch.id, at, startedAt };
-        if (this.#s.result.run(params).changes === 0) continue;
-        this.#s.attempt.run(params);
-        const row = this.#s.sumAttempts.get(batch.jobId, result.index) as StoredRow;
+        const row = this.#s.result.get(params) as StoredRow | undefined;
+        if (!row) continue;
+        this.#s.attempt.run({ ...params, attempt: row.attempts });
         stored.push({
           index: row.row_index,
           status: row.status,
