@@ -71,6 +71,8 @@ async function start(): Promise<void> {
     engine = new Engine({
       dbFile: defaultDbFile(process.env, userData),
       keys: new SafeStorageKeyStore(join(userData, 'keys.json'), safeStorage),
+      // Batches sent before the app was closed are collected again as soon as it opens.
+      resumeBatches: true,
     });
   } catch (error) {
     dialog.showErrorBox('Rowbot could not open its database', error instanceof Error ? error.message : String(error));
@@ -190,8 +192,11 @@ function notifyWhenFinished(job: JobSummary): void {
     job.status === 'completed'
       ? `${job.counts.done.toLocaleString()} done, ${job.counts.failed.toLocaleString()} failed.`
       : (job.pauseReason ?? 'The job stopped.');
+  const batch = job.batches.length > 0 && job.status === 'completed';
   const note = new Notification({
-    title: `“${job.name}” ${job.status === 'completed' ? 'is finished' : 'stopped'}`,
+    title: batch
+      ? `The batch results of “${job.name}” are in`
+      : `“${job.name}” ${job.status === 'completed' ? 'is finished' : 'stopped'}`,
     body,
   });
   note.on('click', () => mainWindow?.focus());
