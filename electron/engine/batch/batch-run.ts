@@ -10,7 +10,7 @@ import type { BatchView, RowResult } from '../../../shared/api.ts';
 import { fromNanos } from '../pricing.ts';
 import { ProviderError } from '../providers/provider.ts';
 import type { BatchRecord, BatchRowResult, BatchStore } from './batch-store.ts';
-import type { BatchLimits, BatchOutcome, BatchWire, RemoteBatch } from './wire.ts';
+import { CANCELED, EXPIRED, type BatchLimits, type BatchOutcome, type BatchWire, type RemoteBatch } from './wire.ts';
 
 export interface BatchPolling {
   /** The first check after a batch is sent, then each wait 1.5 times the last, up to `maxMs`. */
@@ -332,8 +332,8 @@ export function rowOf(batchId: string, id: string): number | null {
 /** Why a row of an ended batch has no result, from how the batch ended. */
 function unansweredBecause(remote: RemoteBatch): string {
   if (remote.failure) return `The provider refused the batch: ${remote.failure}`;
-  if (remote.status === 'expired') return 'The batch expired before this row was answered (24 hours).';
-  if (/cancel/.test(remote.status)) return 'The batch was canceled before this row was answered.';
+  if (remote.status === 'expired') return EXPIRED;
+  if (/cancel/.test(remote.status)) return CANCELED;
   return 'The provider returned no result for this row.';
 }
 

@@ -103,6 +103,22 @@ function plus(column: string, value: string): string {
 /** Rows read at a time when a batch's file is written. */
 const PAGE = 2000;
 
+interface PromptRow {
+  row_index: number;
+  prompt: string;
+}
+
+/** Rows a page at a time by index (`read(after)` gives the page after that index): no statement stays open between pages. */
+function* paged(read: (after: number) => PromptRow[]): Generator<{ index: number; prompt: string }> {
+  for (let after = -1; ;) {
+    const page = read(after);
+    for (const row of page) yield { index: row.row_index, prompt: row.prompt };
+    const last = page.at(-1);
+    if (!last || page.length < PAGE) return;
+    after = last.row_index;
+  }
+}
+
 function statements(db: Db) {
   return {
     insert: db.prepare(
@@ -176,13 +192,7 @@ export class BatchStore {
    * split them; each `take(first, last, count)` claims the rows of one batch, recorded 'submitting'.
    */
   *queued(jobId: string): Generator<{ index: number; prompt: string }> {
-    for (let after = -1; ;) {
-      const page = this.#s.queuedSizes.all(jobId, after, PAGE) as { row_index: number; prompt: string }[];
-      for (const row of page) yield { index: row.row_index, prompt: row.prompt };
-      const last = page.at(-1);
-      if (!last || page.length < PAGE) return;
-      after = last.row_index;
-    }
+    yield* paged((after) => this.#s.queuedSizes.all(jobId, after, PAGE) as PromptRow[]);
   }
 
   /** Records a batch of the queued rows `first`..`last` (`count` of them) before anything is sent. */
@@ -204,13 +214,7 @@ export class BatchStore {
 
   /** The batch's rows (index and prompt), in order, a page at a time. */
   *rows(batchId: string): Generator<{ index: number; prompt: string }> {
-    for (let after = -1; ;) {
-      const page = this.#s.rows.all(batchId, after, PAGE) as { row_index: number; prompt: string }[];
-      for (const row of page) yield { index: row.row_index, prompt: row.prompt };
-      const last = page.at(-1);
-      if (!last || page.length < PAGE) return;
-      after = last.row_index;
-    }
+    yield* paged((after) => this.#s.rows.all(batchId, after, PAGE) as PromptRow[]);
   }
 
   get(id: string): BatchRecord {

@@ -142,6 +142,44 @@ async function streamed(
   );
 }
 
+/** The lines of a results file, each with its custom_id, as they arrive; lines without one are skipped. */
+async function* resultItems(
+  http: HttpClient,
+  url: string,
+  options: { headers: Record<string, string>; signal: AbortSignal; secret: Secrets },
+): AsyncGenerator<{ customId: string; item: Record<string, unknown> }> {
+  const download = await streamed(http, 'GET', url, { ...options, timeoutMs: TRANSFER_MS });
+  for await (const line of linesOf(download.body)) {
+    const item = parseLine(line);
+    const customId = str(item?.custom_id);
+    if (item && customId) yield { customId, item };
+  }
+}
+
+/** A request body streamed from `lines`: `head`, each line as `piece` makes it, `tail`, in chunks of ~64 KB. */
+async function* chunkedBody(
+  head: string,
+  lines: AsyncIterable<string>,
+  piece: (line: string, first: boolean) => string,
+  tail: string,
+): AsyncGenerator<Uint8Array> {
+  yield Buffer.from(head);
+  let chunk = '';
+  let first = true;
+  for await (const line of lines) {
+    chunk += piece(line, first);
+    first = false;
+    if (chunk.length >= 64 * 1024) {
+      yield Buffer.from(chunk);
+      chunk = '';
+    }
+  }
+  yield Buffer.from(chunk + tail);
+}
+
+export const EXPIRED = 'The batch expired before this row was answered (24 hours).';
+export const CANCELED = 'The batch was canceled before this row was answered.';
+
 /** How a failed request reads in a row's error: the provider's own message, else its code. */
 function failureText(error: unknown, status: number | null): string {
   const inner = typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : {};
@@ -224,23 +262,11 @@ export function openAiBatchWire(options: WireOptions): BatchWire {
         `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="rowbot-${batchId}.jsonl"\r\n` +
         'Content-Type: application/jsonl\r\n\r\n';
       const tail = `\r\n--${boundary}--\r\n`;
-      async function* body(): AsyncGenerator<Uint8Array> {
-        yield Buffer.from(head);
-        let chunk = '';
-        for await (const line of lines()) {
-          chunk += `${line}\n`;
-          if (chunk.length >= 64 * 1024) {
-            yield Buffer.from(chunk);
-            chunk = '';
-          }
-        }
-        yield Buffer.from(chunk + tail);
-      }
       const upload = await streamed(options.http, 'POST', `${root}/files${query}`, {
         headers,
         signal: options.signal,
         timeoutMs: TRANSFER_MS,
-        body: body(),
+        body: chunkedBody(head, lines(), (line) => `${line}\n`, tail),
         length: Buffer.byteLength(head) + size.bytes + Buffer.byteLength(tail),
         contentType: `multipart/form-data; boundary=${boundary}`,
         secret,
@@ -294,23 +320,13 @@ export function openAiBatchWire(options: WireOptions): BatchWire {
     async *results(batch) {
       for (const fileId of [batch.outputFileId, batch.errorFileId]) {
         if (!fileId) continue;
-        const download = await streamed(
-          options.http,
-          'GET',
-          `${root}/files/${encodeURIComponent(fileId)}/content${query}`,
-          {
-            headers,
-            signal: options.signal,
-            timeoutMs: TRANSFER_MS,
-            secret,
-          },
-        );
-        for await (const line of linesOf(download.body)) {
-          const item = parseLine(line);
-          const customId = str(item?.custom_id);
-          if (!item || !customId) continue;
+        const url = `${root}/files/${encodeURIComponent(fileId)}/content${query}`;
+        for await (const { customId, item } of resultItems(options.http, url, {
+          headers,
+          signal: options.signal,
+          secret,
+        }))
           yield openAiOutcome(customId, item);
-        }
       }
     },
   };
@@ -321,20 +337,8 @@ function openAiOutcome(customId: string, item: Record<string, unknown>): BatchOu
   const response = (item.response ?? null) as { status_code?: unknown; body?: unknown } | null;
   const error = item.error as { code?: unknown; message?: unknown } | null | undefined;
   const code = str(error?.code);
-  if (code === 'batch_expired')
-    return {
-      customId,
-      kind: 'expired',
-      error: 'The batch expired before this row was answered (24 hours).',
-      httpStatus: null,
-    };
-  if (code === 'batch_cancelled')
-    return {
-      customId,
-      kind: 'canceled',
-      error: 'The batch was canceled before this row was answered.',
-      httpStatus: null,
-    };
+  if (code === 'batch_expired') return { customId, kind: 'expired', error: EXPIRED, httpStatus: null };
+  if (code === 'batch_cancelled') return { customId, kind: 'canceled', error: CANCELED, httpStatus: null };
   const status = typeof response?.status_code === 'number' ? response.status_code : null;
   if (status === 200 && !error) return settled(customId, () => readChatCompletion(response?.body, 200));
   return { customId, kind: 'failed', error: failureText(error ?? response?.body, status), httpStatus: status };
@@ -407,26 +411,12 @@ export function anthropicBatchWire(options: WireOptions): BatchWire {
     async submit(_batchId, lines, size, stored) {
       const open = '{"requests":[';
       const close = ']}';
-      async function* body(): AsyncGenerator<Uint8Array> {
-        yield Buffer.from(open);
-        let chunk = '';
-        let first = true;
-        for await (const line of lines()) {
-          chunk += first ? line : `,${line}`;
-          first = false;
-          if (chunk.length >= 64 * 1024) {
-            yield Buffer.from(chunk);
-            chunk = '';
-          }
-        }
-        yield Buffer.from(chunk + close);
-      }
       // `bytes` counts a newline per line: here a comma between lines, and none after the last.
       const response = await streamed(options.http, 'POST', root, {
         headers,
         signal: options.signal,
         timeoutMs: TRANSFER_MS,
-        body: body(),
+        body: chunkedBody(open, lines(), (line, first) => (first ? line : `,${line}`), close),
         length: Buffer.byteLength(open) + size.bytes - 1 + Buffer.byteLength(close),
         contentType: 'application/json',
         secret,
@@ -473,32 +463,12 @@ export function anthropicBatchWire(options: WireOptions): BatchWire {
 
     async *results(batch) {
       if (!batch.resultsUrl) return;
-      const download = await streamed(options.http, 'GET', batch.resultsUrl, {
-        headers,
-        signal: options.signal,
-        timeoutMs: TRANSFER_MS,
-        secret,
-      });
-      for await (const line of linesOf(download.body)) {
-        const item = parseLine(line);
-        const customId = str(item?.custom_id);
-        if (!item || !customId) continue;
+      const items = resultItems(options.http, batch.resultsUrl, { headers, signal: options.signal, secret });
+      for await (const { customId, item } of items) {
         const result = (item.result ?? {}) as Record<string, unknown>;
         if (result.type === 'succeeded') yield settled(customId, () => readMessage(result.message, 200));
-        else if (result.type === 'expired')
-          yield {
-            customId,
-            kind: 'expired',
-            error: 'The batch expired before this row was answered (24 hours).',
-            httpStatus: null,
-          };
-        else if (result.type === 'canceled')
-          yield {
-            customId,
-            kind: 'canceled',
-            error: 'The batch was canceled before this row was answered.',
-            httpStatus: null,
-          };
+        else if (result.type === 'expired') yield { customId, kind: 'expired', error: EXPIRED, httpStatus: null };
+        else if (result.type === 'canceled') yield { customId, kind: 'canceled', error: CANCELED, httpStatus: null };
         else yield { customId, kind: 'failed', error: failureText(result.error, null), httpStatus: null };
       }
     },

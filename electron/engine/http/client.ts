@@ -93,14 +93,7 @@ export class HttpClient {
   ): Promise<HttpResponse> {
     const target = new URL(url);
     const pool = this.#pool(target.origin);
-    // One timer per request, cleared as soon as it ends (AbortSignal.timeout would keep
-    // every timer, and its signal, alive for the whole timeout).
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new HttpTimeoutError(options.timeoutMs)), options.timeoutMs);
-    const outer = options.signal;
-    const onAbort = (): void => controller.abort(outer?.reason);
-    if (outer?.aborted) onAbort();
-    else outer?.addEventListener('abort', onAbort, { once: true });
+    const { signal, done, failure } = deadline(options);
     try {
       const response = await request.call(pool, {
         method,
@@ -114,16 +107,14 @@ export class HttpClient {
           ...lowerCased(options.headers),
         },
         body,
-        signal: controller.signal,
+        signal,
       });
       const text = await response.body.text();
       return { status: response.statusCode, headers: response.headers, body: text };
     } catch (error) {
-      if (controller.signal.reason instanceof HttpTimeoutError && !outer?.aborted) throw controller.signal.reason;
-      throw error;
+      throw failure(error);
     } finally {
-      clearTimeout(timer);
-      outer?.removeEventListener('abort', onAbort);
+      done();
     }
   }
 
@@ -139,16 +130,7 @@ export class HttpClient {
   ): Promise<{ status: number; headers: HttpResponse['headers']; body: AsyncIterable<Uint8Array> & Readable }> {
     const target = new URL(url);
     const pool = this.#pool(target.origin);
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new HttpTimeoutError(options.timeoutMs)), options.timeoutMs);
-    const outer = options.signal;
-    const onAbort = (): void => controller.abort(outer?.reason);
-    const done = (): void => {
-      clearTimeout(timer);
-      outer?.removeEventListener('abort', onAbort);
-    };
-    if (outer?.aborted) onAbort();
-    else outer?.addEventListener('abort', onAbort, { once: true });
+    const { signal, done, failure } = deadline(options);
     try {
       const response = await request.call(pool, {
         method,
@@ -160,14 +142,13 @@ export class HttpClient {
           ...lowerCased(options.headers),
         },
         body: typeof options.body === 'object' ? Readable.from(options.body, { objectMode: false }) : options.body,
-        signal: controller.signal,
+        signal,
       });
       response.body.once('close', done);
       return { status: response.statusCode, headers: response.headers, body: response.body };
     } catch (error) {
       done();
-      if (controller.signal.reason instanceof HttpTimeoutError && !outer?.aborted) throw controller.signal.reason;
-      throw error;
+      throw failure(error);
     }
   }
 
@@ -194,6 +175,33 @@ export class HttpClient {
     this.#pools.set(origin, { pool, connections: this.#connections });
     return pool;
   }
+}
+
+/**
+ * A request's end: its timeout, or the caller's signal. One timer per request, cleared by `done` as
+ * soon as it ends (AbortSignal.timeout would keep every timer, and its signal, alive for the whole
+ * timeout). `failure` turns the abort the timer caused into an HttpTimeoutError.
+ */
+function deadline(options: PostOptions): {
+  signal: AbortSignal;
+  done: () => void;
+  failure: (error: unknown) => unknown;
+} {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new HttpTimeoutError(options.timeoutMs)), options.timeoutMs);
+  const outer = options.signal;
+  const onAbort = (): void => controller.abort(outer?.reason);
+  if (outer?.aborted) onAbort();
+  else outer?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    done: () => {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onAbort);
+    },
+    failure: (error) =>
+      controller.signal.reason instanceof HttpTimeoutError && !outer?.aborted ? controller.signal.reason : error,
+  };
 }
 
 function lowerCased(headers: Record<string, string> | undefined): Record<string, string> {
