@@ -6,7 +6,7 @@
  * wait4(). The client runs on core 1 and the mock server, in its own process, on core 0.
  */
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
@@ -93,6 +93,36 @@ export function underRusage(python: string, report: string, command: string[]): 
       }
     });
   });
+}
+
+/**
+ * `rowbot run` over `rows` generated rows ("item 1", …) against the mock, with `flags` (model,
+ * concurrency, --batch…), as one whole process on the client core under bench/rusage.py, with a
+ * fresh database and --out CSV. Throws when it does not exit 0.
+ */
+export async function wholeRowbotRun(
+  python: string,
+  dir: string,
+  baseUrl: string,
+  rows: number,
+  flags: string[],
+): Promise<{ usage: Usage; dbFile: string; out: string }> {
+  const csv = join(dir, 'rows.csv');
+  writeFileSync(csv, `name\n${Array.from({ length: rows }, (_, i) => `item ${i + 1}`).join('\n')}\n`);
+  const dbFile = join(dir, 'run.db');
+  const out = join(dir, 'out.csv');
+  const command = [process.execPath, ROWBOT_BIN, 'run', csv, '--template', TEMPLATE, '--provider', 'openai'].concat([
+    '--base-url',
+    baseUrl,
+    ...flags,
+    '--db',
+    dbFile,
+    '--out',
+    out,
+  ]);
+  const usage = await underRusage(python, join(dir, 'usage.json'), pinned(CLIENT_CORE, command));
+  if (usage.code !== 0) throw new Error(`rowbot run exited with ${usage.code}\n${usage.stderr}`);
+  return { usage, dbFile, out };
 }
 
 function statusCounts(outCsv: string): { done: number; failed: number } {

@@ -4,13 +4,13 @@
  * process: wall, CPU and peak RSS from spawn to exit (bench/rusage.py), the batches it made, and how
  * fast their results went into SQLite (rows over the span of each batch's stored chunks).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { BaselineMockMessage, BaselineMockStats } from './baseline-mock.ts';
-import { ask, CLIENT_CORE, findPython, pinned, startMock, underRusage } from './baseline.ts';
-import { ROWBOT_BIN, table } from './whole-process.ts';
+import { ask, CLIENT_CORE, findPython, startMock, wholeRowbotRun } from './baseline.ts';
+import { table } from './whole-process.ts';
 
 const ROWS = Number(process.env.ROWBOT_BATCH_ROWS ?? 100_000);
 
@@ -21,35 +21,12 @@ export async function batchFigures(): Promise<string[]> {
   // The mock ends a batch 1 s after it is created and serves its whole output file then.
   const mock = await startMock({ latency: { fixedMs: 0 }, batch: { completeAfterMs: 1000, shuffle: true } });
   try {
-    const csv = join(dir, 'rows.csv');
-    writeFileSync(csv, `name\n${Array.from({ length: ROWS }, (_, i) => `item ${i + 1}`).join('\n')}\n`);
-    const dbFile = join(dir, 'batch.db');
-    const out = join(dir, 'out.csv');
     await ask(mock.child, 'reset');
-    const usage = await underRusage(
-      found.python,
-      join(dir, 'usage.json'),
-      pinned(CLIENT_CORE, [
-        process.execPath,
-        ROWBOT_BIN,
-        'run',
-        csv,
-        '--template',
-        'Write one line about {{name}}.',
-        '--provider',
-        'openai',
-        '--base-url',
-        mock.baseUrl,
-        '--model',
-        'gpt-4o-mini',
-        '--batch',
-        '--db',
-        dbFile,
-        '--out',
-        out,
-      ]),
-    );
-    if (usage.code !== 0) throw new Error(`rowbot run --batch exited with ${usage.code}\n${usage.stderr}`);
+    const { usage, dbFile, out } = await wholeRowbotRun(found.python, dir, mock.baseUrl, ROWS, [
+      '--model',
+      'gpt-4o-mini',
+      '--batch',
+    ]);
     await ask<BaselineMockStats>(mock.child, 'stats');
     const db = new Database(dbFile, { readonly: true });
     let rates: string[];

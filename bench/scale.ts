@@ -5,14 +5,14 @@
  * job's own SQLite file, the rate of the first and the last 100,000 answers (a cost that grows with
  * the job's size shows as a slower end), and the CSV read back by PapaParse, not by Rowbot.
  */
-import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import Papa from 'papaparse';
 import type { BaselineMockMessage, BaselineMockStats } from './baseline-mock.ts';
-import { ask, CLIENT_CORE, findPython, pinned, startMock, underRusage } from './baseline.ts';
-import { ROWBOT_BIN, table } from './whole-process.ts';
+import { ask, CLIENT_CORE, findPython, startMock, wholeRowbotRun } from './baseline.ts';
+import { table } from './whole-process.ts';
 
 const ROWS = Number(process.env.ROWBOT_SCALE_ROWS ?? 1_000_000);
 const SLICE = Math.min(100_000, Math.floor(ROWS / 10));
@@ -58,37 +58,14 @@ export async function scaleFigures(): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'rowbot-bench-scale-'));
   const mock = await startMock({ latency: { fixedMs: LATENCY_MS } });
   try {
-    const csv = join(dir, 'million.csv');
-    writeFileSync(csv, `name\n${Array.from({ length: ROWS }, (_, i) => `item ${i + 1}`).join('\n')}\n`);
-    const dbFile = join(dir, 'scale.db');
-    const out = join(dir, 'out.csv');
     await ask(mock.child, 'reset');
-    const usage = await underRusage(
-      found.python,
-      join(dir, 'usage.json'),
-      pinned(CLIENT_CORE, [
-        process.execPath,
-        ROWBOT_BIN,
-        'run',
-        csv,
-        '--template',
-        'Write one line about {{name}}.',
-        '--provider',
-        'openai',
-        '--base-url',
-        mock.baseUrl,
-        '--model',
-        'mock-1',
-        '--concurrency',
-        String(CONCURRENCY),
-        '--no-cache',
-        '--db',
-        dbFile,
-        '--out',
-        out,
-      ]),
-    );
-    if (usage.code !== 0) throw new Error(`rowbot run exited with ${usage.code}\n${usage.stderr}`);
+    const { usage, dbFile, out } = await wholeRowbotRun(found.python, dir, mock.baseUrl, ROWS, [
+      '--model',
+      'mock-1',
+      '--concurrency',
+      String(CONCURRENCY),
+      '--no-cache',
+    ]);
     const stats = await ask<BaselineMockStats>(mock.child, 'stats');
     const db = new Database(dbFile, { readonly: true });
     let first: number;
