@@ -627,7 +627,7 @@ export class Engine {
     };
     const run = new BatchRun({
       jobId,
-      wire: wire(),
+      wire,
       store: this.#batchStore,
       limits: { ...BATCH_LIMITS[kind], ...this.#options.batchLimits?.[kind] },
       polling: this.#options.batchPolling ?? BATCH_POLLING,
@@ -688,6 +688,32 @@ export class Engine {
     return this.#runBatch(this.#record(jobId));
   }
 
+  /**
+   * A deleted job's batches still at the provider are canceled there (they would be billed for
+   * answers nobody collects); when the provider cannot be reached, the job is not deleted.
+   */
+  async #cancelBatchesOf(job: JobRecord): Promise<void> {
+    const run = this.#batchRuns.get(job.id);
+    const open = this.#batchStore.forJob(job.id).filter((batch) => batch.state === 'waiting' && batch.remoteId);
+    if (run) {
+      await run.cancel();
+      run.stop();
+      await run.done;
+      return;
+    }
+    const kind = batchKindOf(job.provider);
+    if (open.length === 0 || !kind) return;
+    const wire = this.#wire(job.provider, kind)(new AbortController().signal);
+    try {
+      for (const batch of open) await wire.cancel(batch.remoteId ?? '');
+    } catch (error) {
+      throw new RowbotError(
+        'JOB_STATE',
+        `This job has a batch at the provider that Rowbot could not cancel (${error instanceof Error ? error.message : String(error)}). Try again when the provider can be reached, so that it stops billing for it.`,
+      );
+    }
+  }
+
   /** Goes on collecting the batches an earlier process left at the providers (the app and `rowbot serve`). */
   #resumeBatches(): void {
     for (const jobId of new Set(this.#batchStore.open().map((batch) => batch.jobId))) {
@@ -725,10 +751,9 @@ export class Engine {
   }
 
   /** The Batch API client of a job's provider, with the key as for live requests. */
-  #wire(config: ProviderConfig, kind: BatchKind): () => BatchWire {
+  #wire(config: ProviderConfig, kind: BatchKind): (signal: AbortSignal) => BatchWire {
     const apiKey = this.#keyFor(config);
-    return () => {
-      const signal = new AbortController().signal;
+    return (signal) => {
       if (kind === 'anthropic')
         return anthropicBatchWire({
           http: this.#http,
@@ -983,6 +1008,7 @@ export class Engine {
       running.runner.cancel();
       await running.runner.done;
     }
+    await this.#cancelBatchesOf(job);
     this.#writer.flush();
     this.#repo.deleteJob(jobId, job.sheetId);
     this.#emit('jobDeleted', { jobId });

@@ -181,6 +181,24 @@ describe('batch jobs', () => {
     );
   });
 
+  it('deleting a job cancels its batch at the provider, also when another process sent it', async () => {
+    bench = await openBench({ batch: { completeAfterMs: 60_000 } }, FAST);
+    const { engine, mock } = bench;
+    const running = await batchJob(bench, 5, providerOf(bench, 'openai'));
+    engine.startJob(running);
+    await engine.batchesSent(running);
+    await engine.deleteJob(running);
+    expect(mock.batches.map((b) => b.status)).toEqual(['cancelled']);
+    // Sent by a process that has closed since: the job is deleted from another one.
+    const left = await batchJob(bench, 3, providerOf(bench, 'openai'));
+    engine.startJob(left);
+    await engine.batchesSent(left);
+    await engine.close();
+    other = new Engine({ dbFile: bench.dbFile, ...FAST });
+    await other.deleteJob(left);
+    expect(mock.batches.map((b) => b.status)).toEqual(['cancelled', 'cancelled']);
+  });
+
   it('a service without a Batch API is refused in plain words', async () => {
     bench = await openBench({}, FAST);
     const jobId = await batchJob(bench, 2, { kind: 'demo', model: 'demo' });

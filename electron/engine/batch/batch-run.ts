@@ -23,7 +23,8 @@ export const BATCH_POLLING: BatchPolling = { firstMs: 5_000, maxMs: 60_000 };
 
 export interface BatchRunOptions {
   jobId: string;
-  wire: BatchWire;
+  /** The provider's Batch API client, whose calls `signal` aborts (stop, close). */
+  wire: (signal: AbortSignal) => BatchWire;
   store: BatchStore;
   limits: BatchLimits;
   polling: BatchPolling;
@@ -48,6 +49,7 @@ const RESULT_CHUNK = 10_000;
 export class BatchRun {
   readonly #o: BatchRunOptions;
   readonly #abort = new AbortController();
+  readonly #wire: BatchWire;
   #stopped = false;
   #timer: NodeJS.Timeout | undefined;
   #wake: (() => void) | null = null;
@@ -62,6 +64,7 @@ export class BatchRun {
 
   constructor(options: BatchRunOptions) {
     this.#o = options;
+    this.#wire = options.wire(this.#abort.signal);
     this.done = new Promise((resolve) => (this.#resolve = resolve));
     this.sent = new Promise((resolve) => (this.#resolveSent = resolve));
   }
@@ -89,7 +92,7 @@ export class BatchRun {
   async cancel(): Promise<void> {
     for (const batch of this.#o.store.forJob(this.#o.jobId)) {
       if (batch.state !== 'waiting' || !batch.remoteId) continue;
-      const remote = await this.#o.wire.cancel(batch.remoteId);
+      const remote = await this.#wire.cancel(batch.remoteId);
       this.#o.store.polled(batch.id, {
         status: remote.status,
         succeeded: remote.succeeded,
@@ -123,7 +126,29 @@ export class BatchRun {
       let wait: number | null = null;
       for (const batch of open) {
         if (this.#stopped) return 'stopped';
-        const remote = await this.#o.wire.get(batch.remoteId ?? '');
+        let remote: RemoteBatch;
+        try {
+          remote = await this.#wire.get(batch.remoteId ?? '');
+        } catch (error) {
+          // A network blip or a 5xx during a day-long wait is waited out, said on the batch; a
+          // refusal (the key was revoked) stops the run with the provider's words.
+          if (this.#stopped) return 'stopped';
+          const transient = error instanceof ProviderError ? error.retryable : isNetworkError(error);
+          if (!transient) throw error;
+          this.#o.store.polled(batch.id, {
+            status: batch.remoteStatus ?? 'unknown',
+            succeeded: batch.succeeded,
+            errored: batch.errored,
+            failure: `Could not reach the provider to check this batch (${error instanceof Error ? error.message : String(error)}); trying again.`,
+          });
+          const n = polls.get(batch.id) ?? 0;
+          polls.set(batch.id, n + 1);
+          wait = Math.min(
+            wait ?? this.#o.polling.maxMs,
+            Math.min(this.#o.polling.maxMs, this.#o.polling.firstMs * 1.5 ** n),
+          );
+          continue;
+        }
         this.#o.store.polled(batch.id, {
           status: remote.status,
           succeeded: remote.succeeded,
@@ -160,7 +185,8 @@ export class BatchRun {
    * (its rows claimed) and then sent. The budget holds the worst case of every batch until its results are in.
    */
   async #submitQueued(): Promise<void> {
-    const { store, wire, limits, jobId } = this.#o;
+    const { store, limits, jobId } = this.#o;
+    const wire = this.#wire;
     let current: { id: string; first: number; last: number; count: number; bytes: number; reserved: number } | null =
       null;
     const close = async (): Promise<void> => {
@@ -234,7 +260,8 @@ export class BatchRun {
    * go back to the queue. Returns whether it was found.
    */
   async #recover(batch: BatchRecord): Promise<boolean> {
-    const { store, wire } = this.#o;
+    const { store } = this.#o;
+    const wire = this.#wire;
     if (batch.remoteId) {
       store.storeRemote(batch.id, batch.remoteId);
       return true;
@@ -265,7 +292,7 @@ export class BatchRun {
         this.#o.onRows(stored);
         chunk = [];
       };
-      for await (const outcome of this.#o.wire.results(remote)) {
+      for await (const outcome of this.#wire.results(remote)) {
         const index = rowOf(batch.id, outcome.customId);
         if (index === null) continue;
         chunk.push(this.#rowResult(index, outcome));
@@ -309,6 +336,12 @@ export class BatchRun {
       outcome: outcome.kind === 'failed' ? 'failed' : 'stopped',
     };
   }
+}
+
+/** A failure of the connection itself (refused, reset, a timeout), not an answer. */
+function isNetworkError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(E[A-Z]+|UND_ERR_\w+|HTTP_TIMEOUT)$/.test(code);
 }
 
 /** A short id of letters and digits: custom_ids are `<batch>-<row>`, within Anthropic's 64 characters of [A-Za-z0-9_-]. */
