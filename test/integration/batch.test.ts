@@ -48,6 +48,10 @@ describe('batch jobs', () => {
       );
       const { engine, mock } = bench;
       const jobId = await batchJob(bench, 25, providerOf(bench, kind));
+      const seen = new Map<number, string>();
+      engine.on((message) => {
+        if (message.name === 'rows') for (const row of message.payload.upserts) seen.set(row.index, row.status);
+      });
       engine.startJob(jobId);
       const job = await engine.waitForJob(jobId);
       expect(mock.batchesCreated).toBe(3);
@@ -66,6 +70,8 @@ describe('batch jobs', () => {
       // Each answer is the one the mock gives that row's own prompt, whatever order the results came in.
       for (const row of done) expect(row.output).toBe(mockReply(`Row ${row.index + 1}`));
       for (const row of failed) expect(row.error).toMatch(/in the batch/);
+      // The open job view is told of every row as its result comes in.
+      expect([...seen].sort(([a], [b]) => a - b)).toEqual(rows.map((row) => [row.index, row.status]));
       expect(job.status).toBe('completed');
       expect(job.counts).toMatchObject({ done: done.length, failed: failed.length, queued: 0 });
       // Half of gpt-4o-mini's list price, for the tokens the answers report.

@@ -3,7 +3,7 @@
  * crash: its rows are claimed and the batch recorded ('submitting') before the provider is asked to
  * create it; the input file's id and the batch's id are written the moment the provider returns them.
  */
-import type { AttemptView, RowResult, RowStatus } from '../../../shared/api.ts';
+import type { AttemptView, RowResult } from '../../../shared/api.ts';
 import { fromNanos } from '../pricing.ts';
 import type { Db } from '../store/database.ts';
 
@@ -62,17 +62,12 @@ interface BatchRow {
 const now = (): string => new Date().toISOString();
 
 interface StoredRow {
-  row_index: number;
-  status: RowStatus;
-  output: string | null;
-  error: string | null;
   attempts: number;
   latency_ms: number | null;
   prompt_tokens: number | null;
   completion_tokens: number | null;
   cost_nanos: number | null;
   cached: number;
-  finish: string | null;
 }
 
 function toRecord(row: BatchRow): BatchRecord {
@@ -158,8 +153,7 @@ function statements(db: Db) {
          cost_nanos = ${plus('cost_nanos', '@costNanos')},
          finish = @finish, attempts = attempts + 1, batch_id = NULL, finished_at = @at
        WHERE job_id = @jobId AND row_index = @index AND batch_id = @batchId
-       RETURNING row_index, status, output, error, attempts, latency_ms, prompt_tokens, completion_tokens,
-                 cost_nanos, cached, finish`,
+       RETURNING attempts, latency_ms, prompt_tokens, completion_tokens, cost_nanos, cached`,
     ),
     attempt: db.prepare(
       `INSERT OR REPLACE INTO row_attempts
@@ -274,18 +268,19 @@ export class BatchStore {
         const row = this.#s.result.get(params) as StoredRow | undefined;
         if (!row) continue;
         this.#s.attempt.run({ ...params, attempt: row.attempts });
+        // What the UI shows: the result as given, the row's sums as stored.
         stored.push({
-          index: row.row_index,
-          status: row.status,
-          output: row.output,
-          error: row.error,
+          index: result.index,
+          status: result.status,
+          output: result.output,
+          error: result.error,
           attempts: row.attempts,
           latencyMs: row.latency_ms,
           promptTokens: row.prompt_tokens,
           completionTokens: row.completion_tokens,
           cost: fromNanos(row.cost_nanos),
           cached: row.cached === 1,
-          finish: row.finish,
+          finish: result.finish,
         });
       }
       return stored;
