@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { MAX_UPLOAD_BASE64_CHARS } from '../../shared/api.ts';
-import { CONTENT_SECURITY_POLICY } from '../../shared/csp.ts';
+import { CONTENT_SECURITY_POLICY, contentSecurityPolicy, withStyleNonce } from '../../shared/csp.ts';
 import type { Engine } from '../engine/engine.ts';
 import { createHandlers, dispatch, type ShellHooks } from '../engine/handlers.ts';
 import { exportFileName } from '../engine/sheets/export.ts';
@@ -274,6 +274,12 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
       }
     }
     const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
+    if (file.endsWith('.html')) {
+      // A fresh nonce for the style elements of every page served (shared/csp.ts).
+      const nonce = randomBytes(18).toString('base64');
+      body = Buffer.from(withStyleNonce(body.toString('utf8'), nonce));
+      securityHeaders(res, contentSecurityPolicy(nonce));
+    }
     res.writeHead(200, {
       'content-type': type,
       'cache-control': file.endsWith('.html') ? 'no-store' : 'private, max-age=3600',
@@ -305,8 +311,8 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
   };
 }
 
-function securityHeaders(res: ServerResponse): void {
-  res.setHeader('content-security-policy', `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`);
+function securityHeaders(res: ServerResponse, policy: string = CONTENT_SECURITY_POLICY): void {
+  res.setHeader('content-security-policy', `${policy}; frame-ancestors 'none'`);
   res.setHeader('x-content-type-options', 'nosniff');
   res.setHeader('referrer-policy', 'no-referrer');
   res.setHeader('x-frame-options', 'DENY');

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
@@ -10,6 +10,32 @@ export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Debian's Chromium, headless, with the flags this closed network needs. */
+/**
+ * Console errors and uncaught page errors of every page a harness browser opens: every e2e test
+ * fails on any (test/e2e/setup.ts checks after each test). A test that provokes one on purpose
+ * says which with allowPageProblems.
+ */
+const pageProblems: string[] = [];
+let allowedProblems: RegExp[] = [];
+
+export function allowPageProblems(...patterns: RegExp[]): void {
+  allowedProblems.push(...patterns);
+}
+
+/** The problems seen since the last call, less those allowed; the allowances end with it. */
+export function takePageProblems(): string[] {
+  const problems = pageProblems.splice(0).filter((problem) => !allowedProblems.some((re) => re.test(problem)));
+  allowedProblems = [];
+  return problems;
+}
+
+function watchPage(page: Page): void {
+  page.on('console', (message) => {
+    if (message.type() === 'error') pageProblems.push(`console error on ${page.url()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => pageProblems.push(`page error on ${page.url()}: ${error.message}`));
+}
+
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
@@ -17,7 +43,7 @@ export async function launchChromium(): Promise<Browser> {
     );
   }
   mkdirSync(SCREENSHOTS, { recursive: true });
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: [
@@ -30,6 +56,14 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-quic',
     ],
   });
+  // Every page of every context, browser.newPage's included (it makes its context with newContext).
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args: Parameters<Browser['newContext']>) => {
+    const context = await newContext(...args);
+    context.on('page', watchPage);
+    return context;
+  };
+  return browser;
 }
 
 export interface ServeProcess {

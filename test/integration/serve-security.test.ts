@@ -1,9 +1,19 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { STYLE_NONCE_PLACEHOLDER } from '../../shared/csp.ts';
 import { startServe, type RunningServer } from '../../electron/cli/serve.ts';
 import { Engine } from '../../electron/engine/engine.ts';
 
@@ -127,6 +137,26 @@ describe('rowbot serve: loopback, token, and validated calls', () => {
     expect(reply.headers['content-security-policy']).toContain("script-src 'self'");
     expect(reply.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(reply.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('serves the page with a fresh style nonce each time, the same in its policy header and in the page', async () => {
+    // The built page's head, as renderer/index.html has it.
+    const html = readFileSync(resolve(import.meta.dirname, '../../renderer/index.html'), 'utf8');
+    mkdirSync(resolve(dir, 'static'), { recursive: true });
+    writeFileSync(resolve(dir, 'static', 'index.html'), html);
+    const nonces = [];
+    for (let i = 0; i < 2; i += 1) {
+      const reply = await call(`${server.origin}/jobs`, { headers: auth() });
+      const policy = String(reply.headers['content-security-policy']);
+      const nonce = /style-src 'self' 'nonce-([^']+)'/.exec(policy)?.[1] ?? '';
+      expect(nonce).toMatch(/^[A-Za-z0-9+/]{24}$/);
+      expect(reply.body).toContain(`<meta name="rowbot-style-nonce" content="${nonce}" />`);
+      expect(reply.body).toContain(`'nonce-${nonce}'`);
+      expect(reply.body).not.toContain(STYLE_NONCE_PLACEHOLDER);
+      nonces.push(nonce);
+    }
+    expect(nonces[0]).not.toBe(nonces[1]);
+    rmSync(resolve(dir, 'static'), { recursive: true, force: true });
   });
 
   /** One command over HTTP with the token; its answer's value, or it throws the error's message. */

@@ -38,6 +38,8 @@ describe('the window is locked down', () => {
     expect(directives['object-src']).toEqual(["'none'"]);
     expect(directives['base-uri']).toEqual(["'none'"]);
     expect(directives['connect-src']).toEqual(["'self'"]);
+    // Styles from the app, and the style elements Radix adds for an open dialog with the page's nonce.
+    expect(directives['style-src']).toEqual(["'self'", "'nonce-rowbotStyleNonce'"]);
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-eval|unsafe-inline|https?:|\*/);
     const html = readFileSync(join(root, 'renderer/index.html'), 'utf8');
     expect(html).toContain(`content="${CONTENT_SECURITY_POLICY}"`);
