@@ -5,7 +5,8 @@
  * job's own SQLite file, the rate of the first and the last 100,000 answers (a cost that grows with
  * the job's size shows as a slower end), and the CSV read back by PapaParse, not by Rowbot.
  */
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -34,6 +35,56 @@ function sliceRate(db: Database.Database, jobId: string, from: number, count: nu
   return count / ((Date.parse(last as string) - Date.parse(first as string)) / 1000);
 }
 
+interface CpuSample {
+  done: number;
+  cpuSeconds: number;
+}
+
+/**
+ * Every half second while `rowbot run` works: the CPU seconds its process has used (/proc, on
+ * Linux) against the rows done (job_counts, read from its database). CPU per row of the first and
+ * the last slice then shows a cost that grows with the job's size, whatever else the machine does.
+ */
+function sampleCpu(dbFile: string): { stop(): CpuSample[] } {
+  const samples: CpuSample[] = [];
+  const ticks = 100; // USER_HZ on Linux
+  const timer = setInterval(() => {
+    const pid = spawnSync('pgrep', ['-f', dbFile], { encoding: 'utf8' }).stdout.trim().split('\n').pop();
+    if (!pid || !existsSync(dbFile)) return;
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+        .replace(/^.*\) /, '')
+        .split(' ');
+      const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / ticks;
+      const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+      try {
+        const row = db.prepare("SELECT n FROM job_counts WHERE status = 'done'").get() as { n: number } | undefined;
+        samples.push({ done: row?.n ?? 0, cpuSeconds });
+      } finally {
+        db.close();
+      }
+    } catch {
+      // Not started yet, or gone: the next sample.
+    }
+  }, 500);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return samples;
+    },
+  };
+}
+
+/** CPU microseconds per row between `from` and `to` rows done, from the nearest samples. */
+function cpuPerRow(samples: readonly CpuSample[], from: number, to: number): number {
+  const at = (rows: number): CpuSample | undefined => samples.find((s) => s.done >= rows);
+  // From the first answer: the job's creation before it is start-up, not a cost per row.
+  const start = at(Math.max(from, 1));
+  const end = at(to) ?? samples.at(-1);
+  if (!start || !end || end.done <= start.done) return NaN;
+  return ((end.cpuSeconds - start.cpuSeconds) / (end.done - start.done)) * 1e6;
+}
+
 /** Data rows in the CSV and how many say done, read by PapaParse as a stream. */
 function countCsv(file: string): Promise<{ rows: number; done: number }> {
   return new Promise((resolveCount, reject) => {
@@ -59,6 +110,7 @@ export async function scaleFigures(): Promise<string[]> {
   const mock = await startMock({ latency: { fixedMs: LATENCY_MS } });
   try {
     await ask(mock.child, 'reset');
+    const sampler = sampleCpu(join(dir, 'run.db'));
     const { usage, dbFile, out } = await wholeRowbotRun(found.python, dir, mock.baseUrl, ROWS, [
       '--model',
       'mock-1',
@@ -66,6 +118,9 @@ export async function scaleFigures(): Promise<string[]> {
       String(CONCURRENCY),
       '--no-cache',
     ]);
+    const samples = sampler.stop();
+    const firstCpu = cpuPerRow(samples, 0, SLICE);
+    const lastCpu = cpuPerRow(samples, ROWS - SLICE, ROWS);
     const stats = await ask<BaselineMockStats>(mock.child, 'stats');
     const db = new Database(dbFile, { readonly: true });
     let first: number;
@@ -92,6 +147,7 @@ export async function scaleFigures(): Promise<string[]> {
           `first ${k(SLICE)} rows/s`,
           `last ${k(SLICE)} rows/s`,
           'last ÷ first',
+          `CPU µs/row first / last ${k(SLICE)}`,
           'last answer → exit (export)',
           'CSV read back (PapaParse)',
         ],
@@ -104,6 +160,7 @@ export async function scaleFigures(): Promise<string[]> {
             String(Math.round(first)),
             String(Math.round(lastRate)),
             (lastRate / first).toFixed(2),
+            `${Math.round(firstCpu)} / ${Math.round(lastCpu)} (${(lastCpu / firstCpu).toFixed(2)})`,
             `${tail.toFixed(2)} s`,
             `${read.rows.toLocaleString('en-US')} rows, ${read.done.toLocaleString('en-US')} done`,
           ],
