@@ -229,11 +229,11 @@ export class BatchRun {
   async #send(batch: BatchRecord, wire: BatchWire): Promise<void> {
     const { store } = this.#o;
     const lines = async function* (this: void): AsyncGenerator<string> {
-      for (const row of store.rows(batch.id)) yield wire.line(customId(batch.id, row.index), bodyOf(row.prompt));
+      for (const row of store.rows(batch)) yield wire.line(customId(batch.id, row.index), bodyOf(row.prompt));
     };
     const bodyOf = (prompt: string): Record<string, unknown> => this.#o.body(prompt);
     let bytes = 0;
-    for (const row of store.rows(batch.id))
+    for (const row of store.rows(batch))
       bytes += Buffer.byteLength(wire.line(customId(batch.id, row.index), bodyOf(row.prompt))) + 1;
     this.#sending.add(batch.id);
     this.#o.onChange();

@@ -129,7 +129,7 @@ function statements(db: Db) {
          AND row_index > ? ORDER BY row_index LIMIT ?`,
     ),
     rows: db.prepare(
-      `SELECT row_index, prompt FROM job_rows WHERE batch_id = ? AND row_index > ? ORDER BY row_index LIMIT ?`,
+      `SELECT row_index, prompt FROM job_rows WHERE job_id = ? AND row_index > ? AND batch_id = ? ORDER BY row_index LIMIT ?`,
     ),
     get: db.prepare('SELECT * FROM job_batches WHERE id = ?'),
     forJob: db.prepare('SELECT * FROM job_batches WHERE job_id = ? ORDER BY created_at, id'),
@@ -142,7 +142,7 @@ function statements(db: Db) {
     polled: db.prepare(
       `UPDATE job_batches SET remote_status = ?, succeeded = ?, errored = ?, polled_at = ?, error = ? WHERE id = ?`,
     ),
-    release: db.prepare(`UPDATE job_rows SET batch_id = NULL WHERE batch_id = ?`),
+    release: db.prepare(`UPDATE job_rows SET batch_id = NULL WHERE job_id = ? AND batch_id = ?`),
     lost: db.prepare(`UPDATE job_batches SET state = 'lost', error = ?, reserved_nanos = 0, ended_at = ? WHERE id = ?`),
     // A row's tokens and cost are the sums over its attempts (what earlier live requests were billed
     // included): the row holds those sums, so this answer's are added to them, not summed again.
@@ -163,7 +163,7 @@ function statements(db: Db) {
                @completionTokens, @error, @costNanos)`,
     ),
     unanswered: db.prepare(
-      `UPDATE job_rows SET status = 'failed', error = ?, batch_id = NULL, finished_at = ? WHERE batch_id = ?`,
+      `UPDATE job_rows SET status = 'failed', error = ?, batch_id = NULL, finished_at = ? WHERE job_id = ? AND batch_id = ?`,
     ),
     collected: db.prepare(
       `UPDATE job_batches SET state = 'collected', ended_at = ?, reserved_nanos = 0, remote_status = COALESCE(?, remote_status)
@@ -207,8 +207,8 @@ export class BatchStore {
   }
 
   /** The batch's rows (index and prompt), in order, a page at a time. */
-  *rows(batchId: string): Generator<{ index: number; prompt: string }> {
-    yield* paged((after) => this.#s.rows.all(batchId, after, PAGE) as PromptRow[]);
+  *rows(batch: Pick<BatchRecord, 'id' | 'jobId'>): Generator<{ index: number; prompt: string }> {
+    yield* paged((after) => this.#s.rows.all(batch.jobId, after, batch.id, PAGE) as PromptRow[]);
   }
 
   get(id: string): BatchRecord {
@@ -246,7 +246,7 @@ export class BatchStore {
   /** The provider never made this batch (or refused it): its rows go back to the queue. */
   lose(id: string, why: string): void {
     this.#db.transaction(() => {
-      this.#s.release.run(id);
+      this.#s.release.run(this.get(id).jobId, id);
       this.#s.lost.run(why, now(), id);
     })();
   }
@@ -290,7 +290,7 @@ export class BatchStore {
   /** The batch is over: rows it never gave a result for fail with `why`; its budget hold is released. */
   collected(batch: BatchRecord, status: string | null, why: string): void {
     this.#db.transaction(() => {
-      this.#s.unanswered.run(why, now(), batch.id);
+      this.#s.unanswered.run(why, now(), batch.jobId, batch.id);
       this.#s.collected.run(now(), status, batch.id);
     })();
   }

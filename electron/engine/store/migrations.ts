@@ -360,9 +360,10 @@ ${COUNT_NEW_ROW}
       ) STRICT;
       CREATE INDEX job_batches_by_job ON job_batches (job_id, state);
 
-      -- The batch a queued row waits in; live runs leave such rows alone.
+      -- The batch a queued row waits in; live runs leave such rows alone. Not indexed: a batch's rows
+      -- are found through the job's own (job_id, row_index) key, and every result stored would
+      -- otherwise also update an index.
       ALTER TABLE job_rows ADD COLUMN batch_id TEXT;
-      CREATE INDEX job_rows_by_batch ON job_rows (batch_id, row_index) WHERE batch_id IS NOT NULL;
     `,
   },
 ];
