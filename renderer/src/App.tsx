@@ -59,6 +59,9 @@ export function App() {
         )}
         {route.screen === 'settings' && <SettingsScreen section={route.section} />}
         {route.screen === 'job' && <JobScreen key={route.jobId} jobId={route.jobId} />}
+        {route.screen === 'edit' && (
+          <NewJobScreen key={`edit-${route.jobId}`} visible editJobId={route.jobId} onCreated={() => undefined} />
+        )}
       </main>
       <JobToasts />
     </div>

@@ -4,12 +4,15 @@ export type Route =
   | { screen: 'jobs' }
   | { screen: 'new' }
   | { screen: 'settings'; section?: 'prices' }
-  | { screen: 'job'; jobId: string };
+  | { screen: 'job'; jobId: string }
+  | { screen: 'edit'; jobId: string };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '');
   const job = path.match(/^\/jobs\/([A-Za-z0-9_-]+)$/);
   if (job?.[1]) return { screen: 'job', jobId: job[1] };
+  const edit = path.match(/^\/jobs\/([A-Za-z0-9_-]+)\/edit$/);
+  if (edit?.[1]) return { screen: 'edit', jobId: edit[1] };
   if (path === '/new') return { screen: 'new' };
   if (path === '/settings') return { screen: 'settings' };
   if (path === '/settings/prices') return { screen: 'settings', section: 'prices' };
@@ -22,6 +25,7 @@ export function navigate(route: Route): void {
 
 export function hrefOf(route: Route): string {
   if (route.screen === 'job') return `#/jobs/${route.jobId}`;
+  if (route.screen === 'edit') return `#/jobs/${route.jobId}/edit`;
   if (route.screen === 'settings' && route.section) return `#/settings/${route.section}`;
   return `#/${route.screen}`;
 }

@@ -144,6 +144,11 @@ export function JobScreen({ jobId }: { jobId: string }) {
           <StatusBadge status={job.status} />
         </div>
         <div className="job-actions">
+          {job.status !== 'running' && (
+            <button type="button" onClick={() => (window.location.hash = hrefOf({ screen: 'edit', jobId }))}>
+              Edit prompt and settings
+            </button>
+          )}
           <ExportButton job={job} onResult={setMessage} />
         </div>
       </div>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { AlertDialog, Dialog, DropdownMenu } from 'radix-ui';
 import type { JobSummary } from '../../../shared/api.ts';
 import { ProgressBar } from '../components/ProgressBar.tsx';
@@ -13,6 +13,21 @@ export function JobsScreen() {
   const [error, setError] = useState<string | null>(null);
   const [renaming, setRenaming] = useState<JobSummary | null>(null);
   const [deleting, setDeleting] = useState<JobSummary | null>(null);
+  const [search, setSearch] = useState('');
+  const searchBox = useRef<HTMLInputElement>(null);
+
+  // "/" anywhere on the list (outside a text field) goes to the search box, as in many web apps.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent): void => {
+      const target = event.target as HTMLElement | null;
+      if (event.key !== '/' || event.ctrlKey || event.metaKey || event.altKey) return;
+      if (target?.closest('input, textarea, select, [contenteditable="true"]')) return;
+      event.preventDefault();
+      searchBox.current?.focus();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
 
   useEffect(() => {
     // Answers and events travel apart: keep the newest summary (highest rev) of each job.
@@ -63,19 +78,47 @@ export function JobsScreen() {
       </section>
     );
   }
+  const needle = search.trim().toLocaleLowerCase();
+  const shown = (jobs ?? []).filter((job) => matchesJob(job, needle));
   return (
     <section>
-      <h1>Jobs</h1>
+      <div className="jobs-header">
+        <h1>Jobs</h1>
+        <input
+          ref={searchBox}
+          type="search"
+          className="search jobs-search"
+          aria-label="Search jobs"
+          aria-keyshortcuts="/"
+          placeholder="Search by name, file, model or prompt  ( / )"
+          value={search}
+          onChange={(event) => setSearch(event.target.value)}
+        />
+        {needle !== '' && (
+          <span className="muted small" role="status">
+            {shown.length === 1 ? '1 job' : `${formatCount(shown.length)} jobs`} of {formatCount(jobs?.length ?? 0)}
+          </span>
+        )}
+      </div>
       {error && (
         <p role="alert" className="error-box">
           {error}
         </p>
       )}
-      <table className="jobs-table">
+      {shown.length === 0 && needle !== '' && (
+        <p className="muted">
+          No job matches “{search.trim()}”.{' '}
+          <button type="button" className="link" onClick={() => setSearch('')}>
+            Clear the search
+          </button>
+        </p>
+      )}
+      <table className="jobs-table" hidden={shown.length === 0}>
         <thead>
           <tr>
             <th scope="col">Name</th>
             <th scope="col">File</th>
+            <th scope="col">Model</th>
             <th scope="col">Created</th>
             <th scope="col" className="num">
               Rows
@@ -91,19 +134,28 @@ export function JobsScreen() {
           </tr>
         </thead>
         <tbody>
-          {(jobs ?? []).map((job) => (
+          {shown.map((job) => (
             <tr key={job.id}>
-              <td>
+              <td className="job-name-cell">
                 <a href={`#/jobs/${job.id}`}>{job.name}</a>
+                {job.promptStart && (
+                  <span className="muted small prompt-start" title={job.promptStart}>
+                    {job.promptStart}
+                  </span>
+                )}
               </td>
               <td className="muted">{job.fileName}</td>
+              <td className="muted">{modelOf(job)}</td>
               <td className="muted">{formatDate(job.createdAt)}</td>
               <td className="num">{formatCount(job.counts.total)}</td>
               <td>
                 <div className="progress-cell">
                   <ProgressBar counts={job.counts} label={`Progress of ${job.name}`} />
                   <span className="muted small">
-                    ✓ {formatCount(job.counts.done)} · ✗ {formatCount(job.counts.failed)}
+                    ✓ {formatCount(job.counts.done)} done
+                    {job.counts.failed > 0 && (
+                      <span className="warning-text"> · {formatCount(job.counts.failed)} failed</span>
+                    )}
                     {job.cutOff > 0 && <span className="warning-text"> · {formatCount(job.cutOff)} cut off</span>}
                   </span>
                 </div>
@@ -113,7 +165,8 @@ export function JobsScreen() {
                 <StatusBadge status={job.status} />
               </td>
               <td>
-                <DropdownMenu.Root>
+                {/* Not modal: a modal menu injects a <style> the UI's CSP refuses. */}
+                <DropdownMenu.Root modal={false}>
                   <DropdownMenu.Trigger asChild>
                     <button type="button" className="small-button" aria-label={`Actions for ${job.name}`}>
                       ⋯
@@ -126,6 +179,15 @@ export function JobsScreen() {
                         onSelect={() => navigate({ screen: 'job', jobId: job.id })}
                       >
                         Open
+                      </DropdownMenu.Item>
+                      <DropdownMenu.Item
+                        className="menu-item"
+                        disabled={job.status === 'running'}
+                        onSelect={() => navigate({ screen: 'edit', jobId: job.id })}
+                      >
+                        {job.status === 'running'
+                          ? 'Edit prompt and settings (pause first)'
+                          : 'Edit prompt and settings…'}
                       </DropdownMenu.Item>
                       <DropdownMenu.Item className="menu-item" onSelect={() => setRenaming(job)}>
                         Rename…
@@ -187,6 +249,17 @@ export function JobsScreen() {
       </AlertDialog.Root>
     </section>
   );
+}
+
+function modelOf(job: JobSummary): string {
+  return job.provider.kind === 'demo' ? 'Demo (offline)' : job.provider.model;
+}
+
+/** The search: every word typed is in the job's name, file, model or prompt. */
+function matchesJob(job: JobSummary, needle: string): boolean {
+  if (needle === '') return true;
+  const hay = [job.name, job.fileName, modelOf(job), job.promptStart].join('\n').toLocaleLowerCase();
+  return needle.split(/\s+/).every((word) => hay.includes(word));
 }
 
 function RenameDialog({

@@ -1,12 +1,14 @@
 import { useEffect, useState } from 'react';
 import {
   type ConnectionTest,
+  type JobDetail,
   type JobEstimate,
   type KeyStatus,
   type ProviderConfig,
   type SheetPreview,
 } from '../../../shared/api.ts';
 import {
+  batchKindOf,
   hasPlaceholders,
   KEY_NAMES,
   keyMayGoTo,
@@ -18,11 +20,13 @@ import {
 import { checkTemplate, describeTemplateProblem } from '../../../shared/template.ts';
 import { AddressModelFields } from '../components/AddressModelFields.tsx';
 import { AnswerOptions, type AnswerSettings } from '../components/AnswerOptions.tsx';
+import { EditRunButtons } from '../components/EditRunButtons.tsx';
 import { FilePicker } from '../components/FilePicker.tsx';
 import { offerKeyAddress } from '../components/KeyRow.tsx';
 import { RowsAtOnceField } from '../components/RowsAtOnceField.tsx';
 import { SheetPreviewTable } from '../components/SheetPreviewTable.tsx';
 import { TemplateEditor } from '../components/TemplateEditor.tsx';
+import { WhenChoice } from '../components/WhenChoice.tsx';
 import { useApi } from '../api.ts';
 import { errorMessage, formatCompact, formatCost, formatDuration, formatPerMillion, plural } from '../format.ts';
 import { savePreferences, serviceChoice, serviceOf, usePreferences } from '../preferences.ts';
@@ -31,15 +35,21 @@ import { hrefOf, navigate } from '../router.ts';
 
 type ProviderKind = ProviderConfig['kind'];
 
-/** `visible`: false while the draft waits behind another screen (Settings, the jobs). */
+/**
+ * `visible`: false while the draft waits behind another screen (Settings, the jobs). With
+ * `editJobId`, the same form edits a job that is not running: its file stays, everything else
+ * starts as the job has it, and the run buttons become "Run the rest" and "Run all again".
+ */
 export function NewJobScreen({
   visible,
   onCreated,
   onStartOver,
+  editJobId,
 }: {
   visible: boolean;
   onCreated: () => void;
-  onStartOver: () => void;
+  onStartOver?: () => void;
+  editJobId?: string;
 }) {
   const api = useApi();
   const preferences = usePreferences();
@@ -67,22 +77,82 @@ export function NewJobScreen({
     maxCost: null,
     jsonOutput: null,
   });
+  const [batch, setBatch] = useState(false);
+  const [editing, setEditing] = useState<JobDetail | null>(null);
+  const [editRows, setEditRows] = useState<string[][]>([]);
   const [starting, setStarting] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
-  const templateProblem = preview
-    ? describeTemplateProblem(checkTemplate(template, preview.columns), preview.columns)
-    : 'Import a file first.';
+  // Editing a job: the form starts as the job is.
+  useEffect(() => {
+    if (!editJobId) return;
+    let stale = false;
+    api.getJob({ jobId: editJobId }).then(
+      (job) => {
+        if (stale) return;
+        setEditing(job);
+        // The prompt's preview shows the job's first rows, as it shows a new file's.
+        const first = Array.from({ length: Math.min(3, job.counts.total) }, (_, index) =>
+          api.getRow({ jobId: job.id, index }).then((row) => row.values),
+        );
+        Promise.all(first).then(
+          (rows) => !stale && setEditRows(rows),
+          () => undefined,
+        );
+        setTemplate(job.template);
+        setSystemPrompt(job.systemPrompt);
+        setProviderKindState(job.provider.kind);
+        if (job.provider.kind !== 'demo') {
+          setBaseUrl(job.provider.baseUrl);
+          const service = presetOfJob(job);
+          setPresetId(service);
+          if (job.provider.kind === 'openai' && job.provider.headers) {
+            setHeadersText(
+              Object.entries(job.provider.headers)
+                .map(([name, value]) => `${name}: ${value}`)
+                .join('\n'),
+            );
+          }
+        }
+        setModel(job.provider.model);
+        const { settings } = job;
+        setConcurrency(settings.concurrency);
+        setUseCache(settings.useCache);
+        setBatch(settings.batch);
+        setAnswer({
+          temperature: settings.temperature,
+          topP: settings.topP,
+          stop: settings.stop,
+          maxOutputTokens: settings.maxOutputTokens,
+          maxCost: settings.maxCost,
+          jsonOutput: settings.jsonOutput,
+        });
+      },
+      (e: unknown) => !stale && setError(errorMessage(e)),
+    );
+    return () => {
+      stale = true;
+    };
+  }, [api, editJobId]);
+
+  /** The columns the prompt may use: the imported file's, or the edited job's. */
+  const columns = preview?.columns ?? editing?.columns ?? null;
+  const templateProblem = columns
+    ? describeTemplateProblem(checkTemplate(template, columns), columns)
+    : editJobId
+      ? 'Loading the job…'
+      : 'Import a file first.';
   const providerProblem =
     providerKind === 'demo'
       ? null
       : !URL.canParse(baseUrl) || model.trim() === ''
-        ? 'Enter the API address (starting with https://) and a model name.'
+        ? 'Enter the API address (starting with http:// or https://) and a model name.'
         : hasPlaceholders(baseUrl)
           ? 'Put your Azure resource name and deployment name in the address in place of RESOURCE and DEPLOYMENT.'
           : null;
   const preset = providerKind === 'openai' ? presetById(presetId) : presetById(providerKind);
-  const keyId: KeyId | null = providerKind === 'demo' ? null : (preset?.keyId ?? providerKind);
+  // A server on this computer (preset key null) gets no key: `??` would have sent it OpenAI's.
+  const keyId: KeyId | null = providerKind === 'demo' ? null : preset ? preset.keyId : providerKind;
   const provider: ProviderConfig =
     providerKind === 'demo'
       ? { kind: 'demo', model: 'demo' }
@@ -96,6 +166,9 @@ export function NewJobScreen({
             ...(preset?.azureApiVersion ? { azureApiVersion: preset.azureApiVersion } : {}),
             ...(presetId === 'custom' && headersText.trim() ? { headers: parseHeaders(headersText) } : {}),
           };
+  /** The provider offers a Batch API: "When" is offered, and a batch job sends its rows there. */
+  const batchOffered = batchKindOf(provider) !== null;
+  const sendAsBatch = batch && batchOffered;
   // A reasoning model refuses a temperature or top-p: said here, before the run, not by every row.
   const samplingProblem = reasoningModelProblem(provider, answer);
   const keyStatus = keys.find((k) => k.provider === keyId);
@@ -134,7 +207,8 @@ export function NewJobScreen({
     setConnection(null);
     if (!next) return;
     const choice = serviceChoice(preferences, id);
-    if (choice.baseUrl) setBaseUrl(choice.baseUrl);
+    // "Other" starts empty: the address of the service chosen before is not the user's server.
+    setBaseUrl(choice.baseUrl);
     setModel(choice.model);
     // Servers on this computer are checked at once: is it running, which models does it have?
     if (next.keyId === null && choice.baseUrl.includes('localhost')) {
@@ -221,7 +295,7 @@ export function NewJobScreen({
         template,
         systemPrompt,
         provider,
-        settings: { concurrency, useCache, ...answer },
+        settings: { concurrency, useCache, ...answer, batch: sendAsBatch },
         skipEmptyRows,
       });
       if (sample) await api.sampleJob({ jobId: job.id, rows: 10 });
@@ -246,8 +320,13 @@ export function NewJobScreen({
   return (
     <div className="wizard">
       <div className="wizard-header">
-        <h1>New job</h1>
-        {preview && (
+        <h1>{editJobId ? `Edit “${editing?.name ?? '…'}”` : 'New job'}</h1>
+        {editJobId && (
+          <a href={hrefOf({ screen: 'job', jobId: editJobId })} className="back">
+            Back to the job without changes
+          </a>
+        )}
+        {preview && onStartOver && (
           <button type="button" onClick={onStartOver} title="Clear the file, template and choices, and begin again">
             Start over
           </button>
@@ -256,9 +335,21 @@ export function NewJobScreen({
 
       <section className="step" aria-labelledby="step-file">
         <h2 id="step-file">
-          <span className="step-number">1</span> Choose your spreadsheet
+          <span className="step-number">1</span> {editJobId ? 'The spreadsheet' : 'Choose your spreadsheet'}
         </h2>
-        {preview ? (
+        {editJobId ? (
+          <p>
+            {editing ? (
+              <>
+                <strong>{editing.fileName}</strong> · {plural(editing.counts.total, 'row')} ·{' '}
+                {plural(editing.columns.length, 'column')}{' '}
+                <span className="muted small">(the file of a job stays; for another file, start a new job)</span>
+              </>
+            ) : (
+              <span className="muted">Loading the job…</span>
+            )}
+          </p>
+        ) : preview ? (
           <>
             <SheetPreviewTable preview={preview} onChange={setPreview} />
             <button type="button" className="link" onClick={() => setPreview(null)}>
@@ -270,26 +361,28 @@ export function NewJobScreen({
         )}
       </section>
 
-      <section className="step" aria-labelledby="step-prompt" aria-disabled={!preview}>
+      <section className="step" aria-labelledby="step-prompt" aria-disabled={!columns}>
         <h2 id="step-prompt">
           <span className="step-number">2</span> Write the prompt
         </h2>
-        {preview ? (
+        {columns ? (
           <>
             <TemplateEditor
-              columns={preview.columns}
-              sampleRows={preview.sampleRows}
+              columns={columns}
+              sampleRows={preview?.sampleRows ?? editRows}
               template={template}
               onChange={setTemplate}
             />
-            <label className="setting checkbox">
-              <input
-                type="checkbox"
-                checked={skipEmptyRows}
-                onChange={(event) => setSkipEmptyRows(event.target.checked)}
-              />
-              <span>Skip rows whose placeholders are all empty (nothing is sent for them)</span>
-            </label>
+            {!editJobId && (
+              <label className="setting checkbox">
+                <input
+                  type="checkbox"
+                  checked={skipEmptyRows}
+                  onChange={(event) => setSkipEmptyRows(event.target.checked)}
+                />
+                <span>Skip rows whose placeholders are all empty (nothing is sent for them)</span>
+              </label>
+            )}
             <details className="system-prompt">
               <summary>System prompt (optional)</summary>
               <label className="field">
@@ -387,6 +480,11 @@ export function NewJobScreen({
             onBaseUrl={setBaseUrl}
             onModel={setModel}
             models={connection?.models ?? []}
+            openModels={connection !== null && !connection.ok && connection.models.length > 0}
+            openAiCompatible={providerKind === 'openai' && presetId !== 'azure'}
+            addressPlaceholder={
+              providerKind === 'openai' && presetId === 'custom' ? 'http://your-server:8000/v1' : undefined
+            }
           />
         )}
         {providerKind === 'openai' && presetId === 'azure' && (
@@ -429,6 +527,9 @@ export function NewJobScreen({
           </p>
         )}
         {error && allowInSettings}
+        {batchOffered && (
+          <WhenChoice batch={batch} onChange={setBatch} estimate={editJobId ? null : ready ? estimate : null} />
+        )}
         {estimate && ready && (
           <p className="estimate" aria-label="Estimate">
             <strong>{plural(estimate.rows, 'row')}</strong> to send
@@ -438,39 +539,89 @@ export function NewJobScreen({
             · {estimate.tokensEstimated ? 'about ' : ''}
             {formatCompact(estimate.promptTokens)} prompt tokens
             {estimate.tokensEstimated ? ' (estimated: no tokenizer for this model)' : ''} ·{' '}
-            {estimate.cost ? (
-              <strong>
-                {formatCost(estimate.cost[0])}–{formatCost(estimate.cost[1])}
-              </strong>
+            {/* The other price is beside its choice under When. */}
+            {estimate.cost && estimate.batchCost && batchOffered ? (
+              <>
+                {sendAsBatch ? 'as a batch ' : 'now '}
+                <strong>{costRange(sendAsBatch ? estimate.batchCost : estimate.cost)}</strong>
+              </>
+            ) : estimate.cost ? (
+              <strong>{costRange(estimate.cost)}</strong>
             ) : (
               <span className="muted">no price known for this model</span>
             )}{' '}
-            · {formatDuration(estimate.seconds[0])}–{formatDuration(estimate.seconds[1])}
+            ·{' '}
+            {sendAsBatch
+              ? 'results within 24 hours'
+              : `${formatDuration(estimate.seconds[0])}–${formatDuration(estimate.seconds[1])}`}
           </p>
         )}
         {estimate && ready && providerKind !== 'demo' && <PriceNote estimate={estimate} />}
-        <button
-          type="button"
-          className="primary large"
-          disabled={!preview || blocker !== null || starting}
-          onClick={() => void start()}
-        >
-          {starting ? 'Starting…' : preview ? `Run ${plural(preview.rowCount, 'row')}` : 'Run'}
-        </button>
-        {preview && preview.rowCount > 10 && (
-          <button
-            type="button"
-            className="large try-sample"
-            disabled={blocker !== null || starting}
-            onClick={() => void start(true)}
-            title="Send the first ten rows, then see what the rest will cost and take before you go on"
-          >
-            Try 10 rows first
-          </button>
+        {editJobId ? (
+          editing && (
+            <EditRunButtons
+              job={editing}
+              edit={{
+                template,
+                systemPrompt,
+                provider,
+                settings: { concurrency, useCache, ...answer, batch: sendAsBatch },
+              }}
+              blocker={blocker}
+              batch={sendAsBatch}
+            />
+          )
+        ) : (
+          <>
+            <button
+              type="button"
+              className="primary large"
+              disabled={!preview || blocker !== null || starting}
+              onClick={() => void start()}
+            >
+              {starting
+                ? 'Starting…'
+                : preview
+                  ? `Run ${plural(preview.rowCount, 'row')}${sendAsBatch ? ' as a batch' : ''}`
+                  : 'Run'}
+            </button>
+            {preview && preview.rowCount > 10 && (
+              <button
+                type="button"
+                className="large try-sample"
+                disabled={blocker !== null || starting}
+                onClick={() => void start(true)}
+                title={
+                  sendAsBatch
+                    ? 'Send the first ten rows now (live), then see the answers before the rest go as a batch'
+                    : 'Send the first ten rows, then see what the rest will cost and take before you go on'
+                }
+              >
+                Try 10 rows first
+              </button>
+            )}
+          </>
         )}
-        {preview && blocker && <p className="muted small">{blocker}</p>}
+        {(preview || editing) && blocker && <p className="muted small">{blocker}</p>}
       </section>
     </div>
+  );
+}
+
+function costRange(cost: [number, number]): string {
+  return `${formatCost(cost[0])}–${formatCost(cost[1])}`;
+}
+
+/** The service preset a job's provider came from: by its key, else by its address; "Other" when none fits. */
+function presetOfJob(job: JobDetail): string {
+  const { provider } = job;
+  if (provider.kind !== 'openai') return 'openai';
+  if (provider.keyId === undefined) return 'openai';
+  if (provider.keyId !== null) return PROVIDER_PRESETS.find((p) => p.keyId === provider.keyId)?.id ?? 'custom';
+  const origin = URL.canParse(provider.baseUrl) ? new URL(provider.baseUrl).origin : '';
+  return (
+    PROVIDER_PRESETS.find((p) => p.keyId === null && URL.canParse(p.baseUrl) && new URL(p.baseUrl).origin === origin)
+      ?.id ?? 'vllm'
   );
 }
 
