@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import Papa from 'papaparse';
-import type { BaselineMockMessage, BaselineMockStats } from './baseline-mock.ts';
+import type { BaselineMockMessage } from './baseline-mock.ts';
 import { ask, CLIENT_CORE, findPython, startMock, wholeRowbotRun } from './baseline.ts';
 import { table } from './whole-process.ts';
 
@@ -121,19 +121,21 @@ export async function scaleFigures(): Promise<string[]> {
     const samples = sampler.stop();
     const firstCpu = cpuPerRow(samples, 0, SLICE);
     const lastCpu = cpuPerRow(samples, ROWS - SLICE, ROWS);
-    const stats = await ask<BaselineMockStats>(mock.child, 'stats');
     const db = new Database(dbFile, { readonly: true });
     let first: number;
     let lastRate: number;
+    let lastAnswer: string;
     try {
       const { id } = db.prepare('SELECT id FROM jobs').get() as { id: string };
+      // The last answer stored (the mock's own log keeps only the first 100,000 requests).
+      lastAnswer = (db.prepare('SELECT MAX(finished_at) AS at FROM job_rows').get() as { at: string }).at;
       first = sliceRate(db, id, 0, SLICE);
       lastRate = sliceRate(db, id, ROWS - SLICE, SLICE);
     } finally {
       db.close();
     }
     const read = await countCsv(out);
-    const tail = (usage.exitEpochMs - (stats.lastAnswerEpochMs ?? NaN)) / 1000;
+    const tail = (usage.exitEpochMs - Date.parse(lastAnswer)) / 1000;
     const k = (n: number): string => `${Math.round(n / 1000).toLocaleString('en-US')}k`;
     return [
       `Scale (issue 14) — rowbot run of ${ROWS.toLocaleString('en-US')} rows, ${LATENCY_MS} ms answers, concurrency ${CONCURRENCY}, --out CSV,`,
