@@ -318,4 +318,37 @@ describe('iterate on a job, find it again, set up a provider, send a batch', () 
     const text = readFileSync((await file.path()) ?? '', 'utf8');
     for (let n = 1; n <= 12; n += 1) expect(text).toContain(mockReply(`Name a colour for batched ${n}`));
   });
+
+  it('after a ten-row try, sends the rest as a batch from the edit form, with both prices for the rest', async () => {
+    mock.updateOptions({ batch: { completeAfterMs: 500 } });
+    mock.resetCounters();
+    await open();
+    await draft('rest', 25, 'Tag {{item}}', 'openai', 'gpt-4o-mini');
+    // "Try 10 rows first" runs live whatever the choice.
+    await page.getByRole('button', { name: 'Try 10 rows first' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Sample run done/ })
+      .waitFor({ timeout: 20_000 });
+    expect(await done()).toBe('Done 10');
+    expect(mock.batchesCreated).toBe(0);
+
+    await page.getByRole('button', { name: 'Edit prompt and settings' }).click();
+    const when = page.getByRole('group', { name: 'When' });
+    await when.getByRole('radio', { name: /^Now \(live\)/ }).waitFor();
+    expect(await when.getByRole('radio', { name: /^Now \(live\)/ }).isChecked()).toBe(true);
+    await expect
+      .poll(() => when.getByText(/^About \$[\d.]+–\$[\d.]+ for the 15 rows without an answer$/).count())
+      .toBe(2);
+    await when.getByRole('radio', { name: /^Cheaper \(batch/ }).check();
+    const send = page.getByRole('button', { name: 'Run the rest as a batch' });
+    await send.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SCREENSHOTS, 'batch-3-rest-after-try.png') });
+    await send.click();
+    await page.getByRole('group', { name: 'Run controls' }).waitFor();
+    await expect.poll(done, { timeout: 60_000 }).toBe('Done 25');
+    expect(mock.batchesCreated).toBe(1);
+    expect(mock.batchRequests).toBe(15);
+    await page.getByText(mockReply('Tag rest 1'), { exact: true }).waitFor();
+  });
 });

@@ -14,11 +14,15 @@ export function WhenChoice({
   batch,
   onChange,
   estimate,
+  of,
 }: {
   batch: boolean;
   onChange: (batch: boolean) => void;
   estimate: Pick<JobEstimate, 'cost' | 'batchCost'> | null;
+  /** What the prices are for, when not the whole job ("the 20 rows without an answer"). */
+  of?: string;
 }) {
+  const forWhat = of ? ` for ${of}` : '';
   const live = range(estimate?.cost ?? null);
   const cheaper = range(estimate?.batchCost ?? null);
   return (
@@ -29,7 +33,12 @@ export function WhenChoice({
         <span>
           <strong>Now (live)</strong>
           <span className="muted small">Answers start at once and come in as you watch.</span>
-          {live && <span className="when-price">About {live}</span>}
+          {live && (
+            <span className="when-price">
+              About {live}
+              {forWhat && <span className="when-price-of">{forWhat}</span>}
+            </span>
+          )}
         </span>
       </label>
       <label className={`option${batch ? ' selected' : ''}`}>
@@ -39,7 +48,12 @@ export function WhenChoice({
           <span className="muted small">
             About half the price, results within 24 hours (often much sooner). You can close Rowbot meanwhile.
           </span>
-          {cheaper && <span className="when-price">About {cheaper}</span>}
+          {cheaper && (
+            <span className="when-price">
+              About {cheaper}
+              {forWhat && <span className="when-price-of">{forWhat}</span>}
+            </span>
+          )}
         </span>
       </label>
     </fieldset>

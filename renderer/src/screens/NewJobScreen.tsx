@@ -80,6 +80,8 @@ export function NewJobScreen({
   const [batch, setBatch] = useState(false);
   const [editing, setEditing] = useState<JobDetail | null>(null);
   const [editRows, setEditRows] = useState<string[][]>([]);
+  /** The edited job's rows without an answer, projected from its answers so far (its model's price). */
+  const [projection, setProjection] = useState<JobEstimate | null>(null);
   const [starting, setStarting] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -97,6 +99,10 @@ export function NewJobScreen({
         );
         Promise.all(first).then(
           (rows) => !stale && setEditRows(rows),
+          () => undefined,
+        );
+        api.projectJob({ jobId: job.id }).then(
+          (next) => !stale && setProjection(next),
           () => undefined,
         );
         setTemplate(job.template);
@@ -528,7 +534,21 @@ export function NewJobScreen({
         )}
         {error && allowInSettings}
         {batchOffered && (
-          <WhenChoice batch={batch} onChange={setBatch} estimate={editJobId ? null : ready ? estimate : null} />
+          <WhenChoice
+            batch={batch}
+            onChange={setBatch}
+            estimate={
+              editJobId
+                ? // The projection holds for the job's own model only.
+                  editing && model.trim() === editing.provider.model && projection && projection.rows > 0
+                  ? restOf(projection, editing.usage.cost ?? 0)
+                  : null
+                : ready
+                  ? estimate
+                  : null
+            }
+            of={editJobId && projection ? `the ${plural(projection.rows, 'row')} without an answer` : undefined}
+          />
         )}
         {estimate && ready && (
           <p className="estimate" aria-label="Estimate">
@@ -606,6 +626,13 @@ export function NewJobScreen({
       </section>
     </div>
   );
+}
+
+/** A projection's prices without what the job has spent already (the projection includes it). */
+function restOf(projection: JobEstimate, spent: number): Pick<JobEstimate, 'cost' | 'batchCost'> {
+  const less = (cost: [number, number] | null): [number, number] | null =>
+    cost ? [Math.max(0, cost[0] - spent), Math.max(0, cost[1] - spent)] : null;
+  return { cost: less(projection.cost), batchCost: less(projection.batchCost) };
 }
 
 function costRange(cost: [number, number]): string {

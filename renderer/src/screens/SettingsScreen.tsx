@@ -128,7 +128,8 @@ function DefaultService() {
           model={choice.model}
           onBaseUrl={(baseUrl) => change({ baseUrl })}
           onModel={(model) => change({ model })}
-          addressPlaceholder="https://…/v1"
+          addressPlaceholder={current === 'custom' ? 'http://your-server:8000/v1' : 'https://…/v1'}
+          openAiCompatible={preset.kind === 'openai' && preset.id !== 'azure'}
         />
       )}
       {preset && preferences.services[current] && (
