@@ -81,6 +81,8 @@ describe('the live workspace in Chromium, against the mock server', () => {
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(Math.max(...mock.concurrencyTimeline.slice(from).map((p) => p.inFlight))).toBeLessThanOrEqual(3);
     await page.getByRole('button', { name: 'Cancel' }).click();
+    // It asks first.
+    await page.getByRole('dialog', { name: 'Cancel the run?' }).getByRole('button', { name: 'Cancel the run' }).click();
     await page.getByText('Canceled', { exact: true }).first().waitFor();
   });
 
@@ -125,8 +127,8 @@ describe('the live workspace in Chromium, against the mock server', () => {
     await page.getByRole('button', { name: /^All/ }).click();
     const row = (n: number) =>
       page.locator('tbody tr').filter({ has: page.getByRole('button', { name: `Open row ${n}`, exact: true }) });
-    await expect.poll(() => row(2).locator('td').nth(5).innerText()).toBe('2');
-    await expect.poll(() => row(3).locator('td').nth(5).innerText()).toBe('1');
+    await expect.poll(() => row(2).locator('td[data-column="attempts"]').innerText()).toBe('2');
+    await expect.poll(() => row(3).locator('td[data-column="attempts"]').innerText()).toBe('1');
     expect(await row(2).getByText('Done', { exact: true }).count()).toBe(1);
   });
 

@@ -10,7 +10,18 @@ interface Note {
   body: string;
 }
 
-/** A toast when a job finishes, or stops because the provider refused it. */
+/** Short: it says one thing, and the job's own view says it for good. */
+const SHOWN_MS = 5000;
+
+/** Whether the job's own view is on screen: it already says the job finished, where the Retry buttons are. */
+function onScreen(jobId: string): boolean {
+  return window.location.hash === `#/jobs/${jobId}`;
+}
+
+/**
+ * A toast when a job finishes, or stops because the provider refused it, while the user looks at
+ * something else. It sits at the bottom left, away from the table's Retry buttons on the right.
+ */
 export function JobToasts() {
   const api = useApi();
   const [notes, setNotes] = useState<Note[]>([]);
@@ -22,12 +33,15 @@ export function JobToasts() {
       api.on('job', (job) => {
         const before = last.current.get(job.id);
         last.current.set(job.id, job.status);
-        if (before !== 'running') return;
+        if (before !== 'running' || onScreen(job.id)) return;
         let note: Omit<Note, 'id'> | null = null;
         if (job.status === 'completed') {
           note = {
             jobId: job.id,
-            title: `“${job.name}” is finished`,
+            title:
+              job.counts.failed > 0
+                ? `“${job.name}”: finished, ${formatCount(job.counts.failed)} failed`
+                : `“${job.name}” is finished`,
             body: `${formatCount(job.counts.done)} done, ${formatCount(job.counts.failed)} failed.${job.cutOff > 0 ? ` ${formatCount(job.cutOff)} cut off at the output limit.` : ''}`,
           };
         } else if (job.status === 'paused' && job.pauseReason?.startsWith('Paused:')) {
@@ -39,7 +53,7 @@ export function JobToasts() {
   );
 
   return (
-    <Toast.Provider duration={8000}>
+    <Toast.Provider duration={SHOWN_MS} swipeDirection="left">
       {notes.map((note) => (
         <Toast.Root
           key={note.id}

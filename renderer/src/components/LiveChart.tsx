@@ -7,7 +7,24 @@ function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
 }
 
-/** A small canvas chart of throughput, concurrency, errors and 429s over the last minutes. */
+const FONT = '11px system-ui';
+const HEIGHT = 84;
+
+/**
+ * Room for an axis' longest label ("10,000", "2.5"): a fixed width cut the first digits off
+ * ("0,000" for 10,000).
+ */
+function axisSize(self: uPlot, values: string[] | null, axisIndex: number): number {
+  const context = self.ctx;
+  context.save();
+  context.font = FONT;
+  const widest = Math.max(0, ...(values ?? []).map((text) => context.measureText(text).width));
+  context.restore();
+  // The tick and the gap to the plot, and a little air; never narrower than before.
+  return Math.max(axisIndex === 1 ? 36 : 28, Math.ceil(widest) + 16);
+}
+
+/** A small canvas chart of throughput, requests at once, failed attempts and 429s over the last minutes. */
 export function LiveChart({ samples }: { samples: LiveSample[] }) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -18,7 +35,7 @@ export function LiveChart({ samples }: { samples: LiveSample[] }) {
     const chart = new uPlot(
       {
         width: element.clientWidth || 600,
-        height: 90,
+        height: HEIGHT,
         legend: { show: true, live: false },
         cursor: { show: false },
         // At least a minute wide, so a young run does not show sub-second ticks.
@@ -28,36 +45,36 @@ export function LiveChart({ samples }: { samples: LiveSample[] }) {
           count: { auto: true },
         },
         axes: [
-          { stroke: cssVar('--muted'), grid: { show: false }, size: 24, font: '11px system-ui' },
+          { stroke: cssVar('--muted'), grid: { show: false }, size: 24, font: FONT },
           {
             scale: 'rate',
             stroke: cssVar('--muted'),
             grid: { stroke: cssVar('--border'), width: 1 },
-            size: 44,
-            font: '11px system-ui',
+            size: axisSize,
+            font: FONT,
           },
           {
             scale: 'count',
             side: 1,
             stroke: cssVar('--muted'),
             grid: { show: false },
-            size: 36,
-            font: '11px system-ui',
+            size: axisSize,
+            font: FONT,
           },
         ],
         series: [
           {},
           { label: 'Rows/min', scale: 'rate', stroke: cssVar('--done'), width: 2 },
-          { label: 'Concurrency', scale: 'count', stroke: cssVar('--running'), width: 1.5, dash: [4, 3] },
+          { label: 'Requests at once', scale: 'count', stroke: cssVar('--running'), width: 1.5, dash: [4, 3] },
           {
-            label: 'Errors',
+            label: 'Failed attempts/s',
             scale: 'count',
             stroke: cssVar('--failed'),
             width: 0,
             points: { show: true, size: 5, fill: cssVar('--failed') },
           },
           {
-            label: '429s',
+            label: '429s/s',
             scale: 'count',
             stroke: cssVar('--paused'),
             width: 0,
@@ -69,7 +86,7 @@ export function LiveChart({ samples }: { samples: LiveSample[] }) {
       element,
     );
     plot.current = chart;
-    const resize = new ResizeObserver(() => chart.setSize({ width: element.clientWidth, height: 90 }));
+    const resize = new ResizeObserver(() => chart.setSize({ width: element.clientWidth, height: HEIGHT }));
     resize.observe(element);
     return () => {
       resize.disconnect();
@@ -89,7 +106,15 @@ export function LiveChart({ samples }: { samples: LiveSample[] }) {
   }, [samples]);
 
   return (
-    <figure className="live-chart" aria-label="Throughput, concurrency, errors and 429s over the last minutes">
+    <figure
+      className="live-chart"
+      // What the chart holds, for tests and for anyone inspecting it: the canvas itself has no text.
+      data-seconds={samples.length}
+      data-failed-attempts={samples.reduce((sum, s) => sum + s.errors, 0)}
+      data-rate-limited={samples.reduce((sum, s) => sum + s.rateLimited, 0)}
+      data-most-rows-per-minute={samples.reduce((most, s) => Math.max(most, s.rowsPerMinute), 0)}
+      aria-label="Rows per minute, requests at once, failed attempts and 429s per second over the last ten minutes"
+    >
       <div ref={host} />
       {samples.length < 2 && <figcaption className="muted small">The chart fills in while the job runs.</figcaption>}
     </figure>

@@ -1,4 +1,4 @@
-import { memo, useMemo, useState } from 'react';
+import { memo, useEffect, useMemo, useState } from 'react';
 import {
   columnResizingFeature,
   columnSizingFeature,
@@ -47,11 +47,58 @@ function jsonCell(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-function buildColumns(inputColumns: string[], jsonFields: string[], actions: RowActions) {
+/** Widths of the columns that are not the sheet's or the answer's, which always show. */
+const FIXED = { select: 36, row: 56, attempts: 52, latency: 68, tokens: 64, status: 88, actions: 68 };
+const FIXED_TOTAL = Object.values(FIXED).reduce((sum, size) => sum + size, 0);
+const JSON_FIELD_SIZE = 140;
+/** The answer is the widest column: at least this, and whatever the window has left. */
+const OUTPUT_MIN = 280;
+/** Columns stuck to the left and right edges while the table scrolls sideways. */
+const PINNED_LEFT: Record<string, number> = { select: 0, row: FIXED.select };
+const PINNED_RIGHT: Record<string, number> = { actions: 0, status: FIXED.actions };
+
+export interface ColumnLayout {
+  inputSize: number;
+  outputSize: number;
+}
+
+/**
+ * The sheet's columns compact and the answer wide, so that in the table's width (a 1024 px window's
+ * included) the row number, the inputs, the answer, its status and its actions show side by side.
+ */
+export function columnLayout(width: number, inputs: number, jsonFields: number): ColumnLayout {
+  const rest = width - FIXED_TOTAL - jsonFields * JSON_FIELD_SIZE;
+  const inputSize = inputs === 0 ? 0 : Math.max(72, Math.min(180, Math.floor((rest - OUTPUT_MIN - 40) / inputs)));
+  return { inputSize, outputSize: Math.max(OUTPUT_MIN, rest - inputs * inputSize) };
+}
+
+/** Where a pinned column sticks, for its header and its cells. */
+function pinStyle(id: string, size: number): React.CSSProperties {
+  const left = PINNED_LEFT[id];
+  const right = PINNED_RIGHT[id];
+  if (left !== undefined) return { width: size, left };
+  if (right !== undefined) return { width: size, right };
+  return { width: size };
+}
+
+function pinClass(id: string): string | undefined {
+  if (id === 'row') return 'pinned pinned-left pinned-edge-left';
+  if (PINNED_LEFT[id] !== undefined) return 'pinned pinned-left';
+  if (id === 'status') return 'pinned pinned-right pinned-edge-right';
+  if (PINNED_RIGHT[id] !== undefined) return 'pinned pinned-right';
+  return undefined;
+}
+
+/** Long text shows whole on hover (and in the row's drawer). */
+function hoverText(text: string): string {
+  return text.length > 2_000 ? `${text.slice(0, 2_000)}…` : text;
+}
+
+function buildColumns(inputColumns: string[], jsonFields: string[], actions: RowActions, layout: ColumnLayout) {
   return helper.columns([
     helper.display({
       id: 'select',
-      size: 36,
+      size: FIXED.select,
       enableSorting: false,
       enableResizing: false,
       header: ({ table }) => (
@@ -78,7 +125,7 @@ function buildColumns(inputColumns: string[], jsonFields: string[], actions: Row
     helper.accessor('index', {
       id: 'row',
       header: '#',
-      size: 64,
+      size: FIXED.row,
       sortFn: 'basic',
       sortDescFirst: false,
       cell: (info) => (
@@ -99,42 +146,52 @@ function buildColumns(inputColumns: string[], jsonFields: string[], actions: Row
       helper.accessor((row) => row.values[i] ?? '', {
         id: `in:${i}`,
         header: name,
-        size: 150,
+        size: layout.inputSize,
         sortFn: 'alphanumeric',
+        cell: ({ row }) => {
+          const text = row.original.values[i] ?? '';
+          return <span title={text === '' ? undefined : hoverText(text)}>{text}</span>;
+        },
       }),
     ),
     helper.accessor((row) => row.output ?? undefined, {
       id: 'output',
       header: 'Output',
-      size: 340,
+      size: layout.outputSize,
       sortFn: 'alphanumeric',
       sortUndefined: 'last',
-      cell: ({ row }) => row.original.output ?? <span className="muted">—</span>,
+      // A failed row has no answer: its error shows in its place, in plain words.
+      cell: ({ row }) => {
+        const { output, error } = row.original;
+        if (output !== null) return <span title={hoverText(output)}>{output}</span>;
+        if (error) {
+          return (
+            <span className="error-text" title={hoverText(error)}>
+              {error}
+            </span>
+          );
+        }
+        return <span className="muted">—</span>;
+      },
     }),
     ...jsonFields.map((name) =>
       helper.display({
         id: `json:${name}`,
         header: name,
-        size: 160,
+        size: JSON_FIELD_SIZE,
         cell: ({ row }) => jsonCell(jsonFieldsOf(row.original.output)[name]),
       }),
     ),
-    helper.accessor('status', {
-      header: 'Status',
-      size: 96,
-      sortFn: 'alphanumeric',
-      cell: ({ row }) => <RowBadge row={row.original} />,
-    }),
     helper.accessor('attempts', {
       header: 'Tries',
-      size: 64,
+      size: FIXED.attempts,
       sortFn: 'basic',
       cell: ({ row }) => row.original.attempts,
     }),
     helper.accessor((row) => row.latencyMs ?? undefined, {
       id: 'latency',
       header: 'Time',
-      size: 80,
+      size: FIXED.latency,
       sortFn: 'basic',
       sortUndefined: 'last',
       cell: ({ row }) => formatMs(row.original.latencyMs),
@@ -142,7 +199,7 @@ function buildColumns(inputColumns: string[], jsonFields: string[], actions: Row
     helper.accessor((row) => (row.promptTokens ?? 0) + (row.completionTokens ?? 0) || undefined, {
       id: 'tokens',
       header: 'Tokens',
-      size: 72,
+      size: FIXED.tokens,
       sortFn: 'basic',
       sortUndefined: 'last',
       cell: ({ row }) => {
@@ -152,18 +209,17 @@ function buildColumns(inputColumns: string[], jsonFields: string[], actions: Row
           : formatCount((promptTokens ?? 0) + (completionTokens ?? 0));
       },
     }),
-    helper.accessor((row) => row.error ?? undefined, {
-      id: 'error',
-      header: 'Error',
-      size: 280,
+    helper.accessor('status', {
+      header: 'Status',
+      size: FIXED.status,
       sortFn: 'alphanumeric',
-      sortUndefined: 'last',
-      cell: ({ row }) => <span className="error-text">{row.original.error ?? ''}</span>,
+      cell: ({ row }) => <RowBadge row={row.original} />,
     }),
     helper.display({
       id: 'actions',
-      size: 76,
+      size: FIXED.actions,
       enableSorting: false,
+      enableResizing: false,
       header: () => <span className="visually-hidden">Actions</span>,
       cell: ({ row }) =>
         row.original.status === 'failed' ? (
@@ -210,9 +266,12 @@ export const RowsTable = memo(function RowsTable({
   onOpen,
   onRetry,
 }: Props) {
+  const [scrollElement, setScrollElement] = useState<HTMLDivElement | null>(null);
+  const width = useWidth(scrollElement);
+  const { inputSize, outputSize } = columnLayout(width, inputColumns.length, jsonFields.length);
   const columns = useMemo(
-    () => buildColumns(inputColumns, jsonFields, { onOpen, onRetry }),
-    [inputColumns, jsonFields, onOpen, onRetry],
+    () => buildColumns(inputColumns, jsonFields, { onOpen, onRetry }, { inputSize, outputSize }),
+    [inputColumns, jsonFields, onOpen, onRetry, inputSize, outputSize],
   );
   const [sorting, setSorting] = useState<SortingState>([]);
   const version = useRowsVersion(live);
@@ -223,14 +282,17 @@ export const RowsTable = memo(function RowsTable({
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [rows, sorting, sorting.length > 0 ? version : 0],
   );
-  const [scrollElement, setScrollElement] = useState<HTMLDivElement | null>(null);
   const table = useTable({
     features,
     columns,
     data,
     getRowId,
     state: { sorting, rowSelection: selection },
-    onSortingChange: setSorting,
+    onSortingChange: (updater) => {
+      setSorting(updater);
+      // A new order starts at its top: the old scroll position would point at unrelated rows.
+      scrollElement?.scrollTo({ top: 0 });
+    },
     onRowSelectionChange: (updater) => onSelectionChange(typeof updater === 'function' ? updater(selection) : updater),
     enableRowSelection: true,
     columnResizeMode: 'onChange',
@@ -248,7 +310,8 @@ export const RowsTable = memo(function RowsTable({
                   <th
                     key={header.id}
                     scope="col"
-                    style={{ width: header.getSize() }}
+                    className={pinClass(header.column.id)}
+                    style={pinStyle(header.column.id, header.getSize())}
                     aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : undefined}
                   >
                     {header.column.getCanSort() ? (
@@ -281,6 +344,20 @@ export const RowsTable = memo(function RowsTable({
     </div>
   );
 });
+
+/** The element's inner width, in steps of 8 px so a drag of the window re-lays the columns seldom. */
+function useWidth(element: HTMLElement | null): number {
+  const [width, setWidth] = useState(1200);
+  useEffect(() => {
+    if (!element) return;
+    const measure = (): void => setWidth(Math.floor(element.clientWidth / 8) * 8);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [element]);
+  return width;
+}
 
 function VirtualBody({
   table,
@@ -360,7 +437,12 @@ const VirtualRow = memo(function VirtualRow({
       style={{ transform: `translateY(${start}px)`, height: ROW_HEIGHT }}
     >
       {row.getAllCells().map((cell) => (
-        <td key={cell.column.id} style={{ width: cell.column.getSize() }}>
+        <td
+          key={cell.column.id}
+          data-column={cell.column.id}
+          className={pinClass(cell.column.id)}
+          style={pinStyle(cell.column.id, cell.column.getSize())}
+        >
           <span className="cell-text">
             <table.FlexRender cell={cell} />
           </span>

@@ -1,7 +1,10 @@
 import { useEffect, useState } from 'react';
 import { Slider, Switch, Tooltip } from 'radix-ui';
 import type { JobDetail, JobSummary, RunSettings } from '../../../shared/api.ts';
+import { batchKindOf } from '../../../shared/providers.ts';
 import { useApi } from '../api.ts';
+import { ConfirmDialog } from './ConfirmDialog.tsx';
+import { finishedText } from './StatusBadge.tsx';
 import { errorMessage, formatCount } from '../format.ts';
 
 const SLIDER_MAX = 100;
@@ -12,16 +15,25 @@ interface Props {
   /** The job as an action left it: shown at once, without waiting for the event that also says so. */
   onJob: (summary: JobSummary) => void;
   onError: (message: string) => void;
+  /** Failed rows back to the queue: as the job runs (`same`), or a batch job's live or in a new batch. */
+  onRetryFailed: (how: RetryHow) => void;
 }
 
+export type RetryHow = 'same' | 'live' | 'batch';
+
 /** Controls that change a running job; each applies at once and shows the value in use. */
-export function RunControls({ job, onJob, onError }: Props) {
+export function RunControls({ job, onJob, onError, onRetryFailed }: Props) {
   const api = useApi();
   const [busy, setBusy] = useState(false);
-  const { status, settings, live } = job;
+  const [confirmingCancel, setConfirmingCancel] = useState(false);
+  const { status, settings, live, counts } = job;
   const running = status === 'running';
   const canStart = status === 'ready' || status === 'paused' || status === 'canceled';
-  const finished = job.counts.queued === 0 && job.counts.running === 0;
+  const finished = counts.queued === 0 && counts.running === 0;
+  const batchJob = settings.batch;
+  // Rows not yet sent can go to the provider's Batch API instead, at about half the price.
+  const offerBatch =
+    !batchJob && batchKindOf(job.provider) !== null && counts.queued > 0 && (running || status === 'paused');
 
   async function act(action: () => Promise<JobSummary>): Promise<void> {
     setBusy(true);
@@ -60,7 +72,13 @@ export function RunControls({ job, onJob, onError }: Props) {
       <div className="run-controls" role="group" aria-label="Run controls">
         <div className="control-buttons">
           {running ? (
-            <Hint text={`Stop starting new rows; rows in flight finish (${RUN_SHORTCUT})`}>
+            <Hint
+              text={
+                batchJob
+                  ? 'Stop checking the batch; the provider goes on working on it'
+                  : `Stop starting new rows; rows in flight finish (${RUN_SHORTCUT})`
+              }
+            >
               <button
                 type="button"
                 className="primary"
@@ -72,7 +90,33 @@ export function RunControls({ job, onJob, onError }: Props) {
               </button>
             </Hint>
           ) : finished ? (
-            <span className="muted small finished-note">All rows have run.</span>
+            counts.failed > 0 ? (
+              <span className="finished-failed" role="status">
+                <strong className="warning-text">{finishedText(counts.failed)}</strong>
+                {batchJob ? (
+                  <>
+                    <Hint text="Send the failed rows again now, one request each, at the live price">
+                      <button type="button" className="primary" disabled={busy} onClick={() => onRetryFailed('live')}>
+                        Retry failed now (live)
+                      </button>
+                    </Hint>
+                    <Hint text="Send the failed rows again as a new batch: about half the price, within 24 hours">
+                      <button type="button" disabled={busy} onClick={() => onRetryFailed('batch')}>
+                        Retry failed in a new batch
+                      </button>
+                    </Hint>
+                  </>
+                ) : (
+                  <button type="button" className="primary" disabled={busy} onClick={() => onRetryFailed('same')}>
+                    Retry all failed ({formatCount(counts.failed)})
+                  </button>
+                )}
+              </span>
+            ) : (
+              <span className="muted small finished-note" role="status">
+                All rows have run.
+              </span>
+            )
           ) : (
             <Hint text={`${startLabel} the job (${RUN_SHORTCUT})`}>
               <button
@@ -87,49 +131,93 @@ export function RunControls({ job, onJob, onError }: Props) {
             </Hint>
           )}
           {!finished && (
-            <Hint text="Stop now: requests in flight are dropped and their rows go back to the queue">
-              <button
-                type="button"
-                disabled={busy || !running}
-                onClick={() => void act(() => api.cancelJob({ jobId: job.id }))}
-              >
+            <Hint
+              text={
+                batchJob
+                  ? 'Cancel the batch at the provider; answers already in are kept'
+                  : 'Stop now: requests in flight are dropped and their rows go back to the queue'
+              }
+            >
+              <button type="button" disabled={busy || !running} onClick={() => setConfirmingCancel(true)}>
                 Cancel
               </button>
             </Hint>
           )}
+          {offerBatch && (
+            <Hint text="The rows not sent yet go to the provider's Batch API: about half the price, results within 24 hours">
+              <button
+                type="button"
+                disabled={busy}
+                onClick={() => void act(() => api.sendRestAsBatch({ jobId: job.id }))}
+              >
+                Send the rest as a batch
+              </button>
+            </Hint>
+          )}
         </div>
-
-        <ConcurrencySlider
-          value={settings.autoConcurrency ? (live?.concurrency ?? settings.concurrency) : settings.concurrency}
-          disabled={settings.autoConcurrency}
-          onCommit={(value) => update({ concurrency: value })}
-        />
-        <label className="switch-field">
-          <Switch.Root
-            className="switch"
-            checked={settings.autoConcurrency}
-            onCheckedChange={(checked) => update({ autoConcurrency: checked })}
-            aria-label="Automatic concurrency"
+        {confirmingCancel && (
+          <ConfirmDialog
+            title={batchJob ? 'Cancel the batch?' : 'Cancel the run?'}
+            confirmLabel={batchJob ? 'Cancel the batch' : 'Cancel the run'}
+            keepLabel="Keep running"
+            onConfirm={() => void act(() => api.cancelJob({ jobId: job.id }))}
+            onClose={() => setConfirmingCancel(false)}
           >
-            <Switch.Thumb className="switch-thumb" />
-          </Switch.Root>
-          <span>
-            Auto
-            {settings.autoConcurrency && live && <span className="muted small"> · settled at {live.concurrency}</span>}
+            {batchJob ? (
+              <p>
+                Rowbot cancels the batch at the provider too. Answers the provider has already finished are collected
+                and kept; the other rows are not answered.
+              </p>
+            ) : (
+              <p>
+                Requests being answered now are dropped and their rows go back to the queue. Answers already in are
+                kept, and Resume continues later.
+              </p>
+            )}
+          </ConfirmDialog>
+        )}
+
+        {batchJob ? (
+          <span className="muted small">
+            Sent as a batch: the provider works at its own pace, so there is no speed to set.
           </span>
-        </label>
-        <LimitField
-          key={`rpm:${settings.requestsPerMinute}`}
-          label="Requests/min"
-          value={settings.requestsPerMinute}
-          onCommit={(value) => update({ requestsPerMinute: value })}
-        />
-        <LimitField
-          key={`tpm:${settings.tokensPerMinute}`}
-          label="Tokens/min"
-          value={settings.tokensPerMinute}
-          onCommit={(value) => update({ tokensPerMinute: value })}
-        />
+        ) : (
+          <>
+            <ConcurrencySlider
+              value={settings.autoConcurrency ? (live?.concurrency ?? settings.concurrency) : settings.concurrency}
+              disabled={settings.autoConcurrency}
+              onCommit={(value) => update({ concurrency: value })}
+            />
+            <label className="switch-field">
+              <Switch.Root
+                className="switch"
+                checked={settings.autoConcurrency}
+                onCheckedChange={(checked) => update({ autoConcurrency: checked })}
+                aria-label="Automatic concurrency"
+              >
+                <Switch.Thumb className="switch-thumb" />
+              </Switch.Root>
+              <span>
+                Auto
+                {settings.autoConcurrency && live && (
+                  <span className="muted small"> · settled at {live.concurrency}</span>
+                )}
+              </span>
+            </label>
+            <LimitField
+              key={`rpm:${settings.requestsPerMinute}`}
+              label="Requests/min"
+              value={settings.requestsPerMinute}
+              onCommit={(value) => update({ requestsPerMinute: value })}
+            />
+            <LimitField
+              key={`tpm:${settings.tokensPerMinute}`}
+              label="Tokens/min"
+              value={settings.tokensPerMinute}
+              onCommit={(value) => update({ tokensPerMinute: value })}
+            />
+          </>
+        )}
         <LimitField
           key={`cap:${settings.maxCost}`}
           label="Budget $"

@@ -1,4 +1,5 @@
-import type { JobStatus, RowResult, RowStatus } from '../../../shared/api.ts';
+import type { JobStatus, JobSummary, RowResult, RowStatus } from '../../../shared/api.ts';
+import { formatCount } from '../format.ts';
 
 const LABELS: Record<RowStatus | JobStatus, string> = {
   queued: 'Queued',
@@ -15,6 +16,22 @@ const LABELS: Record<RowStatus | JobStatus, string> = {
 /** Colour plus a word: never colour alone. */
 export function StatusBadge({ status }: { status: RowStatus | JobStatus }) {
   return <span className={`badge badge-${status}`}>{LABELS[status]}</span>;
+}
+
+/**
+ * A job's badge. A job that ended with failed rows is not a green "Completed": it says how many
+ * failed, in amber, so nobody takes it for a clean run.
+ */
+export function JobBadge({ job }: { job: Pick<JobSummary, 'status' | 'counts'> }) {
+  if (job.status === 'completed' && job.counts.failed > 0) {
+    return <span className="badge badge-finished-failed">{finishedText(job.counts.failed)}</span>;
+  }
+  return <StatusBadge status={job.status} />;
+}
+
+/** "Finished, 23 failed". */
+export function finishedText(failed: number): string {
+  return `Finished, ${formatCount(failed)} failed`;
 }
 
 /** A done row whose answer stopped at the output limit: it is there, but incomplete. */

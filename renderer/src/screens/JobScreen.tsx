@@ -1,15 +1,16 @@
-import { startTransition, useCallback, useEffect, useMemo, useState } from 'react';
+import { startTransition, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { RowSelectionState } from '@tanstack/react-table';
 import type { JobDetail, JobSummary, RowStatus, RowView } from '../../../shared/api.ts';
 import { rateLimitWaitText } from '../../../shared/live.ts';
+import { BatchPanel } from '../components/BatchPanel.tsx';
 import { ExportButton } from '../components/ExportDialog.tsx';
 import { LiveChart } from '../components/LiveChart.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { RetryCutOffDialog } from '../components/RetryCutOffDialog.tsx';
 import { RowDrawer } from '../components/RowDrawer.tsx';
 import { RowsTable } from '../components/RowsTable.tsx';
-import { RunControls } from '../components/RunControls.tsx';
-import { isCutOff, StatusBadge } from '../components/StatusBadge.tsx';
+import { RunControls, type RetryHow } from '../components/RunControls.tsx';
+import { isCutOff, JobBadge } from '../components/StatusBadge.tsx';
 import { useApi } from '../api.ts';
 import { hrefOf } from '../router.ts';
 import { useJobRows } from '../hooks/useJobRows.ts';
@@ -111,6 +112,46 @@ export function JobScreen({ jobId }: { jobId: string }) {
   );
   const retryOne = useCallback((index: number) => retry([index]), [retry]);
 
+  /** A batch job's failed rows go again live (batch off first) or in a new batch; others as the job runs. */
+  const retryFailed = useCallback(
+    async (how: RetryHow) => {
+      try {
+        if (how === 'live') await api.updateJobSettings({ jobId, settings: { batch: false } });
+        const { requeued, job: summary } = await api.retryRows({ jobId, rows: 'failed' });
+        showSummary(summary);
+        // A finished job starts again by itself; a paused or canceled one is started here.
+        if (requeued > 0 && summary.status !== 'running') showSummary(await api.startJob({ jobId }));
+        setMessage(
+          `${plural(requeued, 'failed row')} sent again${how === 'live' ? ' now (live)' : how === 'batch' ? ' in a new batch' : ''}.`,
+        );
+      } catch (e) {
+        setMessage(errorMessage(e));
+      }
+    },
+    [api, jobId, showSummary],
+  );
+
+  // Where the user was when a row's drawer opened, to go back there when it closes.
+  const opener = useRef<HTMLElement | null>(null);
+  const openRowAt = useCallback((index: number) => {
+    opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    setOpenRow(index);
+  }, []);
+  const closeRow = useCallback(() => {
+    setOpenRow((index) => {
+      // After the dialog is gone: the row's own "Open row N" button, else where focus was before.
+      requestAnimationFrame(() => {
+        const button =
+          index === null
+            ? null
+            : document.querySelector<HTMLElement>(`.grid button[aria-label="Open row ${index + 1}"]`);
+        const target = button ?? (opener.current?.isConnected ? opener.current : null);
+        (target ?? document.querySelector<HTMLElement>('.grid-scroll'))?.focus();
+      });
+      return null;
+    });
+  }, []);
+
   const failure = error ?? rowsError;
   if (failure) {
     return (
@@ -124,7 +165,9 @@ export function JobScreen({ jobId }: { jobId: string }) {
   const finished = counts.done + counts.failed + counts.skipped;
   const remaining = counts.queued + counts.running;
   const perMinute = live?.rowsPerMinute ?? 0;
-  const eta = job.status === 'running' && perMinute > 0 ? (remaining / perMinute) * 60 : null;
+  // The engine's own figure: it follows the concurrency in use, the latency, the limits and any wait.
+  const eta = job.status === 'running' && !job.settings.batch ? (live?.secondsLeft ?? null) : null;
+  const endedWithFailures = remaining === 0 && counts.failed > 0;
   // The engine sends the job every second while it runs, so the countdown moves.
   const waitText = job.status === 'running' ? rateLimitWaitText(live) : null;
   const costPerRow = usage.cost !== null && counts.done > 0 ? usage.cost / counts.done : null;
@@ -141,7 +184,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
           <span className="muted">
             {job.fileName} · {job.provider.kind === 'demo' ? 'Demo (offline)' : job.provider.model}
           </span>
-          <StatusBadge status={job.status} />
+          <JobBadge job={job} />
         </div>
         <div className="job-actions">
           {job.status !== 'running' && (
@@ -159,48 +202,55 @@ export function JobScreen({ jobId }: { jobId: string }) {
         </p>
       )}
 
-      <div className="job-progress">
-        <ProgressBar counts={counts} label="Job progress" />
-        <p className="progress-text" aria-live="polite">
-          <span className="tabular strong">
-            {formatCount(finished)} / {formatCount(counts.total)}
-          </span>
-          <span className="ok">✓ {formatCount(counts.done)} done</span>
-          <span className="bad">✗ {formatCount(counts.failed)} failed</span>
-          {job.cutOff > 0 && <span className="warning-text">{formatCount(job.cutOff)} cut off</span>}
-          {counts.skipped > 0 && <span className="muted">{formatCount(counts.skipped)} skipped</span>}
-          {job.status === 'running' && <span className="muted">ETA {formatDuration(eta)}</span>}
-        </p>
-        {live ? (
-          <p className="stats-line tabular">
-            <span>{formatCount(perMinute)} rows/min</span>
-            <span>{formatCompact(live.tokensPerMinute)} tokens/min</span>
-            <span>
-              {usage.cost === null ? <NoPrice /> : `${formatCost(usage.cost)} so far`}
-              {estimatedTotal !== null && remaining > 0 && (
-                <span className="muted"> (est. total {formatCost(estimatedTotal)})</span>
-              )}
+      {/* How far, how fast, how much on the left; the last ten minutes beside it. */}
+      <div className="job-overview">
+        <div className="job-progress">
+          <ProgressBar counts={counts} label="Job progress" />
+          <p className="progress-text" aria-live="polite">
+            <span className="tabular strong">
+              {formatCount(finished)} / {formatCount(counts.total)}
             </span>
-            {live.rateLimited > 0 && <span className="warning-text">{formatCount(live.rateLimited)} × 429</span>}
-            {waitText && (
-              <span className="warning-text" role="status">
-                {waitText}
-              </span>
+            <span className="ok">✓ {formatCount(counts.done)} done</span>
+            <span className="bad">✗ {formatCount(counts.failed)} failed</span>
+            {job.cutOff > 0 && <span className="warning-text">{formatCount(job.cutOff)} cut off</span>}
+            {counts.skipped > 0 && <span className="muted">{formatCount(counts.skipped)} skipped</span>}
+            {job.status === 'running' && !job.settings.batch && (
+              <span className="muted">ETA {formatDuration(eta)}</span>
             )}
           </p>
-        ) : (
-          <p className="stats-line tabular">
-            <span>
-              {formatCompact(usage.promptTokens + usage.completionTokens)} tokens used (
-              {formatCompact(usage.promptTokens)} in, {formatCompact(usage.completionTokens)} out)
-            </span>
-            <span>{usage.cost === null ? <NoPrice /> : `cost ${formatCost(usage.cost)}`}</span>
-          </p>
-        )}
+          {live ? (
+            <p className="stats-line tabular">
+              <span>{formatCount(perMinute)} rows/min</span>
+              <span>{formatCompact(live.tokensPerMinute)} tokens/min</span>
+              <span>
+                {usage.cost === null ? <NoPrice /> : `${formatCost(usage.cost)} so far`}
+                {estimatedTotal !== null && remaining > 0 && (
+                  <span className="muted"> (est. total {formatCost(estimatedTotal)})</span>
+                )}
+              </span>
+              {live.rateLimited > 0 && <span className="warning-text">{formatCount(live.rateLimited)} × 429</span>}
+              {waitText && (
+                <span className="warning-text" role="status">
+                  {waitText}
+                </span>
+              )}
+            </p>
+          ) : (
+            <p className="stats-line tabular">
+              <span>
+                {formatCompact(usage.promptTokens + usage.completionTokens)} tokens used (
+                {formatCompact(usage.promptTokens)} in, {formatCompact(usage.completionTokens)} out)
+              </span>
+              <span>{usage.cost === null ? <NoPrice /> : `cost ${formatCost(usage.cost)}`}</span>
+            </p>
+          )}
+        </div>
+
+        {samples.length >= 2 && <LiveChart samples={samples} />}
       </div>
 
-      <RunControls job={job} onJob={showSummary} onError={setMessage} />
-      {samples.length >= 2 && <LiveChart samples={samples} />}
+      <RunControls job={job} onJob={showSummary} onError={setMessage} onRetryFailed={(how) => void retryFailed(how)} />
+      {job.batches.length > 0 && <BatchPanel job={job} />}
 
       {message && (
         <p role="status" className="muted small">
@@ -241,9 +291,12 @@ export function JobScreen({ jobId }: { jobId: string }) {
             Retry selected ({formatCount(selectedFailed.length)})
           </button>
         )}
-        <button type="button" disabled={counts.failed === 0} onClick={() => retry('failed')}>
-          Retry all failed{counts.failed > 0 ? ` (${formatCount(counts.failed)})` : ''}
-        </button>
+        {!endedWithFailures && (
+          // A job that ended with failures offers them beside "Finished, N failed" instead.
+          <button type="button" disabled={counts.failed === 0} onClick={() => retry('failed')}>
+            Retry all failed{counts.failed > 0 ? ` (${formatCount(counts.failed)})` : ''}
+          </button>
+        )}
         {job.cutOff > 0 && (
           <button type="button" onClick={() => setRetryingCutOff(true)}>
             Retry cut-off rows with a higher limit…
@@ -263,7 +316,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
             inputColumns={job.columns}
             selection={selection}
             onSelectionChange={setSelection}
-            onOpen={setOpenRow}
+            onOpen={openRowAt}
             onRetry={retryOne}
           />
         ) : (
@@ -279,7 +332,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
         live={liveRows}
         columns={job.columns}
         outputLimit={job.settings.maxOutputTokens}
-        onClose={() => setOpenRow(null)}
+        onClose={closeRow}
         onRetry={(index) => retry([index])}
         onRetryCutOff={() => {
           setOpenRow(null);
