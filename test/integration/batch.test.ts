@@ -139,6 +139,22 @@ describe('batch jobs', () => {
     expect(canceled.every((row) => /canceled/.test(row.error ?? ''))).toBe(true);
   });
 
+  it('cancel while the first of four batches is being sent: that one is canceled as soon as it exists, no other is made', async () => {
+    bench = await openBench(
+      { batch: { completeAfterMs: 60_000 } },
+      { ...FAST, batchLimits: { openai: { requests: 5, bytes: 1_000_000 } } },
+    );
+    const { engine, mock } = bench;
+    const jobId = await batchJob(bench, 20, providerOf(bench, 'openai'));
+    engine.startJob(jobId);
+    engine.cancelJob(jobId);
+    const job = await engine.waitForJob(jobId);
+    expect(mock.batchesCreated).toBe(1);
+    expect(mock.batches.map((b) => b.status)).toEqual(['cancelled']);
+    expect(job.status).toBe('canceled');
+    expect(job.counts).toMatchObject({ failed: 5, queued: 15 });
+  });
+
   it('failed rows of a batch job are retried live', async () => {
     bench = await openBench({ batch: { completeAfterMs: 30, errorRate: 0.5, seed: 2 } }, FAST);
     const { engine, mock } = bench;

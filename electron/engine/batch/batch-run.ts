@@ -51,6 +51,7 @@ export class BatchRun {
   readonly #abort = new AbortController();
   readonly #wire: BatchWire;
   #stopped = false;
+  #canceled = false;
   #timer: NodeJS.Timeout | undefined;
   #wake: (() => void) | null = null;
   /** Batches whose file is going up, and whose results are coming down, now. */
@@ -90,20 +91,25 @@ export class BatchRun {
 
   /** Asks the provider to cancel every open batch; what it finished is still collected. */
   async cancel(): Promise<void> {
+    // No batch is made after this; one being sent now is canceled as soon as the provider names it.
+    this.#canceled = true;
     for (const batch of this.#o.store.forJob(this.#o.jobId)) {
-      if (batch.state !== 'waiting' || !batch.remoteId) continue;
-      const remote = await this.#wire.cancel(batch.remoteId);
-      this.#o.store.polled(batch.id, {
-        status: remote.status,
-        succeeded: remote.succeeded,
-        errored: remote.errored,
-        failure: remote.failure,
-      });
+      if (batch.state === 'waiting' && batch.remoteId) await this.#cancelRemote(batch.id, batch.remoteId);
     }
     this.#o.onChange();
     // Check again now, not at the end of the current wait.
     clearTimeout(this.#timer);
     this.#wake?.();
+  }
+
+  async #cancelRemote(batchId: string, remoteId: string): Promise<void> {
+    const remote = await this.#wire.cancel(remoteId);
+    this.#o.store.polled(batchId, {
+      status: remote.status,
+      succeeded: remote.succeeded,
+      errored: remote.errored,
+      failure: remote.failure,
+    });
   }
 
   /** The job's batches as the job view shows them. */
@@ -210,6 +216,7 @@ export class BatchRun {
       await this.#send(batch, wire);
     };
     for (const row of store.queued(jobId)) {
+      if (this.#canceled || this.#stopped) return;
       current ??= { id: newBatchId(), first: row.index, last: row.index, count: 0, bytes: 0, reserved: 0 };
       let bytes = Buffer.byteLength(wire.line(customId(current.id, row.index), this.#o.body(row.prompt))) + 1;
       if (current.count > 0 && (current.count + 1 > limits.requests || current.bytes + bytes > limits.bytes)) {
@@ -222,7 +229,7 @@ export class BatchRun {
       current.bytes += bytes;
       current.reserved += this.#o.worstNanos(row.prompt);
     }
-    await close();
+    if (!this.#canceled && !this.#stopped) await close();
   }
 
   /** Sends one recorded batch; when the answer is lost, looks for it before giving its rows back. */
@@ -238,10 +245,11 @@ export class BatchRun {
     this.#sending.add(batch.id);
     this.#o.onChange();
     try {
-      await wire.submit(batch.id, lines, { count: batch.requests, bytes }, (ids) => {
+      const sent = await wire.submit(batch.id, lines, { count: batch.requests, bytes }, (ids) => {
         if (ids.inputFileId) store.storeInputFile(batch.id, ids.inputFileId);
         if (ids.remoteId) store.storeRemote(batch.id, ids.remoteId);
       });
+      if (this.#canceled) await this.#cancelRemote(batch.id, sent.remoteId);
     } catch (error) {
       // A refusal (a bad key, a model without batches) is final; anything else may have created it.
       const refused = error instanceof ProviderError && !error.retryable && error.httpStatus !== null;
