@@ -205,9 +205,22 @@ describe('iterate on a job, find it again, set up a provider, send a batch', () 
     await page.getByRole('button', { name: 'Clear the search' }).click();
     await expect.poll(async () => (await names()).length).toBeGreaterThan(1);
 
-    // The row menu offers the edit form too.
-    await row.getByRole('button', { name: `Actions for ${failing.name}` }).click();
-    await page.getByRole('menuitem', { name: 'Edit prompt and settings…' }).click();
+    // At 1024×700 each job's details still fit beside its menu.
+    await page.setViewportSize({ width: 1024, height: 700 });
+    const table = await page.locator('.jobs-table').boundingBox();
+    const menu = await row.getByRole('button', { name: `Actions for ${failing.name}` }).boundingBox();
+    expect((menu?.x ?? 0) + (menu?.width ?? 0)).toBeLessThanOrEqual((table?.x ?? 0) + (table?.width ?? 0) + 1);
+    expect((table?.x ?? 0) + (table?.width ?? 0)).toBeLessThanOrEqual(1024);
+    await page.screenshot({ path: join(SCREENSHOTS, 'jobs-list-3-1024.png') });
+
+    // The row menu offers the edit form too, by keyboard.
+    await row.getByRole('button', { name: `Actions for ${failing.name}` }).focus();
+    await page.keyboard.press('Enter');
+    const edit = page.getByRole('menuitem', { name: 'Edit prompt and settings…' });
+    await edit.waitFor();
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => edit.evaluate((element) => element === document.activeElement)).toBe(true);
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: `Edit “${failing.name}”` }).waitFor();
     await expect
       .poll(() => page.getByRole('textbox', { name: 'Prompt template' }).inputValue())

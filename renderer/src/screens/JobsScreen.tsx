@@ -145,7 +145,9 @@ export function JobsScreen() {
                 )}
               </td>
               <td className="muted">{job.fileName}</td>
-              <td className="muted">{modelOf(job)}</td>
+              <td className="muted model-cell" title={modelOf(job)}>
+                {modelOf(job)}
+              </td>
               <td className="muted">{formatDate(job.createdAt)}</td>
               <td className="num">{formatCount(job.counts.total)}</td>
               <td>

@@ -323,8 +323,10 @@ export function NewJobScreen({
     }
   }
 
+  // A form of its own: its radio groups stay apart from those of another copy of this screen (the
+  // draft waits hidden while a job is edited). Nothing is submitted: each button does its own work.
   return (
-    <div className="wizard">
+    <form className="wizard" onSubmit={(event) => event.preventDefault()}>
       <div className="wizard-header">
         <h1>{editJobId ? `Edit “${editing?.name ?? '…'}”` : 'New job'}</h1>
         {editJobId && (
@@ -624,7 +626,7 @@ export function NewJobScreen({
         )}
         {(preview || editing) && blocker && <p className="muted small">{blocker}</p>}
       </section>
-    </div>
+    </form>
   );
 }
 
