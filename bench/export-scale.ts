@@ -3,23 +3,15 @@
 // --resume JOB --out FILE` as a whole process, timed from spawn to exit under bench/rusage.py
 // (wall time and peak RSS from wait4). The export reads the rows from the database a page at a
 // time and writes them as it reads them: the target is a peak under 300 MB however many rows.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeFinishedJob } from '../test/fixtures/finished-job.ts';
+import { underRusage, type Usage } from './baseline.ts';
 import { ROWBOT_BIN } from './whole-process.ts';
 
-const RUSAGE = join(import.meta.dirname, 'rusage.py');
 /** The peak the export must stay under, for a job of a million rows. */
 const TARGET_RSS_MB = 300;
-
-interface Usage {
-  wallSeconds: number;
-  cpuSeconds: number;
-  peakRssMb: number;
-  code: number;
-}
 
 /** `rowbot run --resume JOB --db DB [--out OUT]` under bench/rusage.py: its wall time, CPU and peak RSS. */
 function timedExport(
@@ -28,33 +20,8 @@ function timedExport(
   jobId: string,
   out: string | null,
 ): Promise<Usage & { stderr: string }> {
-  const report = join(dir, 'usage.json');
-  const command = [
-    process.execPath,
-    ROWBOT_BIN,
-    'run',
-    '--resume',
-    jobId,
-    '--db',
-    dbFile,
-    ...(out === null ? [] : ['--out', out]),
-  ];
-  return new Promise((resolveRun, reject) => {
-    const child = spawn('python3', [RUSAGE, report, ...command], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, OPENAI_API_KEY: 'sk-bench' },
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-    child.once('error', reject);
-    child.once('exit', () => {
-      try {
-        resolveRun({ ...(JSON.parse(readFileSync(report, 'utf8')) as Usage), stderr });
-      } catch {
-        reject(new Error(`${command.join(' ')} left no report\n${stderr}`));
-      }
-    });
-  });
+  const command = [process.execPath, ROWBOT_BIN, 'run', '--resume', jobId, '--db', dbFile];
+  return underRusage('python3', join(dir, 'usage.json'), [...command, ...(out === null ? [] : ['--out', out])]);
 }
 
 /**
