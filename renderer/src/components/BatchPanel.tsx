@@ -72,7 +72,9 @@ export function BatchPanel({ job }: { job: Pick<JobSummary, 'batches' | 'counts'
           {formatCount(collected)} of {formatCount(counts.total - counts.skipped)} rows collected
         </span>
         <span className="tabular">
-          {usage.cost === null ? 'cost unknown' : `${formatCost(usage.cost)} so far`} at the batch price (about half)
+          {usage.cost === null
+            ? 'cost unknown: no price for this model'
+            : `${formatCost(usage.cost)}${open ? ' so far' : ''}, at the batch price (about half)`}
         </span>
         {open && <span className="muted">Results come within 24 hours; you can close Rowbot meanwhile.</span>}
       </p>

@@ -178,9 +178,7 @@ export function RunControls({ job, onJob, onError, onRetryFailed }: Props) {
         )}
 
         {batchJob ? (
-          <span className="muted small">
-            Sent as a batch: the provider works at its own pace, so there is no speed to set.
-          </span>
+          running && <span className="muted small">The provider answers at its own pace: no speed to set.</span>
         ) : (
           <>
             <ConcurrencySlider
