@@ -225,6 +225,24 @@ describe('iterate on a job, find it again, set up a provider, send a batch', () 
     await expect
       .poll(() => page.getByRole('textbox', { name: 'Prompt template' }).inputValue())
       .toBe('Classify the sentiment of this review: {{text}}');
+
+    // Duplicate opens the copy in the edit form; saved without running, it waits for Start.
+    await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+    await row.getByRole('button', { name: `Actions for ${failing.name}` }).click();
+    await page.getByRole('menuitem', { name: 'Duplicate and edit…' }).click();
+    await page.getByRole('heading', { name: `Edit “${failing.name} (copy)”` }).waitFor();
+    const template = page.getByRole('textbox', { name: 'Prompt template' });
+    await expect.poll(() => template.inputValue()).toBe('Classify the sentiment of this review: {{text}}');
+    await template.fill('Rate {{text}}');
+    await page.getByText('No row has an answer yet: 4 rows run with your changes.').waitFor();
+    await page.getByRole('button', { name: 'Save without running' }).click();
+    await page.getByRole('button', { name: 'Start' }).waitFor();
+    expect(sent('Rate good')).toBe(0);
+    await page.getByRole('button', { name: 'Edit prompt and settings' }).click();
+    await expect.poll(() => template.inputValue()).toBe('Rate {{text}}');
+    await page.getByRole('button', { name: 'Run 4 rows' }).click();
+    await expect.poll(done, { timeout: 30_000 }).toBe('Done 4');
+    expect(sent('Rate good')).toBe(1);
   });
 
   it('sets up a provider: Other starts empty, an address without /v1 gets a hint, the model is picked from the list', async () => {
@@ -272,6 +290,9 @@ describe('iterate on a job, find it again, set up a provider, send a batch', () 
     await page.getByRole('button', { name: 'Show the service’s 3 models' }).click();
     expect(await list.getByRole('option').count()).toBe(3);
     await page.screenshot({ path: join(SCREENSHOTS, 'provider-2-model-list-open.png') });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(SCREENSHOTS, 'provider-3-model-list-dark.png') });
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.keyboard.press('Escape');
     await list.waitFor({ state: 'hidden' });
   });
@@ -309,6 +330,9 @@ describe('iterate on a job, find it again, set up a provider, send a batch', () 
     expect(cheaper).toBeCloseTo((live ?? 0) / 2, 4);
     await page.getByRole('button', { name: 'Run 12 rows as a batch' }).scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SCREENSHOTS, 'batch-1-when.png') });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(SCREENSHOTS, 'batch-1-when-dark.png') });
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.getByRole('button', { name: 'Run 12 rows as a batch' }).click();
     await page.getByRole('group', { name: 'Run controls' }).waitFor();
     await expect.poll(done, { timeout: 60_000 }).toBe('Done 12');

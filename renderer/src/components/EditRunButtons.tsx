@@ -33,12 +33,13 @@ export function EditRunButtons({
   const again = job.usage.cost !== null && answered > 0 ? job.usage.cost : null;
   const how = batch ? ' as a batch' : '';
 
-  async function run(rerun: 'rest' | 'all'): Promise<void> {
+  /** Saves the changes; then starts the job, unless `start` is false (it waits for Start). */
+  async function run(rerun: 'rest' | 'all', start = true): Promise<void> {
     setBusy(true);
     setError(null);
     try {
       await api.editJob({ jobId: job.id, ...edit, rerun });
-      await api.startJob({ jobId: job.id });
+      if (start) await api.startJob({ jobId: job.id });
       navigate({ screen: 'job', jobId: job.id });
     } catch (e) {
       setError(errorMessage(e));
@@ -67,21 +68,34 @@ export function EditRunButtons({
             : `${plural(answered, 'answered row')} keep ${answered === 1 ? 'its answer' : 'their answers'} with “Run the rest”; ${plural(rest, 'row')} run with your changes.`}
       </p>
       <div className="edit-run-buttons">
+        {answered === 0 ? (
+          // Nothing answered yet (a duplicate, a job never started): one run, no "again".
+          <button type="button" className="primary large" disabled={disabled} onClick={() => void run('all')}>
+            {busy ? 'Starting…' : `Run ${plural(rest, 'row')}${how}`}
+          </button>
+        ) : (
+          <>
+            <button
+              type="button"
+              className="primary large"
+              disabled={disabled || rest === 0}
+              onClick={() => void run('rest')}
+            >
+              {busy ? 'Starting…' : `Run the rest${how}`}
+            </button>
+            <button type="button" className="large" disabled={disabled} onClick={() => setConfirming(true)}>
+              Run all again{how}…
+            </button>
+          </>
+        )}
         <button
           type="button"
-          className="primary large"
-          disabled={disabled || rest === 0}
-          onClick={() => void run('rest')}
-        >
-          {busy ? 'Starting…' : `Run the rest${how}`}
-        </button>
-        <button
-          type="button"
-          className="large"
+          className="link"
           disabled={disabled}
-          onClick={() => (answered > 0 ? setConfirming(true) : void run('all'))}
+          onClick={() => void run('rest', false)}
+          title="Keep the changes; the job waits on its page until you press Start"
         >
-          Run all again{how}…
+          Save without running
         </button>
       </div>
       {confirming && (

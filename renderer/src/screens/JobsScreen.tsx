@@ -198,11 +198,12 @@ export function JobsScreen() {
                         className="menu-item"
                         onSelect={() =>
                           void act(async () =>
-                            navigate({ screen: 'job', jobId: (await api.duplicateJob({ jobId: job.id })).id }),
+                            // A copy is made to be changed: it opens in the edit form.
+                            navigate({ screen: 'edit', jobId: (await api.duplicateJob({ jobId: job.id })).id }),
                           )
                         }
                       >
-                        Duplicate
+                        Duplicate and edit…
                       </DropdownMenu.Item>
                       <DropdownMenu.Separator className="menu-separator" />
                       <DropdownMenu.Item className="menu-item danger" onSelect={() => setDeleting(job)}>
