@@ -143,6 +143,16 @@ describe('iterate on a job, find it again, set up a provider, send a batch', () 
     await expect.poll(done, { timeout: 30_000 }).toBe('Done 30');
     for (let n = 1; n <= 30; n += 1) expect(sent(`third: edit ${n}`)).toBe(1);
     await page.getByText(mockReply('third: edit 1'), { exact: true }).waitFor();
+
+    // A draft of a new job waits hidden while a job is edited: neither takes the other's choices.
+    const jobHash = new URL(page.url()).hash;
+    await page.getByRole('button', { name: 'New job' }).click();
+    await page.getByRole('radio', { name: /^Demo \(offline\)/ }).check();
+    await page.evaluate((hash) => (window.location.hash = `${hash}/edit`), jobHash);
+    const compatible = page.getByRole('radio', { name: /OpenAI-compatible API/ });
+    await expect.poll(() => compatible.isChecked()).toBe(true);
+    await page.getByRole('button', { name: 'New job' }).click();
+    expect(await page.getByRole('radio', { name: /^Demo \(offline\)/ }).isChecked()).toBe(true);
   });
 
   it('lists each job with its prompt, model and failures, and finds it by a search the keyboard reaches', async () => {
