@@ -186,6 +186,8 @@ describe('iterate on a job, find it again, set up a provider, send a batch', () 
     expect(await row.getByRole('cell', { name: 'mock-2', exact: true }).count()).toBe(1);
     const failed = row.getByText('· 2 failed');
     expect(await failed.evaluate((element) => element.className)).toContain('warning-text');
+    // Not a green "Completed": how many failed, in amber, beside the others.
+    await row.getByText('Finished, 2 failed', { exact: true }).waitFor();
     expect(failing.name).toMatch(/^reviews · mock-2 · \d+ \w+ \d\d:\d\d$/);
     await page.screenshot({ path: join(SCREENSHOTS, 'jobs-list-1-details.png') });
 

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { AlertDialog, Dialog, DropdownMenu } from 'radix-ui';
 import type { JobSummary } from '../../../shared/api.ts';
 import { ProgressBar } from '../components/ProgressBar.tsx';
-import { StatusBadge } from '../components/StatusBadge.tsx';
+import { JobBadge } from '../components/StatusBadge.tsx';
 import { useApi } from '../api.ts';
 import { errorMessage, formatCost, formatCount, formatDate } from '../format.ts';
 import { navigate } from '../router.ts';
@@ -164,7 +164,7 @@ export function JobsScreen() {
               </td>
               <td className="num">{formatCost(job.usage.cost)}</td>
               <td>
-                <StatusBadge status={job.status} />
+                <JobBadge job={job} />
               </td>
               <td>
                 {/* Not modal: a modal menu injects a <style> the UI's CSP refuses. */}
