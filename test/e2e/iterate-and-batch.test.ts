@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mockReply, startMockLlmServer, type MockLlmServer } from '../fixtures/mock-llm-server.ts';
-import { launchChromium, SCREENSHOTS, startServe, type ServeProcess } from './harness.ts';
+import { launchChromium, ROOT, SCREENSHOTS, startServe, type ServeProcess } from './harness.ts';
+
+/** Screenshots the README shows. */
+const DOCS = join(ROOT, 'docs');
 
 describe('iterate on a job, find it again, set up a provider, send a batch', () => {
   let browser: Browser;
@@ -190,6 +193,7 @@ describe('iterate on a job, find it again, set up a provider, send a batch', () 
     await row.getByText('Finished, 2 failed', { exact: true }).waitFor();
     expect(failing.name).toMatch(/^reviews · mock-2 · \d+ \w+ \d\d:\d\d$/);
     await page.screenshot({ path: join(SCREENSHOTS, 'jobs-list-1-details.png') });
+    await page.screenshot({ path: join(DOCS, 'jobs.png') });
 
     // The search is among the first stops of Tab, and "/" goes there too.
     const search = page.getByRole('searchbox', { name: 'Search jobs' });
@@ -285,6 +289,10 @@ describe('iterate on a job, find it again, set up a provider, send a batch', () 
     await list.waitFor();
     expect(await list.getByRole('option').allInnerTexts()).toEqual(['gpt-4o-mini', 'mock-1', 'mock-2']);
     await page.screenshot({ path: join(SCREENSHOTS, 'provider-1-model-list.png') });
+    await page
+      .getByRole('heading', { name: 'Choose the model' })
+      .evaluate((heading) => heading.closest('section')?.scrollIntoView({ block: 'start' }));
+    await page.screenshot({ path: join(DOCS, 'provider-setup.png') });
     // By keyboard: down the list, Enter.
     await model.focus();
     for (let i = 0; i < 3; i += 1) await page.keyboard.press('ArrowDown');
@@ -342,6 +350,7 @@ describe('iterate on a job, find it again, set up a provider, send a batch', () 
     expect(cheaper).toBeCloseTo((live ?? 0) / 2, 4);
     await page.getByRole('button', { name: 'Run 12 rows as a batch' }).scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SCREENSHOTS, 'batch-1-when.png') });
+    await page.screenshot({ path: join(DOCS, 'new-job-batch.png') });
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.screenshot({ path: join(SCREENSHOTS, 'batch-1-when-dark.png') });
     await page.emulateMedia({ colorScheme: 'light' });
