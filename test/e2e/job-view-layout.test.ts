@@ -232,6 +232,27 @@ describe('the job view of a run with failures, measured, in Chromium', () => {
     await page.setViewportSize(SIZES[0]);
   });
 
+  it('pins the row number, the status and Retry when a narrower window makes the table scroll sideways', async () => {
+    await page.setViewportSize({ width: 860, height: 700 });
+    await page.getByRole('button', { name: /^Failed/ }).click();
+    await expect.poll(() => grid().evaluate((element) => element.scrollWidth - element.clientWidth)).toBeGreaterThan(0);
+    const area = await box(grid());
+    const first = page.locator('.grid tbody tr').first();
+    const retry = first.getByRole('button', { name: /^Retry row \d+$/ });
+    for (const left of [0, 10_000]) {
+      await grid().evaluate((element, x) => element.scrollTo({ left: x }), left);
+      for (const column of ['row', 'status', 'actions']) {
+        expect(withinX(await box(first.locator(`td[data-column="${column}"]`)), area), `${column} at ${left}`).toBe(
+          true,
+        );
+      }
+      expect(withinX(await box(retry), area)).toBe(true);
+    }
+    await grid().evaluate((element) => element.scrollTo({ left: 0 }));
+    await page.getByRole('button', { name: /^All/ }).click();
+    await page.setViewportSize(SIZES[0]);
+  });
+
   it('charts failed attempts and 429s, and keeps the chart across a reload', async () => {
     const chart = page.locator('figure.live-chart');
     const failedAttempts = async () => Number(await chart.getAttribute('data-failed-attempts'));

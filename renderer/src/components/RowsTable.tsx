@@ -72,8 +72,12 @@ export function columnLayout(width: number, inputs: number, jsonFields: number):
   return { inputSize, outputSize: Math.max(OUTPUT_MIN, rest - inputs * inputSize) };
 }
 
-/** Where a pinned column sticks, for its header and its cells. */
-function pinStyle(id: string, size: number): React.CSSProperties {
+/**
+ * Where a pinned column sticks, for its header and its cells. Only a table wider than its pane pins
+ * columns: sticky cells are composited one by one, which a fitting table need not pay for.
+ */
+function pinStyle(id: string, size: number, pinned: boolean): React.CSSProperties {
+  if (!pinned) return { width: size };
   const left = PINNED_LEFT[id];
   const right = PINNED_RIGHT[id];
   if (left !== undefined) return { width: size, left };
@@ -81,7 +85,8 @@ function pinStyle(id: string, size: number): React.CSSProperties {
   return { width: size };
 }
 
-function pinClass(id: string): string | undefined {
+function pinClass(id: string, pinned: boolean): string | undefined {
+  if (!pinned) return undefined;
   if (id === 'row') return 'pinned pinned-left pinned-edge-left';
   if (PINNED_LEFT[id] !== undefined) return 'pinned pinned-left';
   if (id === 'status') return 'pinned pinned-right pinned-edge-right';
@@ -298,6 +303,7 @@ export const RowsTable = memo(function RowsTable({
     columnResizeMode: 'onChange',
   });
 
+  const pinned = table.getTotalSize() > width + 8;
   return (
     <div className="grid-scroll" ref={setScrollElement} tabIndex={0} aria-label="Results table, scrollable">
       <table className="grid" style={{ width: table.getTotalSize() }} aria-rowcount={rows.length + 1}>
@@ -310,8 +316,8 @@ export const RowsTable = memo(function RowsTable({
                   <th
                     key={header.id}
                     scope="col"
-                    className={pinClass(header.column.id)}
-                    style={pinStyle(header.column.id, header.getSize())}
+                    className={pinClass(header.column.id, pinned)}
+                    style={pinStyle(header.column.id, header.getSize(), pinned)}
                     aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : undefined}
                   >
                     {header.column.getCanSort() ? (
@@ -339,7 +345,7 @@ export const RowsTable = memo(function RowsTable({
             </tr>
           ))}
         </thead>
-        <VirtualBody table={table} live={live} scrollElement={scrollElement} onOpen={onOpen} />
+        <VirtualBody table={table} live={live} scrollElement={scrollElement} pinned={pinned} onOpen={onOpen} />
       </table>
     </div>
   );
@@ -363,11 +369,13 @@ function VirtualBody({
   table,
   live,
   scrollElement,
+  pinned,
   onOpen,
 }: {
   table: RowsTableInstance;
   live: LiveRows;
   scrollElement: HTMLDivElement | null;
+  pinned: boolean;
   onOpen: (index: number) => void;
 }) {
   const { rows } = table.getRowModel();
@@ -400,6 +408,7 @@ function VirtualBody({
             selected={row.getIsSelected()}
             columns={table.options.columns}
             widths={widths}
+            pinned={pinned}
             onOpen={onOpen}
           />
         );
@@ -417,6 +426,7 @@ const VirtualRow = memo(function VirtualRow({
   row,
   start,
   selected,
+  pinned,
   onOpen,
 }: {
   table: RowsTableInstance;
@@ -426,6 +436,7 @@ const VirtualRow = memo(function VirtualRow({
   selected: boolean;
   columns: unknown;
   widths: string;
+  pinned: boolean;
   onOpen: (index: number) => void;
 }) {
   return (
@@ -440,8 +451,8 @@ const VirtualRow = memo(function VirtualRow({
         <td
           key={cell.column.id}
           data-column={cell.column.id}
-          className={pinClass(cell.column.id)}
-          style={pinStyle(cell.column.id, cell.column.getSize())}
+          className={pinClass(cell.column.id, pinned)}
+          style={pinStyle(cell.column.id, cell.column.getSize(), pinned)}
         >
           <span className="cell-text">
             <table.FlexRender cell={cell} />

@@ -132,23 +132,23 @@ export function JobScreen({ jobId }: { jobId: string }) {
   );
 
   // Where the user was when a row's drawer opened, to go back there when it closes.
-  const opener = useRef<HTMLElement | null>(null);
+  const opener = useRef<{ element: HTMLElement | null; index: number } | null>(null);
   const openRowAt = useCallback((index: number) => {
-    opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    const element = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    opener.current = { element, index };
     setOpenRow(index);
   }, []);
   const closeRow = useCallback(() => {
-    setOpenRow((index) => {
-      // After the dialog is gone: the row's own "Open row N" button, else where focus was before.
-      requestAnimationFrame(() => {
-        const button =
-          index === null
-            ? null
-            : document.querySelector<HTMLElement>(`.grid button[aria-label="Open row ${index + 1}"]`);
-        const target = button ?? (opener.current?.isConnected ? opener.current : null);
-        (target ?? document.querySelector<HTMLElement>('.grid-scroll'))?.focus();
-      });
-      return null;
+    setOpenRow(null);
+    const from = opener.current;
+    opener.current = null;
+    // Once the dialog is gone: the row's own "Open row N" button (also when the row itself was
+    // clicked), else where the focus was before, else the table.
+    requestAnimationFrame(() => {
+      const button =
+        from && document.querySelector<HTMLElement>(`.grid button[aria-label="Open row ${from.index + 1}"]`);
+      const before = from?.element?.isConnected ? from.element : null;
+      (button ?? before ?? document.querySelector<HTMLElement>('.grid-scroll'))?.focus();
     });
   }, []);
 
