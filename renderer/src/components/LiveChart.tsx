@@ -51,6 +51,8 @@ export function LiveChart({ samples }: { samples: LiveSample[] }) {
             stroke: cssVar('--muted'),
             grid: { stroke: cssVar('--border'), width: 1 },
             size: axisSize,
+            // A short chart: ticks closer than uPlot's default, so the scale has a number on it.
+            space: 18,
             font: FONT,
           },
           {
@@ -59,6 +61,8 @@ export function LiveChart({ samples }: { samples: LiveSample[] }) {
             stroke: cssVar('--muted'),
             grid: { show: false },
             size: axisSize,
+            // A short chart: ticks closer than uPlot's default, so the scale has a number on it.
+            space: 18,
             font: FONT,
           },
         ],
