@@ -48,7 +48,7 @@ function jsonCell(value: unknown): string {
 }
 
 /** Widths of the columns that are not the sheet's or the answer's, which always show. */
-const FIXED = { select: 36, row: 56, attempts: 52, latency: 64, tokens: 68, status: 88, actions: 68 };
+const FIXED = { select: 36, row: 56, attempts: 52, latency: 72, tokens: 68, status: 80, actions: 68 };
 const FIXED_TOTAL = Object.values(FIXED).reduce((sum, size) => sum + size, 0);
 const JSON_FIELD_SIZE = 140;
 /** The answer is the widest column: at least this, and whatever the window has left. */
