@@ -27,6 +27,8 @@ describe('rowbot serve in Chromium: importing real-world spreadsheets', () => {
     const bytes = Buffer.from('Produit;Prix\nCafé crème;3,50\nThé vert;2,10\nGâteau;4,00\n', 'latin1');
     await page.getByLabel('Spreadsheet file').setInputFiles({ name: 'menu.csv', mimeType: 'text/csv', buffer: bytes });
     await page.getByText('3 rows · 2 columns').waitFor();
+    // The picker is gone: focus moves on to the prompt, the next thing to do (not back to the page).
+    await expect.poll(() => page.evaluate(() => document.activeElement?.tagName.toLowerCase())).toBe('textarea');
     const separator = page.getByRole('combobox', { name: 'Separator' });
     const encoding = page.getByRole('combobox', { name: 'Encoding' });
     expect(await separator.inputValue()).toBe(';');
@@ -48,6 +50,12 @@ describe('rowbot serve in Chromium: importing real-world spreadsheets', () => {
     await encoding.selectOption('windows-1252');
     await preview.getByRole('cell', { name: 'Café crème' }).waitFor();
     expect(await page.getByText(/could not be read/).count()).toBe(0);
+
+    // Choosing another file puts focus back on the file picker.
+    await page.getByRole('button', { name: 'Choose a different file' }).click();
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.closest('section')?.getAttribute('aria-labelledby')))
+      .toBe('step-file');
     await page.context().close();
   });
 });

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import {
   type ConnectionTest,
   type JobDetail,
@@ -54,6 +54,18 @@ export function NewJobScreen({
   const api = useApi();
   const preferences = usePreferences();
   const [preview, setPreview] = useState<SheetPreview | null>(null);
+  // Where focus goes once the file step changes under it (the picker, or the preview, disappears):
+  // on to the prompt after an import, back to the picker after "Choose a different file".
+  const focusAfter = useRef<'prompt' | 'picker' | null>(null);
+  const promptStep = useRef<HTMLElement>(null);
+  const fileStep = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const target = focusAfter.current;
+    focusAfter.current = null;
+    if (target === null) return;
+    const step = target === 'prompt' ? promptStep.current : fileStep.current;
+    step?.querySelector<HTMLElement>(target === 'prompt' ? 'textarea' : 'button, input')?.focus();
+  }, [preview]);
   const [template, setTemplate] = useState('');
   const [systemPrompt, setSystemPrompt] = useState('');
   const [providerKind, setProviderKindState] = useState<ProviderKind>(preferences.provider);
@@ -341,7 +353,7 @@ export function NewJobScreen({
         )}
       </div>
 
-      <section className="step" aria-labelledby="step-file">
+      <section className="step" aria-labelledby="step-file" ref={fileStep}>
         <h2 id="step-file">
           <span className="step-number">1</span> {editJobId ? 'The spreadsheet' : 'Choose your spreadsheet'}
         </h2>
@@ -360,16 +372,28 @@ export function NewJobScreen({
         ) : preview ? (
           <>
             <SheetPreviewTable preview={preview} onChange={setPreview} />
-            <button type="button" className="link" onClick={() => setPreview(null)}>
+            <button
+              type="button"
+              className="link"
+              onClick={() => {
+                focusAfter.current = 'picker';
+                setPreview(null);
+              }}
+            >
               Choose a different file
             </button>
           </>
         ) : (
-          <FilePicker onImported={setPreview} />
+          <FilePicker
+            onImported={(imported) => {
+              focusAfter.current = 'prompt';
+              setPreview(imported);
+            }}
+          />
         )}
       </section>
 
-      <section className="step" aria-labelledby="step-prompt" aria-disabled={!columns}>
+      <section className="step" aria-labelledby="step-prompt" aria-disabled={!columns} ref={promptStep}>
         <h2 id="step-prompt">
           <span className="step-number">2</span> Write the prompt
         </h2>
