@@ -155,7 +155,7 @@ describe('iterate on a job, find it again, set up a provider, send a batch', () 
     const compatible = page.getByRole('radio', { name: /OpenAI-compatible API/ });
     await expect.poll(() => compatible.isChecked()).toBe(true);
     await page.getByRole('button', { name: 'New job' }).click();
-    expect(await page.getByRole('radio', { name: /^Demo \(offline\)/ }).isChecked()).toBe(true);
+    await expect.poll(() => page.getByRole('radio', { name: /^Demo \(offline\)/ }).isChecked()).toBe(true);
   });
 
   it('lists each job with its prompt, model and failures, and finds it by a search the keyboard reaches', async () => {

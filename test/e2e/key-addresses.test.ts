@@ -143,7 +143,8 @@ describe('a key saved with its address in Settings', () => {
 
     // Back to the waiting job: it runs now.
     await page.getByRole('button', { name: 'New job' }).click();
-    expect(await page.getByRole('textbox', { name: 'API address' }).inputValue()).toBe(other.baseUrl);
+    // The draft comes back as it was left (it settles as the screen shows again: polled, not read once).
+    await expect.poll(() => page.getByRole('textbox', { name: 'API address' }).inputValue()).toBe(other.baseUrl);
     await page.getByRole('button', { name: 'Run 2 rows' }).click();
     await page.getByText('2 / 2').first().waitFor();
     expect(other.lastHeaders.authorization).toBe(`Bearer ${CUSTOM_KEY}`);
