@@ -91,24 +91,11 @@ export class HttpClient {
     body: string | undefined,
     options: PostOptions,
   ): Promise<HttpResponse> {
-    const target = new URL(url);
-    const pool = this.#pool(target.origin);
-    const { signal, done, failure } = deadline(options);
+    const { response, done, failure } = await this.#send(method, url, options, {
+      headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body,
+    });
     try {
-      const response = await request.call(pool, {
-        method,
-        path: `${target.pathname}${target.search}`,
-        headers: {
-          accept: 'application/json',
-          'user-agent': USER_AGENT,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          // Lower-cased so that a header the user set on purpose (a gateway that wants its own
-          // User-Agent) replaces ours instead of going out beside it, as the SDK's defaultHeaders do.
-          ...lowerCased(options.headers),
-        },
-        body,
-        signal,
-      });
       const text = await response.body.text();
       return { status: response.statusCode, headers: response.headers, body: text };
     } catch (error) {
@@ -128,24 +115,44 @@ export class HttpClient {
     url: string,
     options: PostOptions & { body?: AsyncIterable<Uint8Array> | string; length?: number; contentType?: string },
   ): Promise<{ status: number; headers: HttpResponse['headers']; body: AsyncIterable<Uint8Array> & Readable }> {
+    const { response, done } = await this.#send(method, url, options, {
+      headers: {
+        ...(options.contentType ? { 'content-type': options.contentType } : {}),
+        ...(options.length === undefined ? {} : { 'content-length': String(options.length) }),
+      },
+      body: typeof options.body === 'object' ? Readable.from(options.body, { objectMode: false }) : options.body,
+    });
+    response.body.once('close', done);
+    return { status: response.statusCode, headers: response.headers, body: response.body };
+  }
+
+  /**
+   * Sends one request on its origin's pool under its deadline (see deadline()). The caller calls
+   * `done` once the answer has been read, and passes a failure while reading it through `failure`.
+   */
+  async #send(
+    method: 'GET' | 'POST',
+    url: string,
+    options: PostOptions,
+    sent: { headers: Record<string, string>; body: string | Readable | undefined },
+  ): Promise<{ response: Dispatcher.ResponseData<unknown>; done: () => void; failure: (error: unknown) => unknown }> {
     const target = new URL(url);
-    const pool = this.#pool(target.origin);
     const { signal, done, failure } = deadline(options);
     try {
-      const response = await request.call(pool, {
+      const response = await request.call(this.#pool(target.origin), {
         method,
         path: `${target.pathname}${target.search}`,
         headers: {
           'user-agent': USER_AGENT,
-          ...(options.contentType ? { 'content-type': options.contentType } : {}),
-          ...(options.length === undefined ? {} : { 'content-length': String(options.length) }),
+          ...sent.headers,
+          // Lower-cased so that a header the user set on purpose (a gateway that wants its own
+          // User-Agent) replaces ours instead of going out beside it, as the SDK's defaultHeaders do.
           ...lowerCased(options.headers),
         },
-        body: typeof options.body === 'object' ? Readable.from(options.body, { objectMode: false }) : options.body,
+        body: sent.body,
         signal,
       });
-      response.body.once('close', done);
-      return { status: response.statusCode, headers: response.headers, body: response.body };
+      return { response, done, failure };
     } catch (error) {
       done();
       throw failure(error);
