@@ -19,7 +19,6 @@ describe('iterate on a job, find it again, set up a provider, send a batch', () 
   let mock: MockLlmServer;
   let serve: ServeProcess;
   let page: Page;
-  let problems: string[];
 
   beforeAll(async () => {
     mock = await startMockLlmServer({ latencyMs: 5, models: ['mock-1', 'mock-2', 'gpt-4o-mini'] });
@@ -36,7 +35,6 @@ describe('iterate on a job, find it again, set up a provider, send a batch', () 
   });
 
   afterEach(async () => {
-    expect(problems).toEqual([]);
     await page?.context().close();
   });
 
@@ -55,11 +53,6 @@ describe('iterate on a job, find it again, set up a provider, send a batch', () 
         colorScheme: 'light',
       })
     ).newPage();
-    problems = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(message.text());
-    });
-    page.on('pageerror', (error) => problems.push(error.message));
     await page.goto(serve.url);
   }
 
