@@ -157,6 +157,15 @@ export interface BatchView {
   error: string | null;
 }
 
+/** The phases of a batch that is over: nothing more will come from the provider for it. */
+export const BATCH_ENDED: ReadonlySet<BatchView['phase']> = new Set([
+  'done',
+  'expired',
+  'canceled',
+  'failed',
+  'not sent',
+]);
+
 /** One second of a job's requests, from its attempt log (what the chart shows). */
 export interface TimelineSecond {
   /** The second, in seconds since the epoch. */

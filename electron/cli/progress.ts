@@ -1,4 +1,4 @@
-import type { JobSummary } from '../../shared/api.ts';
+import { BATCH_ENDED, type JobSummary } from '../../shared/api.ts';
 import { rateLimitWaitText } from '../../shared/live.ts';
 
 const WIDTH = 28;
@@ -30,7 +30,7 @@ export function progressLine(job: JobSummary, startedAt: number, startDone: numb
 
 /** A batch job's batches at the provider, in words: "batch in progress, 12,400 of 50,000 answered". */
 export function batchText(job: JobSummary): string | null {
-  const open = job.batches.filter((b) => !['done', 'expired', 'canceled', 'failed', 'not sent'].includes(b.phase));
+  const open = job.batches.filter((b) => !BATCH_ENDED.has(b.phase));
   if (open.length === 0) return null;
   const requests = open.reduce((n, b) => n + b.requests, 0);
   const answered = open.reduce((n, b) => n + b.succeeded + b.errored, 0);

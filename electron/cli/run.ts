@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  BATCH_ENDED,
   MAX_CONCURRENCY,
   type JobEstimate,
   type JsonOutput,
@@ -475,7 +476,7 @@ export async function runCommand(args: string[]): Promise<number> {
       engine.claimJob(jobId);
       if (values['retry-failed'] && !values.batch && job.settings.batch) {
         // Failed rows of a batch job are retried live, unless --batch sends them in a new batch.
-        if (job.batches.some((batch) => !['done', 'expired', 'canceled', 'failed', 'not sent'].includes(batch.phase)))
+        if (job.batches.some((batch) => !BATCH_ENDED.has(batch.phase)))
           throw new UsageError(
             `Job ${jobId} still has a batch at the provider. Collect it first (rowbot run --resume ${jobId}), then retry the failed rows.`,
           );

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { BatchView, JobSummary } from '../../../shared/api.ts';
+import { BATCH_ENDED, type BatchView, type JobSummary } from '../../../shared/api.ts';
 import { formatCost, formatCount, formatDuration } from '../format.ts';
 
 /** What a batch is doing, in the user's words; `in_progress` with how far the provider says it is. */
@@ -34,7 +34,6 @@ export function batchPhaseText(batch: BatchView): string {
   }
 }
 
-const ENDED: ReadonlySet<BatchView['phase']> = new Set(['done', 'expired', 'canceled', 'failed', 'not sent']);
 const BAD: ReadonlySet<BatchView['phase']> = new Set(['expired', 'canceled', 'failed', 'not sent']);
 
 /** The current time, moved on every `ms` while `ticking`. */
@@ -60,7 +59,7 @@ function since(iso: string | null, now: number): string | null {
  */
 export function BatchPanel({ job }: { job: Pick<JobSummary, 'batches' | 'counts' | 'usage'> }) {
   const { batches, counts, usage } = job;
-  const open = batches.some((batch) => !ENDED.has(batch.phase));
+  const open = batches.some((batch) => !BATCH_ENDED.has(batch.phase));
   const now = useNow(1000, open);
   const collected = counts.done + counts.failed;
   const sent = batches.reduce((sum, batch) => sum + (batch.phase === 'not sent' ? 0 : batch.requests), 0);
@@ -82,7 +81,7 @@ export function BatchPanel({ job }: { job: Pick<JobSummary, 'batches' | 'counts'
         {batches.map((batch, i) => {
           const age = since(
             batch.submittedAt,
-            ENDED.has(batch.phase) && batch.endedAt ? Date.parse(batch.endedAt) : now,
+            BATCH_ENDED.has(batch.phase) && batch.endedAt ? Date.parse(batch.endedAt) : now,
           );
           return (
             <li key={batch.id} className={`batch batch-${batch.phase.replace(' ', '-')}`}>
@@ -94,7 +93,9 @@ export function BatchPanel({ job }: { job: Pick<JobSummary, 'batches' | 'counts'
                 {batchPhaseText(batch)}
               </span>
               {age !== null && (
-                <span className="muted tabular">{ENDED.has(batch.phase) ? `took ${age}` : `sent ${age} ago`}</span>
+                <span className="muted tabular">
+                  {BATCH_ENDED.has(batch.phase) ? `took ${age}` : `sent ${age} ago`}
+                </span>
               )}
               {batch.error && <span className="error-text">{batch.error}</span>}
             </li>
