@@ -641,10 +641,10 @@ export class Engine {
       costNanos: (prompt, completion, cached) => costNanos(price, prompt, completion, cached),
       worstNanos: (prompt) => costNanos(price, promptTokens(counter, job.systemPrompt, prompt), output) ?? 0,
       budgetLeftNanos: () => {
-        const cap = this.#record(jobId).settings.maxCost;
-        if (cap === null) return null;
+        const { settings, usage } = this.#record(jobId);
+        if (settings.maxCost === null) return null;
         const held = this.#batchStore.forJob(jobId).reduce((sum, batch) => sum + batch.reservedNanos, 0);
-        return toNanos(cap) - toNanos(this.#record(jobId).usage.cost ?? 0) - held;
+        return toNanos(settings.maxCost) - toNanos(usage.cost ?? 0) - held;
       },
       onRows: (rows) => {
         this.#seq += 1;

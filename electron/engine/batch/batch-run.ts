@@ -212,17 +212,19 @@ export class BatchRun {
         count: current.count,
         reservedNanos: current.reserved,
       });
+      const { bytes } = current;
       current = null;
-      await this.#send(batch, wire);
+      await this.#send(batch, bytes);
     };
     for (const row of store.queued(jobId)) {
       if (this.#canceled || this.#stopped) return;
       current ??= { id: newBatchId(), first: row.index, last: row.index, count: 0, bytes: 0, reserved: 0 };
-      let bytes = Buffer.byteLength(wire.line(customId(current.id, row.index), this.#o.body(row.prompt))) + 1;
+      const body = this.#o.body(row.prompt);
+      let bytes = Buffer.byteLength(wire.line(customId(current.id, row.index), body)) + 1;
       if (current.count > 0 && (current.count + 1 > limits.requests || current.bytes + bytes > limits.bytes)) {
         await close();
         current = { id: newBatchId(), first: row.index, last: row.index, count: 0, bytes: 0, reserved: 0 };
-        bytes = Buffer.byteLength(wire.line(customId(current.id, row.index), this.#o.body(row.prompt))) + 1;
+        bytes = Buffer.byteLength(wire.line(customId(current.id, row.index), body)) + 1;
       }
       current.last = row.index;
       current.count += 1;
@@ -232,16 +234,16 @@ export class BatchRun {
     if (!this.#canceled && !this.#stopped) await close();
   }
 
-  /** Sends one recorded batch; when the answer is lost, looks for it before giving its rows back. */
-  async #send(batch: BatchRecord, wire: BatchWire): Promise<void> {
-    const { store } = this.#o;
-    const lines = async function* (this: void): AsyncGenerator<string> {
-      for (const row of store.rows(batch)) yield wire.line(customId(batch.id, row.index), bodyOf(row.prompt));
-    };
-    const bodyOf = (prompt: string): Record<string, unknown> => this.#o.body(prompt);
-    let bytes = 0;
-    for (const row of store.rows(batch))
-      bytes += Buffer.byteLength(wire.line(customId(batch.id, row.index), bodyOf(row.prompt))) + 1;
+  /**
+   * Sends one recorded batch, its file of `bytes` (as sized when it was split) written again from
+   * its rows as it goes up; when the answer is lost, looks for it before giving its rows back.
+   */
+  async #send(batch: BatchRecord, bytes: number): Promise<void> {
+    const { store, body } = this.#o;
+    const wire = this.#wire;
+    async function* lines(): AsyncGenerator<string> {
+      for (const row of store.rows(batch)) yield wire.line(customId(batch.id, row.index), body(row.prompt));
+    }
     this.#sending.add(batch.id);
     this.#o.onChange();
     try {
