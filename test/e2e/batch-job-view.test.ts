@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mockReply, startMockLlmServer, type MockLlmServer } from '../fixtures/mock-llm-server.ts';
-import { launchChromium, ROOT, startServe, type ServeProcess } from './harness.ts';
+import { launchChromium, ROOT, startServeForMock, type ServeProcess } from './harness.ts';
 
 const DOCS = join(ROOT, 'docs');
 
@@ -29,14 +29,7 @@ describe('batch jobs in the job view', () => {
 
   beforeAll(async () => {
     mock = await startMockLlmServer({ latencyMs: 5, batch: { completeAfterMs: 1_500 } });
-    serve = await startServe({
-      env: {
-        OPENAI_API_KEY: 'sk-e2e-batch-view-0123456789',
-        ROWBOT_ALLOW_KEY_TO: `openai=${new URL(mock.baseUrl).origin}`,
-        ANTHROPIC_API_KEY: '',
-      },
-    });
-    await serve.call('setPrice', { model: 'mock-1', input: 10, cachedInput: null, output: 30 });
+    serve = await startServeForMock(mock, 'sk-e2e-batch-view-0123456789');
     browser = await launchChromium();
   });
 

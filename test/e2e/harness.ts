@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { MockLlmServer } from '../fixtures/mock-llm-server.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
@@ -73,6 +74,18 @@ export interface ServeProcess {
   /** One command of the API contract over HTTP, as the UI's client sends it; throws with the error's message. */
   call<T = unknown>(name: string, input: unknown): Promise<T>;
   stop(): Promise<void>;
+}
+
+/**
+ * `rowbot serve` whose OpenAI key (`key`) may go to the mock server, with a price for the mock's
+ * model (mock-1) so that costs are known.
+ */
+export async function startServeForMock(mock: MockLlmServer, key: string): Promise<ServeProcess> {
+  const serve = await startServe({
+    env: { OPENAI_API_KEY: key, ROWBOT_ALLOW_KEY_TO: `openai=${new URL(mock.baseUrl).origin}`, ANTHROPIC_API_KEY: '' },
+  });
+  await serve.call('setPrice', { model: 'mock-1', input: 10, cachedInput: null, output: 30 });
+  return serve;
 }
 
 /** Starts the real `rowbot serve` CLI as a child process on a fresh database. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mockReply, startMockLlmServer, type MockLlmServer } from '../fixtures/mock-llm-server.ts';
-import { launchChromium, ROOT, SCREENSHOTS, startServe, type ServeProcess } from './harness.ts';
+import { launchChromium, ROOT, SCREENSHOTS, startServeForMock, type ServeProcess } from './harness.ts';
 
 /** Screenshots the README shows. */
 const DOCS = join(ROOT, 'docs');
@@ -22,15 +22,7 @@ describe('iterate on a job, find it again, set up a provider, send a batch', () 
 
   beforeAll(async () => {
     mock = await startMockLlmServer({ latencyMs: 5, models: ['mock-1', 'mock-2', 'gpt-4o-mini'] });
-    serve = await startServe({
-      env: {
-        OPENAI_API_KEY: 'sk-e2e-iterate-0123456789',
-        ROWBOT_ALLOW_KEY_TO: `openai=${new URL(mock.baseUrl).origin}`,
-        ANTHROPIC_API_KEY: '',
-      },
-    });
-    // A price for the mock's model, so the costs are known.
-    await serve.call('setPrice', { model: 'mock-1', input: 10, cachedInput: null, output: 30 });
+    serve = await startServeForMock(mock, 'sk-e2e-iterate-0123456789');
     browser = await launchChromium();
   });
 
