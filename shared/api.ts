@@ -82,6 +82,61 @@ export interface RunSettings {
 export const JSON_FIELD_TYPES = ['string', 'number', 'boolean'] as const;
 export type JsonFieldType = (typeof JSON_FIELD_TYPES)[number];
 
+/** The answer options an AI column may set over the job's settings (the first column usually sets none). */
+export type ColumnOptions = Partial<
+  Pick<RunSettings, 'jsonOutput' | 'maxOutputTokens' | 'temperature' | 'topP' | 'stop'>
+>;
+
+/** What a job's first AI column is called unless the user names it (and what every older job's one column is). */
+export const FIRST_COLUMN_NAME = 'output';
+/** AI columns one job may have. */
+export const MAX_AI_COLUMNS = 20;
+/** Cells corrected by hand offered to the model as examples, at most (the most recent first). */
+export const MAX_EXAMPLES = 5;
+
+/** One AI column of a job: its own prompt, service, model and answer options. */
+export interface AiColumn {
+  /** Stable within the job (its cells are stored under it); not reused after a removal. */
+  id: number;
+  name: string;
+  /** May use the sheet's columns and the AI columns to its left, by name: {{summary}}. */
+  template: string;
+  systemPrompt: string;
+  provider: ProviderConfig;
+  options: ColumnOptions;
+  /** Offer this column's cells corrected by hand to the model as examples (a few-shot block before the prompt). */
+  useCorrections: boolean;
+  /** The AI columns its template uses (ids), all to its left. */
+  uses: number[];
+  /** The column it was duplicated from to compare models (answers shown side by side); null otherwise. */
+  comparesWith: number | null;
+}
+
+/** An AI column's cells by status, with what they used; in the job summary. */
+export interface ColumnSummary {
+  id: number;
+  name: string;
+  model: string;
+  counts: JobCounts;
+  /** Done cells whose prompt, model or inputs changed since they were answered. */
+  stale: number;
+  /** Cells whose answer the user corrected by hand (counted in done). */
+  edited: number;
+  cutOff: number;
+  usage: JobUsage;
+}
+
+/** A new AI column (addColumn, createJob's moreColumns). */
+export interface NewColumn {
+  name: string;
+  template: string;
+  systemPrompt?: string;
+  /** Default: the job's first column's. */
+  provider?: ProviderConfig;
+  options?: ColumnOptions;
+  useCorrections?: boolean;
+}
+
 export interface JsonOutput {
   /** Empty: any JSON object (JSON mode). Otherwise the schema the answer must follow. */
   fields: { name: string; type: JsonFieldType }[];
@@ -300,6 +355,11 @@ export interface JobSummary {
   /** The job's batches at the provider, oldest first (empty for a job run live). */
   batches: BatchView[];
   /**
+   * Its AI columns in order, each with its cells' counts and cost. `counts`, `cutOff` and `usage`
+   * above are their sums: cells, not rows, once a job has more than one column.
+   */
+  columnStats: ColumnSummary[];
+  /**
    * Increases with every summary the backend produces: events and answers travel on
    * different channels, so the UI keeps whichever it has with the highest `rev`.
    */
@@ -309,14 +369,20 @@ export interface JobSummary {
 export interface JobDetail extends JobSummary {
   /** How the file was read; an Excel import with a header can be written back into its workbook. */
   importSettings: ImportSettings;
+  /** The sheet's columns. */
   columns: string[];
+  /** The job's AI columns in order (their counts are in columnStats). */
+  aiColumns: AiColumn[];
+  /** The first AI column's (as `provider` is). */
   template: string;
   systemPrompt: string;
 }
 
-/** The parts of a row that change while a job runs. */
+/** The parts of a cell (a row's answer in one AI column) that change while a job runs. */
 export interface RowResult {
   index: number;
+  /** The AI column's id (AiColumn.id). */
+  col: number;
   status: RowStatus;
   output: string | null;
   error: string | null;
@@ -333,10 +399,17 @@ export interface RowResult {
    * output limit), `content_filter`, or the provider's own word; null when unknown or no answer.
    */
   finish: string | null;
+  /** Answered before its column's prompt, model or an input it uses changed. */
+  stale: boolean;
+  /** The answer was corrected by hand. */
+  edited: boolean;
 }
 
-export interface RowView extends RowResult {
+/** A sheet row with its cells, one per AI column in the job's column order. */
+export interface RowView {
+  index: number;
   values: string[];
+  cells: RowResult[];
 }
 
 /** What happened to one request of a row. */
@@ -355,9 +428,12 @@ export interface AttemptView {
   error: string | null;
 }
 
-/** Everything about one row, for the row drawer. */
-export interface RowDetail extends RowView {
-  /** The exact prompt sent. */
+/** Everything about one cell, for the row drawer. */
+export interface RowDetail extends RowResult {
+  values: string[];
+  /** The AI column's name. */
+  columnName: string;
+  /** The exact prompt sent (empty while it waits for the cells it uses). */
   prompt: string;
   systemPrompt: string;
   attemptLog: AttemptView[];
@@ -411,6 +487,14 @@ export const COMMAND_NAMES = [
   'getRow',
   'getTimeline',
   'exportJob',
+  'addColumn',
+  'updateColumn',
+  'moveColumn',
+  'removeColumn',
+  'duplicateColumn',
+  'runCells',
+  'editCell',
+  'previewColumnPrompt',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -423,6 +507,10 @@ export interface CreateJobInput {
   settings?: Partial<RunSettings>;
   /** Rows whose placeholders are all empty are not sent (default), or sent as they are. */
   skipEmptyRows?: boolean;
+  /** The first AI column's name (default FIRST_COLUMN_NAME). */
+  columnName?: string;
+  /** More AI columns after the first, in order; their templates may use the columns before them. */
+  moreColumns?: NewColumn[];
 }
 
 /** A job's prompt, service and model, or settings changed while it is not running (editJob). */
@@ -488,10 +576,42 @@ export interface CommandInputs {
   deleteJob: { jobId: string };
   getJob: { jobId: string };
   getRows: { jobId: string };
-  getRow: { jobId: string; index: number };
+  /** One cell: the row's answer in AI column `col` (default: the first column). */
+  getRow: { jobId: string; index: number; col?: number };
   /** The last ten minutes of the job's requests, second by second, from its attempt log. */
   getTimeline: { jobId: string };
   exportJob: { jobId: string } & ExportOptions;
+  /** A new AI column (after the column `after`, default last); its cells wait for Start. Not while running. */
+  addColumn: { jobId: string; column: NewColumn; after?: number };
+  /**
+   * Renames a column (templates that use it follow), or changes its prompt, model or options: its
+   * answered cells, and those of the columns that use it, become stale. Not while running.
+   */
+  updateColumn: {
+    jobId: string;
+    col: number;
+    name?: string;
+    template?: string;
+    systemPrompt?: string;
+    provider?: ProviderConfig;
+    options?: ColumnOptions;
+    useCorrections?: boolean;
+  };
+  /** Moves a column to `position` (0-based), as long as every column stays right of those it uses. */
+  moveColumn: { jobId: string; col: number; position: number };
+  /** Removes a column no other column uses, with its cells and their attempts (their cost leaves the job's usage). */
+  removeColumn: { jobId: string; col: number };
+  /** A copy of the column right after it, with another model to compare (answers side by side). */
+  duplicateColumn: { jobId: string; col: number; name?: string; provider?: ProviderConfig };
+  /**
+   * Cells back to the queue and the job running: `stale` ones, `failed` ones, or `all` (answers
+   * cleared; cells corrected by hand kept) — of one column or all, of the listed rows or all.
+   */
+  runCells: { jobId: string; which: 'stale' | 'failed' | 'all'; col?: number; rows?: number[] };
+  /** Corrects a cell's answer by hand: kept through re-runs, shown as edited; cells using it become stale. */
+  editCell: { jobId: string; index: number; col: number; output: string };
+  /** The exact prompt a column would send for a row now, corrections block included. */
+  previewColumnPrompt: { jobId: string; col: number; index?: number };
 }
 
 export type CommandInput<K extends CommandName> = CommandInputs[K];
@@ -528,6 +648,14 @@ export interface CommandOutputs {
   getRow: RowDetail;
   getTimeline: TimelineSecond[];
   exportJob: ExportOutcome;
+  addColumn: JobDetail;
+  updateColumn: JobDetail;
+  moveColumn: JobDetail;
+  removeColumn: JobDetail;
+  duplicateColumn: JobDetail;
+  runCells: { requeued: number; job: JobSummary };
+  editCell: { cell: RowResult; job: JobSummary };
+  previewColumnPrompt: { prompt: string; systemPrompt: string; examples: number };
 }
 
 /** What the desktop app's menu asks the window to do. */
@@ -538,7 +666,7 @@ export interface EventPayloads {
   menu: { action: MenuAction };
   /** A job was deleted. */
   jobDeleted: { jobId: string };
-  /** Row changes, merged by row and flushed at most ~10 times a second. */
+  /** Cell changes, merged by cell and flushed at most ~10 times a second. */
   rows: { jobId: string; seq: number; upserts: RowResult[] };
   /** A job's status or counts changed. */
   job: JobSummary;

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import {
   JSON_FIELD_TYPES,
+  MAX_AI_COLUMNS,
   MAX_CONCURRENCY,
   MAX_UPLOAD_BASE64_CHARS,
   type CommandInputs,
@@ -134,6 +135,31 @@ export const runSettingsSchema = z
 
 const jobRef = z.object({ jobId: id }).strict();
 
+/** An AI column's name: what its header says, what templates use ({{summary}}) and what exports call it. */
+export const columnName = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(64, 'must be at most 64 characters')
+  .regex(/^[^{}\r\n\t]+$/, 'must be one line without { or }');
+
+const columnOptions = runSettingsSchema
+  .pick({ jsonOutput: true, maxOutputTokens: true, temperature: true, topP: true, stop: true })
+  .partial();
+
+const newColumn = z
+  .object({
+    name: columnName,
+    template: z.string().max(100_000),
+    systemPrompt: z.string().max(100_000).optional(),
+    provider: providerConfigSchema.optional(),
+    options: columnOptions.optional(),
+    useCorrections: z.boolean().optional(),
+  })
+  .strict();
+
+const colId = z.number().int().min(0).max(10_000);
+
 export const importOptionsSchema = z
   .object({
     format: z.enum(IMPORT_FORMATS).optional(),
@@ -166,6 +192,8 @@ const createJobInput = z
     provider: providerConfigSchema,
     settings: runSettingsSchema.partial().default({}),
     skipEmptyRows: z.boolean().default(true),
+    columnName: columnName.optional(),
+    moreColumns: z.array(newColumn).max(MAX_AI_COLUMNS - 1, `allows at most ${MAX_AI_COLUMNS} AI columns`).optional(),
   })
   .strict();
 
@@ -250,7 +278,7 @@ export const commandInputs = {
   deleteJob: jobRef,
   getJob: jobRef,
   getRows: jobRef,
-  getRow: z.object({ jobId: id, index: z.number().int().min(0) }).strict(),
+  getRow: z.object({ jobId: id, index: z.number().int().min(0), col: colId.optional() }).strict(),
   getTimeline: jobRef,
   exportJob: z
     .object({
@@ -261,6 +289,38 @@ export const commandInputs = {
       delimiter: z.enum(EXPORT_DELIMITERS.map((d) => d.id) as [ExportDelimiter, ...ExportDelimiter[]]).optional(),
       writeBack: z.boolean().optional(),
     })
+    .strict(),
+  addColumn: z.object({ jobId: id, column: newColumn, after: colId.optional() }).strict(),
+  updateColumn: z
+    .object({
+      jobId: id,
+      col: colId,
+      name: columnName.optional(),
+      template: z.string().max(100_000).optional(),
+      systemPrompt: z.string().max(100_000).optional(),
+      provider: providerConfigSchema.optional(),
+      options: columnOptions.optional(),
+      useCorrections: z.boolean().optional(),
+    })
+    .strict(),
+  moveColumn: z.object({ jobId: id, col: colId, position: z.number().int().min(0).max(MAX_AI_COLUMNS) }).strict(),
+  removeColumn: z.object({ jobId: id, col: colId }).strict(),
+  duplicateColumn: z
+    .object({ jobId: id, col: colId, name: columnName.optional(), provider: providerConfigSchema.optional() })
+    .strict(),
+  runCells: z
+    .object({
+      jobId: id,
+      which: z.enum(['stale', 'failed', 'all']),
+      col: colId.optional(),
+      rows: z.array(z.number().int().min(0)).min(1).max(1_000_000).optional(),
+    })
+    .strict(),
+  editCell: z
+    .object({ jobId: id, index: z.number().int().min(0), col: colId, output: z.string().max(1_000_000) })
+    .strict(),
+  previewColumnPrompt: z
+    .object({ jobId: id, col: colId, index: z.number().int().min(0).optional() })
     .strict(),
 } satisfies { [K in CommandName]: z.ZodType<unknown, CommandInputs[K]> };
 
