@@ -161,8 +161,8 @@ export class RowWriter {
   }
 }
 
-function keyOf(row: { jobId: string; index: number }): string {
-  return `${row.jobId}\u0000${row.index}`;
+function keyOf(cell: { jobId: string; index: number; col: number }): string {
+  return `${cell.jobId}\u0000${cell.index}\u0000${cell.col}`;
 }
 
 /** Answers are stored first when not everything fits: they were paid for. */
@@ -177,7 +177,7 @@ function rank(update: RowUpdate | null): number {
 export class RowEventBatcher {
   readonly #emit: (jobId: string, upserts: RowResult[]) => void;
   readonly #intervalMs: number;
-  #pending = new Map<string, Map<number, RowResult>>();
+  #pending = new Map<string, Map<string, RowResult>>();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(emit: (jobId: string, upserts: RowResult[]) => void, intervalMs = 100) {
@@ -189,7 +189,7 @@ export class RowEventBatcher {
     for (const update of updates) {
       let rows = this.#pending.get(update.jobId);
       if (!rows) this.#pending.set(update.jobId, (rows = new Map()));
-      rows.set(update.index, resultOf(update));
+      rows.set(`${update.index}:${update.col}`, resultOf(update));
     }
     this.#timer ??= setTimeout(() => this.flush(), this.#intervalMs);
   }
@@ -205,7 +205,22 @@ export class RowEventBatcher {
 
 /** The part of an update the UI sees: the row's result, without storage-only fields. */
 function resultOf(update: RowUpdate): RowResult {
-  const { index, status, output, error, attempts, latencyMs, promptTokens, completionTokens, cost, cached, finish } =
-    update;
-  return { index, status, output, error, attempts, latencyMs, promptTokens, completionTokens, cost, cached, finish };
+  const { index, col, status, output, error, attempts, latencyMs, promptTokens, completionTokens, cost, cached } = update;
+  const { finish, stale, edited } = update;
+  return {
+    index,
+    col,
+    status,
+    output,
+    error,
+    attempts,
+    latencyMs,
+    promptTokens,
+    completionTokens,
+    cost,
+    cached,
+    finish,
+    stale,
+    edited,
+  };
 }

@@ -23,6 +23,22 @@ const UNCOUNT_OLD_ROW = `        UPDATE job_counts SET
             cut_off = cut_off - COALESCE(OLD.finish = 'length', 0)
           WHERE job_id = OLD.job_id AND status = OLD.status;`;
 
+/** Migration 140's triggers: a cell of job_cells counted into its job, column and status (NEW), or taken out (OLD). */
+const COUNT_NEW_CELL = `        INSERT INTO job_counts (job_id, col, status, n, prompt, completion, cost_nanos, priced, cut_off, stale, edited)
+          VALUES (NEW.job_id, NEW.col, NEW.status, 1, COALESCE(NEW.prompt_tokens, 0), COALESCE(NEW.completion_tokens, 0),
+                  COALESCE(NEW.cost_nanos, 0), NEW.cost_nanos IS NOT NULL, COALESCE(NEW.finish = 'length', 0),
+                  NEW.stale, NEW.edited)
+          ON CONFLICT (job_id, col, status) DO UPDATE SET
+            n = n + 1, prompt = prompt + excluded.prompt, completion = completion + excluded.completion,
+            cost_nanos = cost_nanos + excluded.cost_nanos, priced = priced + excluded.priced,
+            cut_off = cut_off + excluded.cut_off, stale = stale + excluded.stale, edited = edited + excluded.edited;`;
+const UNCOUNT_OLD_CELL = `        UPDATE job_counts SET
+            n = n - 1, prompt = prompt - COALESCE(OLD.prompt_tokens, 0),
+            completion = completion - COALESCE(OLD.completion_tokens, 0),
+            cost_nanos = cost_nanos - COALESCE(OLD.cost_nanos, 0), priced = priced - (OLD.cost_nanos IS NOT NULL),
+            cut_off = cut_off - COALESCE(OLD.finish = 'length', 0), stale = stale - OLD.stale, edited = edited - OLD.edited
+          WHERE job_id = OLD.job_id AND col = OLD.col AND status = OLD.status;`;
+
 export const migrations: Migration[] = [
   {
     version: 10,
@@ -364,6 +380,134 @@ ${COUNT_NEW_ROW}
       -- are found through the job's own (job_id, row_index) key, and every result stored would
       -- otherwise also update an index.
       ALTER TABLE job_rows ADD COLUMN batch_id TEXT;
+    `,
+  },
+  {
+    version: 140,
+    name: 'several AI columns: job_columns and job_cells',
+    sql: `
+      -- A job's AI columns, each with its own prompt, service and model, and answer options over the
+      -- job's settings. \`col\` is the column's id within the job (its cells are stored under it, never
+      -- reused); \`position\` is its place in the table. Every job so far has one: 'output'.
+      CREATE TABLE job_columns (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        col INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        template TEXT NOT NULL,
+        system_prompt TEXT NOT NULL,
+        provider_json TEXT NOT NULL,
+        options_json TEXT NOT NULL DEFAULT '{}',
+        use_corrections INTEGER NOT NULL DEFAULT 0,
+        compares_with INTEGER,
+        PRIMARY KEY (job_id, col)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO job_columns (job_id, col, position, name, template, system_prompt, provider_json)
+        SELECT id, 0, 0, 'output', template, system_prompt, provider_json FROM jobs;
+      ALTER TABLE jobs DROP COLUMN template;
+      ALTER TABLE jobs DROP COLUMN system_prompt;
+      ALTER TABLE jobs DROP COLUMN provider_json;
+
+      -- The unit of work is the cell: a row's answer in one AI column. job_rows was column 0's cells.
+      -- stale: answered before its column's prompt, model or an input it uses changed. edited: the
+      -- answer was corrected by hand (kept through re-runs). prompt is empty until the cells it uses
+      -- are done, for a column whose template uses other AI columns.
+      CREATE TABLE job_cells (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        row_index INTEGER NOT NULL,
+        col INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'skipped')),
+        prompt TEXT NOT NULL,
+        output TEXT,
+        error TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        http_status INTEGER,
+        latency_ms INTEGER,
+        prompt_tokens INTEGER,
+        completion_tokens INTEGER,
+        started_at TEXT,
+        finished_at TEXT,
+        cached INTEGER NOT NULL DEFAULT 0,
+        cost_nanos INTEGER,
+        finish TEXT,
+        batch_id TEXT,
+        stale INTEGER NOT NULL DEFAULT 0,
+        edited INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (job_id, row_index, col)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO job_cells (job_id, row_index, col, status, prompt, output, error, attempts, http_status, latency_ms,
+                             prompt_tokens, completion_tokens, started_at, finished_at, cached, cost_nanos, finish, batch_id)
+        SELECT job_id, row_index, 0, status, prompt, output, error, attempts, http_status, latency_ms,
+               prompt_tokens, completion_tokens, started_at, finished_at, cached, cost_nanos, finish, batch_id
+        FROM job_rows;
+      DROP TABLE job_rows;
+      -- The scheduler reads a column's queued cells in row order.
+      CREATE INDEX job_cells_by_status ON job_cells (job_id, col, status, row_index);
+
+      CREATE TABLE row_attempts_new (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        row_index INTEGER NOT NULL,
+        col INTEGER NOT NULL,
+        attempt INTEGER NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('done', 'retry', 'rate_limited', 'failed', 'stopped', 'aborted')),
+        http_status INTEGER,
+        latency_ms INTEGER,
+        prompt_tokens INTEGER,
+        completion_tokens INTEGER,
+        error TEXT,
+        cost_nanos INTEGER,
+        priced_later INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (job_id, row_index, col, attempt)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO row_attempts_new
+        SELECT job_id, row_index, 0, attempt, started_at, finished_at, outcome, http_status, latency_ms,
+               prompt_tokens, completion_tokens, error, cost_nanos, priced_later
+        FROM row_attempts;
+      DROP TABLE row_attempts;
+      ALTER TABLE row_attempts_new RENAME TO row_attempts;
+      CREATE INDEX row_attempts_by_finish ON row_attempts (job_id, finished_at);
+
+      -- Counters per job, column and status (migration 100's, by column), kept by triggers on job_cells.
+      DROP TABLE job_counts;
+      CREATE TABLE job_counts (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        col INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        prompt INTEGER NOT NULL,
+        completion INTEGER NOT NULL,
+        cost_nanos INTEGER NOT NULL,
+        priced INTEGER NOT NULL,
+        cut_off INTEGER NOT NULL,
+        stale INTEGER NOT NULL,
+        edited INTEGER NOT NULL,
+        PRIMARY KEY (job_id, col, status)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO job_counts (job_id, col, status, n, prompt, completion, cost_nanos, priced, cut_off, stale, edited)
+        SELECT job_id, col, status, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
+               COALESCE(SUM(cost_nanos), 0), COUNT(cost_nanos), COALESCE(SUM(finish = 'length'), 0), SUM(stale), SUM(edited)
+        FROM job_cells GROUP BY job_id, col, status;
+
+      CREATE TRIGGER job_counts_insert AFTER INSERT ON job_cells BEGIN
+${COUNT_NEW_CELL}
+      END;
+
+      CREATE TRIGGER job_counts_delete AFTER DELETE ON job_cells BEGIN
+${UNCOUNT_OLD_CELL}
+      END;
+
+      CREATE TRIGGER job_counts_update
+      AFTER UPDATE OF job_id, col, status, prompt_tokens, completion_tokens, cost_nanos, finish, stale, edited ON job_cells
+      WHEN OLD.job_id IS NOT NEW.job_id OR OLD.col IS NOT NEW.col OR OLD.status IS NOT NEW.status
+        OR OLD.prompt_tokens IS NOT NEW.prompt_tokens OR OLD.completion_tokens IS NOT NEW.completion_tokens
+        OR OLD.cost_nanos IS NOT NEW.cost_nanos OR OLD.finish IS NOT NEW.finish
+        OR OLD.stale IS NOT NEW.stale OR OLD.edited IS NOT NEW.edited
+      BEGIN
+${UNCOUNT_OLD_CELL}
+${COUNT_NEW_CELL}
+      END;
     `,
   },
 ];

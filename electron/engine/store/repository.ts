@@ -1,6 +1,9 @@
 import {
   DEFAULT_RUN_SETTINGS,
+  type AiColumn,
   type AttemptView,
+  type ColumnOptions,
+  type ColumnSummary,
   type JobCounts,
   type JobDetail,
   type JobStatus,
@@ -14,6 +17,7 @@ import {
   type TimelineSecond,
   type RunSettings,
 } from '../../../shared/api.ts';
+import { columnUses } from '../../../shared/columns.ts';
 import type { ImportSettings } from '../../../shared/sheets.ts';
 import { fromNanos, toNanos } from '../pricing.ts';
 import type { TableRow } from '../sheets/table.ts';
@@ -37,38 +41,60 @@ export interface FinishedSheet {
   sourceBlob: Uint8Array | null;
 }
 
-export interface NewJob {
-  id: string;
-  sheetId: string;
+/** A column's prompts, one per sheet row in order (read as they are inserted); skipped rows are stored but never sent. */
+export type ColumnPrompts = Iterable<{ prompt: string; skipped: boolean }>;
+
+/** An AI column as stored, without its id and place. */
+export interface ColumnConfig {
   name: string;
   template: string;
   systemPrompt: string;
   provider: ProviderConfig;
-  settings: RunSettings;
-  /** One per sheet row, in order (read as they are inserted); skipped rows are stored but never sent. */
-  prompts: Iterable<{ prompt: string; skipped: boolean }>;
+  options: ColumnOptions;
+  useCorrections: boolean;
+  comparesWith: number | null;
 }
 
-export interface JobEdit {
-  jobId: string;
-  template: string;
-  systemPrompt: string;
-  provider: ProviderConfig;
+export interface NewJob {
+  id: string;
+  sheetId: string;
+  name: string;
   settings: RunSettings;
-  rerun: 'rest' | 'all';
-  status: JobStatus;
-  pauseReason: string | null;
+  /** The first AI column, with its prompts. */
+  column: ColumnConfig;
+  prompts: ColumnPrompts;
+}
+
+/**
+ * A column's cells to create: its prompts (a column using only the sheet), or `rows` cells waiting
+ * for the cells they use (their prompts are written when those are done).
+ */
+export type NewCells = { prompts: ColumnPrompts } | { rows: number };
+
+export interface ColumnEdit {
+  jobId: string;
+  col: number;
+  config: ColumnConfig;
+  /** New prompts for the column's cells that are not answered: they take the new prompt and wait. */
+  prompts: ColumnPrompts | null;
+  /** `all`: every cell of the column waits to run again (answers cleared); `stale`: answered ones are marked stale. */
+  rerun: 'stale' | 'all' | 'none';
+  /** Columns whose answered cells become stale (those using this one, directly or not). */
+  staleColumns: readonly number[];
 }
 
 export interface JobRecord extends Omit<JobDetail, 'live' | 'rev' | 'batches'> {
   sheetId: string;
 }
 
-/** A change to one row; only the fields present are written. */
+/** A change to one cell; only the fields present are written. */
 export interface RowPatch {
   jobId: string;
   index: number;
+  col: number;
   status: RowStatus;
+  /** The prompt sent, for a cell whose prompt was made when it ran (it uses other cells, or examples). */
+  prompt?: string;
   output?: string | null;
   error?: string | null;
   attempts?: number;
@@ -96,7 +122,15 @@ export type StoredSummary = Omit<JobSummary, 'live' | 'rev' | 'batches'>;
 
 /** The summary part of a job record (no template, columns or import details). */
 export function summaryOf(record: JobRecord): StoredSummary {
-  const { columns: _c, template: _t, systemPrompt: _s, sheetId: _i, importSettings: _m, ...summary } = record;
+  const {
+    columns: _c,
+    template: _t,
+    systemPrompt: _s,
+    sheetId: _i,
+    importSettings: _m,
+    aiColumns: _a,
+    ...summary
+  } = record;
   return { ...summary, provider: shownProvider(summary.provider) };
 }
 
@@ -141,10 +175,13 @@ export type StoredUsage = Pick<RowResult, 'promptTokens' | 'completionTokens' | 
 export interface AttemptRecord extends AttemptView {
   jobId: string;
   index: number;
+  col: number;
 }
 
+/** A queued cell; `prompt` is empty for a cell whose prompt is made when it runs. */
 export interface QueuedRow {
   index: number;
+  col: number;
   prompt: string;
   attempts: number;
 }
@@ -153,9 +190,6 @@ interface JobRow {
   id: string;
   sheet_id: string;
   name: string;
-  template: string;
-  system_prompt: string;
-  provider_json: string;
   settings_json: string;
   status: JobStatus;
   pause_reason: string | null;
@@ -165,8 +199,23 @@ interface JobRow {
   import_json: string;
 }
 
+interface ColumnRow {
+  col: number;
+  position: number;
+  name: string;
+  template: string;
+  system_prompt: string;
+  provider_json: string;
+  options_json: string;
+  use_corrections: number;
+  compares_with: number | null;
+}
+
 interface ResultRow {
   row_index: number;
+  col: number;
+  stale: number;
+  edited: number;
   status: RowStatus;
   output: string | null;
   error: string | null;
@@ -216,23 +265,69 @@ export class Repository {
       ),
       sourceBlob: db.prepare('SELECT source_blob FROM sheets WHERE id = ?'),
       sourceRows: db.prepare('SELECT source_row FROM sheet_rows WHERE sheet_id = ? ORDER BY row_index'),
-      editJob: db.prepare(
-        `UPDATE jobs SET template = ?, system_prompt = ?, provider_json = ?, settings_json = ?, status = ?,
-           pause_reason = ?, updated_at = ? WHERE id = ?`,
-      ),
+      setJobState: db.prepare('UPDATE jobs SET settings_json = ?, status = ?, pause_reason = ?, updated_at = ? WHERE id = ?'),
       rerunUnanswered: db.prepare(
-        `UPDATE job_rows SET prompt = @prompt, status = @status, error = NULL, http_status = NULL
-         WHERE job_id = @jobId AND row_index = @index AND status IN ('queued', 'failed', 'skipped')`,
+        `UPDATE job_cells SET prompt = @prompt, status = @status, error = NULL, http_status = NULL
+         WHERE job_id = @jobId AND row_index = @index AND col = @col AND status IN ('queued', 'failed', 'skipped')`,
       ),
       rerunRow: db.prepare(
-        `UPDATE job_rows SET prompt = @prompt, status = @status, output = NULL, error = NULL, http_status = NULL,
-           latency_ms = NULL, started_at = NULL, finished_at = NULL, finish = NULL, cached = 0,
-           -- A cached answer's own tokens were never billed: the row's sums start again from its attempts.
-           prompt_tokens = CASE WHEN cached = 1 THEN NULL ELSE prompt_tokens END,
-           completion_tokens = CASE WHEN cached = 1 THEN NULL ELSE completion_tokens END,
-           cost_nanos = CASE WHEN cached = 1 THEN NULL ELSE cost_nanos END
-         WHERE job_id = @jobId AND row_index = @index`,
+        `UPDATE job_cells SET prompt = @prompt, status = @status, ${CLEARED_ANSWER}
+         WHERE job_id = @jobId AND row_index = @index AND col = @col AND edited = 0`,
       ),
+      // Cells of a column that uses other cells: their prompt is made again when those are done.
+      rerunWaiting: db.prepare(
+        `UPDATE job_cells SET prompt = '', status = 'queued', error = NULL, http_status = NULL
+         WHERE job_id = @jobId AND col = @col AND status IN ('queued', 'failed', 'skipped')`,
+      ),
+      rerunWaitingAll: db.prepare(
+        `UPDATE job_cells SET prompt = '', status = 'queued', ${CLEARED_ANSWER}
+         WHERE job_id = @jobId AND col = @col AND edited = 0`,
+      ),
+      markStale: db.prepare(
+        `UPDATE job_cells SET stale = 1
+         WHERE job_id = @jobId AND col IN (SELECT value FROM json_each(@cols)) AND status = 'done' AND edited = 0
+           AND stale = 0 AND (@rows IS NULL OR row_index IN (SELECT value FROM json_each(@rows)))`,
+      ),
+      // runCells: answered (or failed, or stale) cells back to the queue; corrections are kept.
+      rerunCells: db.prepare(
+        `UPDATE job_cells SET status = 'queued', prompt = CASE WHEN @waiting THEN '' ELSE prompt END, ${CLEARED_ANSWER}
+         WHERE job_id = @jobId AND col = @col AND edited = 0
+           AND (@rows IS NULL OR row_index IN (SELECT value FROM json_each(@rows)))
+           AND CASE @which WHEN 'stale' THEN stale = 1 WHEN 'failed' THEN status = 'failed'
+                           ELSE status IN ('done', 'failed') END`,
+      ),
+      editCell: db.prepare(
+        `UPDATE job_cells SET output = @output, status = 'done', edited = 1, stale = 0, error = NULL, finish = NULL,
+           cached = 0, finished_at = @at
+         WHERE job_id = @jobId AND row_index = @index AND col = @col AND status <> 'running'`,
+      ),
+      corrections: db.prepare(
+        `SELECT row_index, output FROM job_cells WHERE job_id = ? AND col = ? AND edited = 1 AND output IS NOT NULL
+         ORDER BY finished_at DESC, row_index LIMIT ?`,
+      ),
+      rowCells: db.prepare('SELECT col, status, output FROM job_cells WHERE job_id = ? AND row_index = ?'),
+      sheetRow: db.prepare('SELECT values_json FROM sheet_rows WHERE sheet_id = ? AND row_index = ?'),
+      columns: db.prepare(
+        `SELECT col, position, name, template, system_prompt, provider_json, options_json, use_corrections, compares_with
+         FROM job_columns WHERE job_id = ? ORDER BY position`,
+      ),
+      insertColumn: db.prepare(
+        `INSERT INTO job_columns (job_id, col, position, name, template, system_prompt, provider_json, options_json,
+           use_corrections, compares_with)
+         VALUES (@jobId, @col, @position, @name, @template, @systemPrompt, @provider, @options, @useCorrections, @comparesWith)`,
+      ),
+      makeRoom: db.prepare('UPDATE job_columns SET position = position + 1 WHERE job_id = ? AND position >= ?'),
+      updateColumn: db.prepare(
+        `UPDATE job_columns SET name = @name, template = @template, system_prompt = @systemPrompt, provider_json = @provider,
+           options_json = @options, use_corrections = @useCorrections, compares_with = @comparesWith
+         WHERE job_id = @jobId AND col = @col`,
+      ),
+      setPosition: db.prepare('UPDATE job_columns SET position = ? WHERE job_id = ? AND col = ?'),
+      deleteColumnCells: db.prepare('DELETE FROM job_cells WHERE job_id = ? AND col = ?'),
+      deleteColumnAttempts: db.prepare('DELETE FROM row_attempts WHERE job_id = ? AND col = ?'),
+      deleteColumnCounts: db.prepare('DELETE FROM job_counts WHERE job_id = ? AND col = ?'),
+      deleteColumn: db.prepare('DELETE FROM job_columns WHERE job_id = ? AND col = ?'),
+      uncompare: db.prepare('UPDATE job_columns SET compares_with = NULL WHERE job_id = ? AND compares_with = ?'),
       lastAttemptAt: db.prepare('SELECT MAX(finished_at) FROM row_attempts WHERE job_id = ?'),
       timeline: db.prepare(
         `SELECT substr(finished_at, 1, 19) AS second,
@@ -245,10 +340,10 @@ export class Repository {
       ),
       sampleRows: db.prepare('SELECT values_json FROM sheet_rows WHERE sheet_id = ? ORDER BY row_index LIMIT ?'),
       insertJob: db.prepare(
-        `INSERT INTO jobs (id, sheet_id, name, template, system_prompt, provider_json, settings_json, status, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'ready', ?, ?)`,
+        `INSERT INTO jobs (id, sheet_id, name, settings_json, status, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'ready', ?, ?)`,
       ),
-      insertJobRow: db.prepare('INSERT INTO job_rows (job_id, row_index, status, prompt) VALUES (?, ?, ?, ?)'),
+      insertCell: db.prepare('INSERT INTO job_cells (job_id, row_index, col, status, prompt) VALUES (?, ?, ?, ?, ?)'),
       job: db.prepare(
         `SELECT j.*, s.file_name, s.columns_json, s.settings_json AS import_json FROM jobs j JOIN sheets s ON s.id = j.sheet_id WHERE j.id = ?`,
       ),
@@ -257,52 +352,51 @@ export class Repository {
       ),
       // Counters kept by triggers (migration 100), not a scan of the job's rows.
       counts: db.prepare(
-        'SELECT status, n, prompt, completion, cost_nanos, priced, cut_off FROM job_counts WHERE job_id = ? AND n > 0',
+        `SELECT col, status, n, prompt, completion, cost_nanos, priced, cut_off, stale, edited
+         FROM job_counts WHERE job_id = ? AND n > 0`,
       ),
       setStatus: db.prepare('UPDATE jobs SET status = ?, pause_reason = ?, updated_at = ? WHERE id = ?'),
       setSettings: db.prepare('UPDATE jobs SET settings_json = ?, updated_at = ? WHERE id = ?'),
       requeueAllFailed: db.prepare(
-        "UPDATE job_rows SET status = 'queued', error = NULL WHERE job_id = ? AND status = 'failed'",
+        "UPDATE job_cells SET status = 'queued', error = NULL WHERE job_id = ? AND status = 'failed'",
       ),
       requeueListedFailed: db.prepare(
-        `UPDATE job_rows SET status = 'queued', error = NULL
+        `UPDATE job_cells SET status = 'queued', error = NULL
          WHERE job_id = ? AND status = 'failed' AND row_index IN (SELECT value FROM json_each(?))`,
       ),
       // A cut-off answer must not come back from the cache as if whole, in this job or another.
       forgetCutOffAnswers: db.prepare(
         `DELETE FROM response_cache WHERE output IN (
-           SELECT output FROM job_rows WHERE job_id = ? AND status = 'done' AND finish = 'length' AND output IS NOT NULL)`,
+           SELECT output FROM job_cells WHERE job_id = ? AND status = 'done' AND finish = 'length' AND output IS NOT NULL)`,
       ),
       requeueCutOff: db.prepare(
-        "UPDATE job_rows SET status = 'queued', finish = NULL WHERE job_id = ? AND status = 'done' AND finish = 'length'",
-      ),
-      queued: db.prepare(
-        `SELECT row_index, prompt, attempts FROM job_rows
-         WHERE job_id = ? AND status = 'queued' AND batch_id IS NULL AND row_index > ? ORDER BY row_index LIMIT ?`,
+        "UPDATE job_cells SET status = 'queued', finish = NULL WHERE job_id = ? AND status = 'done' AND finish = 'length'",
       ),
       results: db.prepare(
-        `SELECT row_index, status, output, error, attempts, latency_ms, prompt_tokens, completion_tokens, cost_nanos,
-                cached, finish
-         FROM job_rows WHERE job_id = ? ORDER BY row_index`,
+        `SELECT row_index, col, status, output, error, attempts, latency_ms, prompt_tokens, completion_tokens, cost_nanos,
+                cached, finish, stale, edited
+         FROM job_cells WHERE job_id = ? ORDER BY row_index, col`,
       ),
       insertAttempt: db.prepare(
         `INSERT OR REPLACE INTO row_attempts
-           (job_id, row_index, attempt, started_at, finished_at, outcome, http_status, latency_ms, prompt_tokens,
+           (job_id, row_index, col, attempt, started_at, finished_at, outcome, http_status, latency_ms, prompt_tokens,
             completion_tokens, error, cost_nanos)
-         VALUES (@jobId, @index, @attempt, @startedAt, @finishedAt, @outcome, @httpStatus, @latencyMs, @promptTokens,
+         VALUES (@jobId, @index, @col, @attempt, @startedAt, @finishedAt, @outcome, @httpStatus, @latencyMs, @promptTokens,
             @completionTokens, @error, @costNanos)`,
       ),
       // The answer kept was billed what its row says: its attempt carries that when it was logged without it.
       billAnswer: db.prepare(
         `UPDATE row_attempts SET cost_nanos = @costNanos
-         WHERE job_id = @jobId AND row_index = @index AND attempt = @attempts AND outcome = 'done' AND cost_nanos IS NULL`,
+         WHERE job_id = @jobId AND row_index = @index AND col = @col AND attempt = @attempts AND outcome = 'done'
+           AND cost_nanos IS NULL`,
       ),
       sumAttempts: db.prepare(
-        `UPDATE job_rows SET (prompt_tokens, completion_tokens, cost_nanos) = (
+        `UPDATE job_cells SET (prompt_tokens, completion_tokens, cost_nanos) = (
            SELECT SUM(a.prompt_tokens), SUM(a.completion_tokens), SUM(a.cost_nanos) FROM row_attempts a
-           WHERE a.job_id = job_rows.job_id AND a.row_index = job_rows.row_index)
-         WHERE job_id = ? AND row_index = ? AND cached = 0
-           AND EXISTS (SELECT 1 FROM row_attempts a WHERE a.job_id = job_rows.job_id AND a.row_index = job_rows.row_index)
+           WHERE a.job_id = job_cells.job_id AND a.row_index = job_cells.row_index AND a.col = job_cells.col)
+         WHERE job_id = ? AND row_index = ? AND col = ? AND cached = 0
+           AND EXISTS (SELECT 1 FROM row_attempts a
+                       WHERE a.job_id = job_cells.job_id AND a.row_index = job_cells.row_index AND a.col = job_cells.col)
          RETURNING prompt_tokens, completion_tokens, cost_nanos`,
       ),
       prices: db.prepare('SELECT model, input, cached_input, output FROM model_prices ORDER BY model'),
@@ -312,67 +406,72 @@ export class Repository {
            output = excluded.output, updated_at = excluded.updated_at`,
       ),
       removePrice: db.prepare('DELETE FROM model_prices WHERE model = ?'),
-      jobCost: db.prepare('SELECT COALESCE(SUM(cost_nanos), 0) AS nanos FROM job_rows WHERE job_id = ?'),
+      jobCost: db.prepare('SELECT COALESCE(SUM(cost_nanos), 0) AS nanos FROM job_cells WHERE job_id = ?'),
       // Prices here are nanodollars per token: dollars per million tokens × 1,000.
       priceAttemptsLater: db.prepare(
         `UPDATE row_attempts SET cost_nanos = CAST(ROUND(prompt_tokens * @input + completion_tokens * @output) AS INTEGER),
            priced_later = 1
-         WHERE job_id = @jobId AND (cost_nanos IS NULL OR priced_later = 1)
+         WHERE job_id = @jobId AND col = @col AND (cost_nanos IS NULL OR priced_later = 1)
            AND prompt_tokens IS NOT NULL AND completion_tokens IS NOT NULL`,
       ),
       // Before their attempts lose the price: the rows keep only what was billed.
       unpriceRows: db.prepare(
-        `UPDATE job_rows SET cost_nanos = (
+        `UPDATE job_cells SET cost_nanos = (
            SELECT SUM(a.cost_nanos) FROM row_attempts a
-           WHERE a.job_id = job_rows.job_id AND a.row_index = job_rows.row_index AND a.priced_later = 0)
-         WHERE job_id = ? AND cached = 0 AND EXISTS (
+           WHERE a.job_id = job_cells.job_id AND a.row_index = job_cells.row_index AND a.col = job_cells.col
+             AND a.priced_later = 0)
+         WHERE job_id = ? AND col = ? AND cached = 0 AND EXISTS (
            SELECT 1 FROM row_attempts a
-           WHERE a.job_id = job_rows.job_id AND a.row_index = job_rows.row_index AND a.priced_later = 1)`,
+           WHERE a.job_id = job_cells.job_id AND a.row_index = job_cells.row_index AND a.col = job_cells.col
+             AND a.priced_later = 1)`,
       ),
       unpriceAttempts: db.prepare(
-        'UPDATE row_attempts SET cost_nanos = NULL, priced_later = 0 WHERE job_id = ? AND priced_later = 1',
+        'UPDATE row_attempts SET cost_nanos = NULL, priced_later = 0 WHERE job_id = ? AND col = ? AND priced_later = 1',
       ),
       sumPricedLater: db.prepare(
-        `UPDATE job_rows SET cost_nanos = (
+        `UPDATE job_cells SET cost_nanos = (
            SELECT SUM(a.cost_nanos) FROM row_attempts a
-           WHERE a.job_id = job_rows.job_id AND a.row_index = job_rows.row_index)
-         WHERE job_id = ? AND cached = 0 AND EXISTS (
+           WHERE a.job_id = job_cells.job_id AND a.row_index = job_cells.row_index AND a.col = job_cells.col)
+         WHERE job_id = ? AND col = ? AND cached = 0 AND EXISTS (
            SELECT 1 FROM row_attempts a
-           WHERE a.job_id = job_rows.job_id AND a.row_index = job_rows.row_index AND a.priced_later = 1)`,
+           WHERE a.job_id = job_cells.job_id AND a.row_index = job_cells.row_index AND a.col = job_cells.col
+             AND a.priced_later = 1)`,
       ),
       attempts: db.prepare(
         `SELECT attempt, started_at, finished_at, outcome, http_status, latency_ms, prompt_tokens, completion_tokens,
                 cost_nanos, error
-         FROM row_attempts WHERE job_id = ? AND row_index = ? ORDER BY attempt`,
+         FROM row_attempts WHERE job_id = ? AND row_index = ? AND col = ? ORDER BY attempt`,
       ),
       row: db.prepare(
-        `SELECT r.row_index, r.status, r.prompt, r.output, r.error, r.attempts, r.latency_ms, r.prompt_tokens,
-                r.completion_tokens, r.cost_nanos, r.cached, r.finish, s.values_json
-         FROM job_rows r JOIN jobs j ON j.id = r.job_id
+        `SELECT r.row_index, r.col, r.status, r.prompt, r.output, r.error, r.attempts, r.latency_ms, r.prompt_tokens,
+                r.completion_tokens, r.cost_nanos, r.cached, r.finish, r.stale, r.edited, s.values_json
+         FROM job_cells r JOIN jobs j ON j.id = r.job_id
          LEFT JOIN sheet_rows s ON s.sheet_id = j.sheet_id AND s.row_index = r.row_index
-         WHERE r.job_id = ? AND r.row_index = ?`,
+         WHERE r.job_id = ? AND r.row_index = ? AND r.col = ?`,
       ),
       cacheGet: db.prepare('SELECT output, prompt_tokens, completion_tokens FROM response_cache WHERE key = ?'),
       cachePut: db.prepare(
         'INSERT OR REPLACE INTO response_cache (key, output, prompt_tokens, completion_tokens, created_at) VALUES (?, ?, ?, ?, ?)',
       ),
       queuedPrompts: db.prepare(
-        "SELECT prompt FROM job_rows WHERE job_id = ? AND status = 'queued' ORDER BY row_index",
+        "SELECT prompt FROM job_cells WHERE job_id = ? AND col = ? AND status = 'queued' ORDER BY row_index",
       ),
       answeredPrompts: db.prepare(
-        `SELECT prompt, prompt_tokens FROM job_rows
-         WHERE job_id = ? AND status = 'done' AND cached = 0 AND prompt_tokens IS NOT NULL LIMIT 500`,
+        `SELECT prompt, prompt_tokens FROM job_cells
+         WHERE job_id = ? AND col = ? AND status = 'done' AND cached = 0 AND edited = 0 AND prompt_tokens IS NOT NULL
+         LIMIT 500`,
       ),
       answeredStats: db.prepare(
         `SELECT AVG(completion_tokens) AS completion, AVG(latency_ms) AS latency, COUNT(*) AS n
-         FROM job_rows WHERE job_id = ? AND status = 'done' AND cached = 0 AND completion_tokens IS NOT NULL`,
+         FROM job_cells
+         WHERE job_id = ? AND col = ? AND status = 'done' AND cached = 0 AND edited = 0 AND completion_tokens IS NOT NULL`,
       ),
       rename: db.prepare('UPDATE jobs SET name = ?, updated_at = ? WHERE id = ?'),
       deleteJob: db.prepare('DELETE FROM jobs WHERE id = ?'),
       // Jobs another live process holds (a lease) are its own: only the others were interrupted.
       requeueRunningRows: db.prepare(
-        `UPDATE job_rows SET status = 'queued', started_at = NULL
-         WHERE status = 'running' AND NOT EXISTS (SELECT 1 FROM job_leases l WHERE l.job_id = job_rows.job_id)`,
+        `UPDATE job_cells SET status = 'queued', started_at = NULL
+         WHERE status = 'running' AND NOT EXISTS (SELECT 1 FROM job_leases l WHERE l.job_id = job_cells.job_id)`,
       ),
       pauseRunningJobs: db.prepare(
         `UPDATE jobs SET status = 'paused', pause_reason = ?, updated_at = ?
@@ -482,52 +581,171 @@ export class Repository {
     const s = this.#statements;
     this.#db.transaction(() => {
       const at = now();
-      s.insertJob.run(
-        job.id,
-        job.sheetId,
-        job.name,
-        job.template,
-        job.systemPrompt,
-        JSON.stringify(job.provider),
-        JSON.stringify(job.settings),
-        at,
-        at,
-      );
-      let index = 0;
-      for (const { prompt, skipped } of job.prompts) {
-        s.insertJobRow.run(job.id, index, skipped ? 'skipped' : 'queued', prompt);
-        index += 1;
+      s.insertJob.run(job.id, job.sheetId, job.name, JSON.stringify(job.settings), at, at);
+      this.insertColumn(job.id, job.column, 0, { prompts: job.prompts });
+    })();
+  }
+
+  /** Runs `work` in one transaction (nested calls join it). */
+  transaction<T>(work: () => T): T {
+    return this.#db.transaction(work)();
+  }
+
+  /**
+   * A new AI column at `position` (those from there on move right), with its cells. Returns its id:
+   * one more than any the job has had (ids of removed columns are not reused while cells of theirs
+   * could be in flight elsewhere).
+   */
+  insertColumn(jobId: string, column: ColumnConfig, position: number, cells: NewCells): number {
+    const s = this.#statements;
+    return this.#db.transaction(() => {
+      const col = (this.#db.prepare('SELECT COALESCE(MAX(col) + 1, 0) FROM job_columns WHERE job_id = ?').pluck().get(
+        jobId,
+      ) as number);
+      s.makeRoom.run(jobId, position);
+      s.insertColumn.run({ jobId, col, position, ...columnParams(column) });
+      if ('prompts' in cells) {
+        let index = 0;
+        for (const { prompt, skipped } of cells.prompts) {
+          s.insertCell.run(jobId, index, col, skipped ? 'skipped' : 'queued', prompt);
+          index += 1;
+        }
+      } else {
+        for (let index = 0; index < cells.rows; index += 1) s.insertCell.run(jobId, index, col, 'queued', '');
       }
+      return col;
     })();
   }
 
   /**
-   * A job's prompt, system prompt, provider and settings replaced, and its rows' prompts rendered
-   * again, in one transaction. `rest`: the rows without an answer (queued, failed, skipped) take the
-   * new prompt and wait to run; answered rows keep their prompt and answer. `all`: every row takes
-   * it and waits, its answer cleared. What earlier requests were billed stays in each row's sums
-   * (its attempts are kept, numbered on), so the job's cost still counts them.
+   * A column's prompt, model or options changed, in one transaction: its cells that are not answered
+   * take the new prompt and wait to run; answered ones are marked stale (`stale`) or wait to run
+   * again, answers cleared (`all`), corrections kept; the columns using it are marked stale. What
+   * earlier requests were billed stays in each cell's sums (its attempts are kept, numbered on).
    */
-  editJob(edit: JobEdit, prompts: Iterable<{ prompt: string; skipped: boolean }>): void {
+  editColumn(edit: ColumnEdit): void {
     const s = this.#statements;
     this.#db.transaction(() => {
-      s.editJob.run(
-        edit.template,
-        edit.systemPrompt,
-        JSON.stringify(edit.provider),
-        JSON.stringify(edit.settings),
-        edit.status,
-        edit.pauseReason,
-        now(),
-        edit.jobId,
-      );
-      const statement = edit.rerun === 'all' ? s.rerunRow : s.rerunUnanswered;
-      let index = 0;
-      for (const { prompt, skipped } of prompts) {
-        statement.run({ jobId: edit.jobId, index, prompt, status: skipped ? 'skipped' : 'queued' });
-        index += 1;
+      s.updateColumn.run({ jobId: edit.jobId, col: edit.col, ...columnParams(edit.config) });
+      const { jobId, col } = edit;
+      if (edit.prompts) {
+        const statement = edit.rerun === 'all' ? s.rerunRow : s.rerunUnanswered;
+        let index = 0;
+        for (const { prompt, skipped } of edit.prompts) {
+          statement.run({ jobId, index, col, prompt, status: skipped ? 'skipped' : 'queued' });
+          index += 1;
+        }
+      } else if (edit.rerun !== 'none') {
+        (edit.rerun === 'all' ? s.rerunWaitingAll : s.rerunWaiting).run({ jobId, col });
       }
+      const stale = edit.rerun === 'stale' ? [col, ...edit.staleColumns] : edit.staleColumns;
+      if (stale.length > 0) s.markStale.run({ jobId, cols: JSON.stringify(stale), rows: null });
     })();
+  }
+
+  /** The job's settings, status and pause reason together. */
+  setJobState(jobId: string, settings: RunSettings, status: JobStatus, pauseReason: string | null): void {
+    this.#statements.setJobState.run(JSON.stringify(settings), status, pauseReason, now(), jobId);
+  }
+
+  /** A column's name and options (no cell changes). */
+  updateColumnConfig(jobId: string, col: number, config: ColumnConfig): void {
+    this.#statements.updateColumn.run({ jobId, col, ...columnParams(config) });
+  }
+
+  /** The columns in this order (ids). */
+  setColumnOrder(jobId: string, order: readonly number[]): void {
+    this.#db.transaction(() => {
+      order.forEach((col, position) => this.#statements.setPosition.run(position, jobId, col));
+    })();
+  }
+
+  /** A column with its cells and their attempts; the others close up. */
+  deleteColumn(jobId: string, col: number): void {
+    const s = this.#statements;
+    this.#db.transaction(() => {
+      s.deleteColumnCells.run(jobId, col);
+      s.deleteColumnAttempts.run(jobId, col);
+      s.deleteColumnCounts.run(jobId, col);
+      s.deleteColumn.run(jobId, col);
+      s.uncompare.run(jobId, col);
+      const left = (s.columns.all(jobId) as ColumnRow[]).map((row) => row.col);
+      left.forEach((id, position) => s.setPosition.run(position, jobId, id));
+    })();
+  }
+
+  /**
+   * Cells of `col` back to the queue (`which`: stale, failed, or all answered and failed ones), of
+   * the listed rows or all; cells corrected by hand are kept. The answered cells of `dependents`
+   * in those rows become stale. `waiting`: the column makes its prompts when it runs. Returns how many moved.
+   */
+  rerunCells(
+    jobId: string,
+    col: number,
+    which: 'stale' | 'failed' | 'all',
+    rows: readonly number[] | null,
+    waiting: boolean,
+    dependents: readonly number[],
+  ): number {
+    const s = this.#statements;
+    return this.#db.transaction(() => {
+      const json = rows ? JSON.stringify(rows) : null;
+      const moved = s.rerunCells.run({ jobId, col, which, rows: json, waiting: waiting ? 1 : 0 }).changes;
+      if (moved > 0 && dependents.length > 0)
+        s.markStale.run({ jobId, cols: JSON.stringify(dependents), rows: json });
+      return moved;
+    })();
+  }
+
+  /** A cell's answer corrected by hand; cells of `dependents` in its row become stale. False when it is running. */
+  editCell(jobId: string, index: number, col: number, output: string, dependents: readonly number[]): boolean {
+    const s = this.#statements;
+    return this.#db.transaction(() => {
+      const changed = s.editCell.run({ jobId, index, col, output, at: now() }).changes > 0;
+      if (changed && dependents.length > 0)
+        s.markStale.run({ jobId, cols: JSON.stringify(dependents), rows: JSON.stringify([index]) });
+      return changed;
+    })();
+  }
+
+  /** The column's cells corrected by hand, most recent first. */
+  corrections(jobId: string, col: number, limit: number): { index: number; output: string }[] {
+    return (this.#statements.corrections.all(jobId, col, limit) as { row_index: number; output: string }[]).map(
+      (row) => ({ index: row.row_index, output: row.output }),
+    );
+  }
+
+  /** The answers of a row's cells, by column id (null where there is none). */
+  rowOutputs(jobId: string, index: number): Map<number, string | null> {
+    const cells = this.#statements.rowCells.all(jobId, index) as { col: number; output: string | null }[];
+    return new Map(cells.map((cell) => [cell.col, cell.output]));
+  }
+
+  /** One sheet row's values. */
+  sheetRow(sheetId: string, index: number): string[] {
+    const row = this.#statements.sheetRow.get(sheetId, index) as { values_json: string } | undefined;
+    return row ? (JSON.parse(row.values_json) as string[]) : [];
+  }
+
+  /** The job's AI columns in order. */
+  columns(jobId: string, sheetColumns: readonly string[]): AiColumn[] {
+    const rows = this.#statements.columns.all(jobId) as ColumnRow[];
+    const named: { id: number; name: string }[] = [];
+    return rows.map((row) => {
+      const column: AiColumn = {
+        id: row.col,
+        name: row.name,
+        template: row.template,
+        systemPrompt: row.system_prompt,
+        provider: JSON.parse(row.provider_json) as ProviderConfig,
+        options: JSON.parse(row.options_json) as ColumnOptions,
+        useCorrections: row.use_corrections === 1,
+        uses: columnUses(row.template, sheetColumns, named),
+        comparesWith: row.compares_with,
+      };
+      named.push({ id: row.col, name: row.name });
+      return column;
+    });
   }
 
   getJob(id: string): JobRecord | undefined {
@@ -539,10 +757,16 @@ export class Repository {
     return (this.#statements.jobs.all() as JobRow[]).map((row) => summaryOf(this.#toRecord(row)));
   }
 
-  /** Rows by status, what they used (every attempt billed), and how many answers were cut off. */
-  countsAndUsage(jobId: string): { counts: JobCounts; usage: JobUsage; cutOff: number } {
-    const counts: JobCounts = { queued: 0, running: 0, done: 0, failed: 0, skipped: 0, total: 0 };
+  /**
+   * Cells by status, what they used (every attempt billed), and how many answers were cut off: for
+   * the job (sums over its columns) and for each of `columns` (in their order).
+   */
+  countsAndUsage(
+    jobId: string,
+    columns: readonly Pick<AiColumn, 'id' | 'name' | 'provider'>[] = [],
+  ): { counts: JobCounts; usage: JobUsage; cutOff: number; columnStats: ColumnSummary[] } {
     const rows = this.#statements.counts.all(jobId) as {
+      col: number;
       status: RowStatus;
       n: number;
       prompt: number;
@@ -550,21 +774,37 @@ export class Repository {
       cost_nanos: number;
       priced: number;
       cut_off: number;
+      stale: number;
+      edited: number;
     }[];
-    let promptTokens = 0;
-    let completionTokens = 0;
-    let nanos: number | null = null;
-    let cutOff = 0;
-    for (const row of rows) {
-      counts[row.status] = row.n;
-      counts.total += row.n;
-      promptTokens += row.prompt;
-      completionTokens += row.completion;
-      if (row.priced > 0) nanos = (nanos ?? 0) + row.cost_nanos;
-      if (row.status === 'done') cutOff = row.cut_off;
-    }
-    const usage: JobUsage = { promptTokens, completionTokens, cost: fromNanos(nanos) };
-    return { counts, usage, cutOff };
+    const tally = (of: typeof rows): Omit<ColumnSummary, 'id' | 'name' | 'model'> => {
+      const counts: JobCounts = { queued: 0, running: 0, done: 0, failed: 0, skipped: 0, total: 0 };
+      let promptTokens = 0;
+      let completionTokens = 0;
+      let nanos: number | null = null;
+      let cutOff = 0;
+      let stale = 0;
+      let edited = 0;
+      for (const row of of) {
+        counts[row.status] += row.n;
+        counts.total += row.n;
+        promptTokens += row.prompt;
+        completionTokens += row.completion;
+        if (row.priced > 0) nanos = (nanos ?? 0) + row.cost_nanos;
+        if (row.status === 'done') cutOff += row.cut_off;
+        stale += row.stale;
+        edited += row.edited;
+      }
+      return { counts, usage: { promptTokens, completionTokens, cost: fromNanos(nanos) }, cutOff, stale, edited };
+    };
+    const { counts, usage, cutOff } = tally(rows);
+    const columnStats = columns.map((column) => ({
+      id: column.id,
+      name: column.name,
+      model: column.provider.model,
+      ...tally(rows.filter((row) => row.col === column.id)),
+    }));
+    return { counts, usage, cutOff, columnStats };
   }
 
   counts(jobId: string): JobCounts {
@@ -590,7 +830,7 @@ export class Repository {
     })();
   }
 
-  /** Failed rows back to the queue; done rows are never touched. Returns how many moved. */
+  /** Failed cells of the rows back to the queue; done ones are never touched. Returns how many moved. */
   requeueFailed(jobId: string, rows: readonly number[] | 'failed'): number {
     const result =
       rows === 'failed'
@@ -599,10 +839,48 @@ export class Repository {
     return result.changes;
   }
 
-  queuedRows(jobId: string, afterIndex: number, limit: number): QueuedRow[] {
-    return (
-      this.#statements.queued.all(jobId, afterIndex, limit) as { row_index: number; prompt: string; attempts: number }[]
-    ).map((row) => ({ index: row.row_index, prompt: row.prompt, attempts: row.attempts }));
+  /**
+   * Queued cells of column `col` after row `afterIndex` (up to `untilIndex`), in row order, whose
+   * cells in the columns it `uses` (same row) are answered or skipped: the cells that can run now.
+   */
+  queuedRows(
+    jobId: string,
+    afterIndex: number,
+    limit: number,
+    col = 0,
+    uses: readonly number[] = [],
+    untilIndex = Number.MAX_SAFE_INTEGER,
+  ): QueuedRow[] {
+    const rows = this.#queuedStatement(uses).all({ jobId, col, after: afterIndex, until: untilIndex, limit }) as {
+      row_index: number;
+      prompt: string;
+      attempts: number;
+    }[];
+    return rows.map((row) => ({ index: row.row_index, col, prompt: row.prompt, attempts: row.attempts }));
+  }
+
+  readonly #queuedCache = new Map<string, ReturnType<Db['prepare']>>();
+
+  #queuedStatement(uses: readonly number[]): ReturnType<Db['prepare']> {
+    const key = uses.join(',');
+    let statement = this.#queuedCache.get(key);
+    if (!statement) {
+      // One point lookup by primary key per input cell; the column ids are the database's own integers.
+      const ready = uses
+        .map(
+          (used) => `AND EXISTS (SELECT 1 FROM job_cells d WHERE d.job_id = c.job_id AND d.row_index = c.row_index
+                       AND d.col = ${Math.trunc(used)} AND d.status IN ('done', 'skipped'))`,
+        )
+        .join('\n');
+      statement = this.#db.prepare(
+        `SELECT c.row_index, c.prompt, c.attempts FROM job_cells c
+         WHERE c.job_id = @jobId AND c.col = @col AND c.status = 'queued' AND c.batch_id IS NULL
+           AND c.row_index > @after AND c.row_index <= @until ${ready}
+         ORDER BY c.row_index LIMIT @limit`,
+      );
+      this.#queuedCache.set(key, statement);
+    }
+    return statement;
   }
 
   /**
@@ -618,7 +896,10 @@ export class Repository {
     return this.#db.transaction(() => {
       for (const attempt of attempts) s.insertAttempt.run({ ...attempt, costNanos: toNanos(attempt.cost) });
       for (const patch of patches) {
-        const { cacheAs, ...fields } = patch;
+        // A cell's stale and edited marks are not the runner's to write (an update may carry them as read).
+        const { cacheAs, ...fields } = patch as RowPatch & { stale?: unknown; edited?: unknown };
+        delete fields.stale;
+        delete fields.edited;
         const costNanos = patch.cost === undefined ? undefined : toNanos(patch.cost);
         // SQLite has no booleans; money is stored in nanodollars.
         this.#patchStatement(patch).run({
@@ -627,13 +908,19 @@ export class Repository {
           ...(patch.cached === undefined ? {} : { cached: patch.cached ? 1 : 0 }),
         });
         if (patch.status === 'done' && !patch.cached && costNanos !== undefined && costNanos !== null) {
-          s.billAnswer.run({ jobId: patch.jobId, index: patch.index, attempts: patch.attempts ?? -1, costNanos });
+          s.billAnswer.run({
+            jobId: patch.jobId,
+            index: patch.index,
+            col: patch.col,
+            attempts: patch.attempts ?? -1,
+            costNanos,
+          });
         }
         if (cacheAs) this.#cacheQuietly(cacheAs.key, cacheAs.answer);
       }
       // After every patch, in case a row has two in the batch.
       return patches.map((patch) => {
-        const sums = s.sumAttempts.get(patch.jobId, patch.index) as
+        const sums = s.sumAttempts.get(patch.jobId, patch.index, patch.col) as
           { prompt_tokens: number | null; completion_tokens: number | null; cost_nanos: number | null } | undefined;
         return sums
           ? {
@@ -671,11 +958,15 @@ export class Repository {
     }));
   }
 
-  rowDetail(jobId: string, index: number): (RowView & { prompt: string; attemptLog: AttemptView[] }) | undefined {
-    const row = this.#statements.row.get(jobId, index) as
+  rowDetail(
+    jobId: string,
+    index: number,
+    col: number,
+  ): (RowResult & { values: string[]; prompt: string; attemptLog: AttemptView[] }) | undefined {
+    const row = this.#statements.row.get(jobId, index, col) as
       (ResultRow & { prompt: string; values_json: string | null }) | undefined;
     if (!row) return undefined;
-    const attempts = this.#statements.attempts.all(jobId, index) as {
+    const attempts = this.#statements.attempts.all(jobId, index, col) as {
       attempt: number;
       started_at: string;
       finished_at: string;
@@ -731,17 +1022,17 @@ export class Repository {
    * Requests that came with a cost keep it: that is what they were billed at. The rows of the
    * requests repriced are summed again. Returns the change of the job's cost, in dollars.
    */
-  repriceLater(jobId: string, price: { input: number; output: number } | null): number {
+  repriceLater(jobId: string, col: number, price: { input: number; output: number } | null): number {
     const s = this.#statements;
     return this.#db.transaction(() => {
       const total = (): number => (s.jobCost.get(jobId) as { nanos: number }).nanos;
       const before = total();
       if (price) {
-        s.priceAttemptsLater.run({ jobId, input: price.input * 1000, output: price.output * 1000 });
-        s.sumPricedLater.run(jobId);
+        s.priceAttemptsLater.run({ jobId, col, input: price.input * 1000, output: price.output * 1000 });
+        s.sumPricedLater.run(jobId, col);
       } else {
-        s.unpriceRows.run(jobId);
-        s.unpriceAttempts.run(jobId);
+        s.unpriceRows.run(jobId, col);
+        s.unpriceAttempts.run(jobId, col);
       }
       return fromNanos(total() - before);
     })();
@@ -773,21 +1064,21 @@ export class Repository {
     }
   }
 
-  queuedPrompts(jobId: string): string[] {
-    return (this.#statements.queuedPrompts.all(jobId) as { prompt: string }[]).map((row) => row.prompt);
+  queuedPrompts(jobId: string, col: number): string[] {
+    return (this.#statements.queuedPrompts.all(jobId, col) as { prompt: string }[]).map((row) => row.prompt);
   }
 
   /** Prompts the provider answered, with the prompt tokens it counted (to calibrate our own count). */
-  answeredPrompts(jobId: string): { prompt: string; promptTokens: number }[] {
-    return (this.#statements.answeredPrompts.all(jobId) as { prompt: string; prompt_tokens: number }[]).map((row) => ({
+  answeredPrompts(jobId: string, col: number): { prompt: string; promptTokens: number }[] {
+    return (this.#statements.answeredPrompts.all(jobId, col) as { prompt: string; prompt_tokens: number }[]).map((row) => ({
       prompt: row.prompt,
       promptTokens: row.prompt_tokens,
     }));
   }
 
   /** Averages over rows answered by the provider (not from the cache). */
-  answeredStats(jobId: string): { completionTokens: number; latencyMs: number; rows: number } {
-    const row = this.#statements.answeredStats.get(jobId) as {
+  answeredStats(jobId: string, col: number): { completionTokens: number; latencyMs: number; rows: number } {
+    const row = this.#statements.answeredStats.get(jobId, col) as {
       completion: number | null;
       latency: number | null;
       n: number;
@@ -811,14 +1102,23 @@ export class Repository {
     return (this.#statements.results.all(jobId) as ResultRow[]).map(toResult);
   }
 
-  rowViews(jobId: string, sheetId: string): RowView[] {
+  /** The sheet's rows with their cells, in the order of the job's columns (ids). */
+  rowViews(jobId: string, sheetId: string, order: readonly number[]): RowView[] {
+    const place = new Map(order.map((col, position) => [col, position]));
     const results = this.rowResults(jobId);
-    let i = 0;
     const views: RowView[] = [];
+    let at = 0;
+    let index = 0;
     for (const values of this.iterateSheetRows(sheetId)) {
-      const result = results[i];
-      if (result) views.push({ ...result, values });
-      i += 1;
+      const cells: RowResult[] = [];
+      while (at < results.length && (results[at]?.index ?? Infinity) <= index) {
+        const cell = results[at];
+        if (cell && cell.index === index) cells.push(cell);
+        at += 1;
+      }
+      cells.sort((a, b) => (place.get(a.col) ?? 0) - (place.get(b.col) ?? 0));
+      views.push({ index, values, cells });
+      index += 1;
     }
     return views;
   }
@@ -843,7 +1143,7 @@ export class Repository {
     if (!statement) {
       const sets = ['status = @status', ...fields.map(([k, column]) => `${column} = @${k}`)];
       statement = this.#db.prepare(
-        `UPDATE job_rows SET ${sets.join(', ')} WHERE job_id = @jobId AND row_index = @index`,
+        `UPDATE job_cells SET ${sets.join(', ')} WHERE job_id = @jobId AND row_index = @index AND col = @col`,
       );
       this.#patchCache.set(key, statement);
     }
@@ -851,6 +1151,10 @@ export class Repository {
   }
 
   #toRecord(row: JobRow): JobRecord {
+    const sheetColumns = JSON.parse(row.columns_json) as string[];
+    const aiColumns = this.columns(row.id, sheetColumns);
+    const first = aiColumns[0];
+    if (!first) throw new Error(`Job ${row.id} has no AI column.`);
     return {
       id: row.id,
       sheetId: row.sheet_id,
@@ -859,14 +1163,15 @@ export class Repository {
       status: row.status,
       pauseReason: row.pause_reason,
       createdAt: row.created_at,
-      ...this.countsAndUsage(row.id),
-      provider: JSON.parse(row.provider_json) as ProviderConfig,
+      ...this.countsAndUsage(row.id, aiColumns),
+      provider: first.provider,
       settings: { ...DEFAULT_RUN_SETTINGS, ...(JSON.parse(row.settings_json) as Partial<RunSettings>) },
-      columns: JSON.parse(row.columns_json) as string[],
+      columns: sheetColumns,
       importSettings: JSON.parse(row.import_json) as ImportSettings,
-      template: row.template,
-      promptStart: promptStart(row.template),
-      systemPrompt: row.system_prompt,
+      template: first.template,
+      promptStart: promptStart(first.template),
+      systemPrompt: first.systemPrompt,
+      aiColumns,
     };
   }
 }
@@ -877,7 +1182,8 @@ const PROMPT_START = 120;
 /** Sheet rows read at a time by iterateSheetRows. */
 const SHEET_PAGE = 2000;
 
-const PATCH_FIELDS: [Exclude<keyof RowPatch, 'jobId' | 'index' | 'status'>, string][] = [
+const PATCH_FIELDS: [Exclude<keyof RowPatch, 'jobId' | 'index' | 'col' | 'status'>, string][] = [
+  ['prompt', 'prompt'],
   ['output', 'output'],
   ['error', 'error'],
   ['attempts', 'attempts'],
@@ -892,9 +1198,32 @@ const PATCH_FIELDS: [Exclude<keyof RowPatch, 'jobId' | 'index' | 'status'>, stri
   ['finishedAt', 'finished_at'],
 ];
 
+/** What re-running a cell clears: its answer and how it came (the sums over its attempts stay, but a cached answer's). */
+const CLEARED_ANSWER = `output = NULL, error = NULL, http_status = NULL, latency_ms = NULL, started_at = NULL,
+  finished_at = NULL, finish = NULL, stale = 0,
+  -- A cached answer's own tokens were never billed: the cell's sums start again from its attempts.
+  prompt_tokens = CASE WHEN cached = 1 THEN NULL ELSE prompt_tokens END,
+  completion_tokens = CASE WHEN cached = 1 THEN NULL ELSE completion_tokens END,
+  cost_nanos = CASE WHEN cached = 1 THEN NULL ELSE cost_nanos END, cached = 0`;
+
+function columnParams(column: ColumnConfig): Record<string, unknown> {
+  return {
+    name: column.name,
+    template: column.template,
+    systemPrompt: column.systemPrompt,
+    provider: JSON.stringify(column.provider),
+    options: JSON.stringify(column.options),
+    useCorrections: column.useCorrections ? 1 : 0,
+    comparesWith: column.comparesWith,
+  };
+}
+
 export function toResult(row: ResultRow): RowResult {
   return {
     index: row.row_index,
+    col: row.col,
+    stale: row.stale === 1,
+    edited: row.edited === 1,
     status: row.status,
     output: row.output,
     error: row.error,

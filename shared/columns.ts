@@ -1,0 +1,108 @@
+/**
+ * AI columns: which columns a template uses, what a column may be called, and the few-shot block
+ * of corrections. Pure functions, so the UI's checks and the engine's agree exactly.
+ */
+import { checkTemplate, describeTemplateProblem, parseTemplate } from './template.ts';
+
+export interface NamedColumn {
+  id: number;
+  name: string;
+}
+
+/**
+ * The names a column's template can use: the sheet's columns, then the AI columns to its left.
+ * A sheet column wins over an AI column of the same name (names are kept apart by columnNameProblem).
+ */
+export function templateNames(sheetColumns: readonly string[], earlier: readonly NamedColumn[]): string[] {
+  return [...sheetColumns, ...earlier.map((column) => column.name)];
+}
+
+/** The AI columns (ids, in order) whose answers the template uses. */
+export function columnUses(
+  template: string,
+  sheetColumns: readonly string[],
+  aiColumns: readonly NamedColumn[],
+): number[] {
+  const { bindings } = checkTemplate(template, templateNames(sheetColumns, aiColumns));
+  const used = new Set<number>();
+  for (const index of bindings.values()) {
+    const column = aiColumns[index - sheetColumns.length];
+    if (index >= sheetColumns.length && column) used.add(column.id);
+  }
+  return aiColumns.filter((column) => used.has(column.id)).map((column) => column.id);
+}
+
+/**
+ * What is wrong with a column's template, in plain words, or null. It may use the sheet's columns
+ * and the AI columns before it; one that names a later column is told to move.
+ */
+export function columnTemplateProblem(
+  template: string,
+  name: string,
+  sheetColumns: readonly string[],
+  earlier: readonly NamedColumn[],
+  later: readonly NamedColumn[],
+): string | null {
+  const names = templateNames(sheetColumns, earlier);
+  const check = checkTemplate(template, names);
+  const fold = (text: string): string => text.toLocaleLowerCase();
+  const own = check.unknown.find((problem) => fold(problem.name) === fold(name));
+  if (own) return `The prompt of “${name}” uses {{${own.name}}}, its own answer: a column can only use the columns before it.`;
+  const ahead = check.unknown.find((problem) => later.some((column) => fold(column.name) === fold(problem.name)));
+  if (ahead)
+    return `{{${ahead.name}}} is a later AI column: “${name}” can only use the columns before it. Move “${name}” after “${ahead.name}”, or use an earlier column.`;
+  return describeTemplateProblem(check, names);
+}
+
+/** Why an AI column cannot be called `name`, or null: names are placeholders, so they must be unique. */
+export function columnNameProblem(
+  name: string,
+  sheetColumns: readonly string[],
+  otherAiColumns: readonly string[],
+): string | null {
+  const trimmed = name.trim();
+  if (trimmed === '') return 'Give the column a name: its answers are shown and exported under it.';
+  if (/[{}\r\n\t]/.test(trimmed)) return `A column name cannot contain { or } or line breaks: “${trimmed}”.`;
+  const fold = trimmed.toLocaleLowerCase();
+  if (sheetColumns.some((column) => column.toLocaleLowerCase() === fold))
+    return `“${trimmed}” is already a column of the file: choose another name, so that {{${trimmed}}} means one thing.`;
+  if (otherAiColumns.some((column) => column.toLocaleLowerCase() === fold))
+    return `There is already an AI column called “${trimmed}”: choose another name.`;
+  return null;
+}
+
+/** A name for a copy of `name` that no column has yet: "label 2", "label 3", … */
+export function freshColumnName(name: string, taken: readonly string[]): string {
+  const folded = new Set(taken.map((column) => column.toLocaleLowerCase()));
+  const base = name.replace(/ \d+$/, '');
+  for (let n = 2; ; n += 1) {
+    const candidate = `${base} ${n}`;
+    if (!folded.has(candidate.toLocaleLowerCase())) return candidate;
+  }
+}
+
+/** A template with every placeholder naming `from` renamed to `to` (a column was renamed). */
+export function renamePlaceholder(template: string, from: string, to: string): string {
+  const { placeholders } = parseTemplate(template);
+  if (!placeholders.some((name) => name === from)) return template;
+  return template.replace(/(?<!\\)\{\{([^}]*)\}\}/g, (whole, inner: string) =>
+    inner.trim() === from ? `{{${to}}}` : whole,
+  );
+}
+
+export interface Correction {
+  prompt: string;
+  output: string;
+}
+
+/**
+ * The few-shot block put before a prompt when a column uses the user's corrections as examples:
+ * each corrected cell's prompt and the answer the user wrote.
+ */
+export function examplesBlock(corrections: readonly Correction[]): string {
+  if (corrections.length === 0) return '';
+  const shown = corrections.map(
+    (example, i) => `Example ${i + 1}\nInput:\n${example.prompt.trim()}\nCorrect answer:\n${example.output.trim()}`,
+  );
+  return `Here are examples of inputs with the correct answer. Answer the same way.\n\n${shown.join('\n\n')}\n\nNow the real input:\n`;
+}
