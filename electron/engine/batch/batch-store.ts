@@ -62,6 +62,7 @@ interface BatchRow {
 const now = (): string => new Date().toISOString();
 
 interface StoredRow {
+  col: number;
   attempts: number;
   latency_ms: number | null;
   prompt_tokens: number | null;
@@ -121,15 +122,15 @@ function statements(db: Db) {
        VALUES (?, ?, 'submitting', ?, ?, ?)`,
     ),
     claim: db.prepare(
-      `UPDATE job_rows SET batch_id = ? WHERE job_id = ? AND status = 'queued' AND batch_id IS NULL
+      `UPDATE job_cells SET batch_id = ? WHERE job_id = ? AND status = 'queued' AND batch_id IS NULL
          AND row_index BETWEEN ? AND ?`,
     ),
     queuedSizes: db.prepare(
-      `SELECT row_index, prompt FROM job_rows WHERE job_id = ? AND status = 'queued' AND batch_id IS NULL
+      `SELECT row_index, prompt FROM job_cells WHERE job_id = ? AND status = 'queued' AND batch_id IS NULL
          AND row_index > ? ORDER BY row_index LIMIT ?`,
     ),
     rows: db.prepare(
-      `SELECT row_index, prompt FROM job_rows WHERE job_id = ? AND row_index > ? AND batch_id = ? ORDER BY row_index LIMIT ?`,
+      `SELECT row_index, prompt FROM job_cells WHERE job_id = ? AND row_index > ? AND batch_id = ? ORDER BY row_index LIMIT ?`,
     ),
     get: db.prepare('SELECT * FROM job_batches WHERE id = ?'),
     forJob: db.prepare('SELECT * FROM job_batches WHERE job_id = ? ORDER BY created_at, id'),
@@ -142,28 +143,28 @@ function statements(db: Db) {
     polled: db.prepare(
       `UPDATE job_batches SET remote_status = ?, succeeded = ?, errored = ?, polled_at = ?, error = ? WHERE id = ?`,
     ),
-    release: db.prepare(`UPDATE job_rows SET batch_id = NULL WHERE job_id = ? AND batch_id = ?`),
+    release: db.prepare(`UPDATE job_cells SET batch_id = NULL WHERE job_id = ? AND batch_id = ?`),
     lost: db.prepare(`UPDATE job_batches SET state = 'lost', error = ?, reserved_nanos = 0, ended_at = ? WHERE id = ?`),
     // A row's tokens and cost are the sums over its attempts (what earlier live requests were billed
     // included): the row holds those sums, so this answer's are added to them, not summed again.
     result: db.prepare(
-      `UPDATE job_rows SET status = @status, output = @output, error = @error, http_status = @httpStatus,
+      `UPDATE job_cells SET status = @status, output = @output, error = @error, http_status = @httpStatus,
          prompt_tokens = ${plus('prompt_tokens', '@promptTokens')},
          completion_tokens = ${plus('completion_tokens', '@completionTokens')},
          cost_nanos = ${plus('cost_nanos', '@costNanos')},
          finish = @finish, attempts = attempts + 1, batch_id = NULL, finished_at = @at
        WHERE job_id = @jobId AND row_index = @index AND batch_id = @batchId
-       RETURNING attempts, latency_ms, prompt_tokens, completion_tokens, cost_nanos, cached`,
+       RETURNING col, attempts, latency_ms, prompt_tokens, completion_tokens, cost_nanos, cached`,
     ),
     attempt: db.prepare(
       `INSERT OR REPLACE INTO row_attempts
-         (job_id, row_index, attempt, started_at, finished_at, outcome, http_status, latency_ms, prompt_tokens,
+         (job_id, row_index, col, attempt, started_at, finished_at, outcome, http_status, latency_ms, prompt_tokens,
           completion_tokens, error, cost_nanos)
-       VALUES (@jobId, @index, @attempt, @startedAt, @at, @outcome, @httpStatus, NULL, @promptTokens,
+       VALUES (@jobId, @index, @col, @attempt, @startedAt, @at, @outcome, @httpStatus, NULL, @promptTokens,
                @completionTokens, @error, @costNanos)`,
     ),
     unanswered: db.prepare(
-      `UPDATE job_rows SET status = 'failed', error = ?, batch_id = NULL, finished_at = ? WHERE job_id = ? AND batch_id = ?`,
+      `UPDATE job_cells SET status = 'failed', error = ?, batch_id = NULL, finished_at = ? WHERE job_id = ? AND batch_id = ?`,
     ),
     collected: db.prepare(
       `UPDATE job_batches SET state = 'collected', ended_at = ?, reserved_nanos = 0, remote_status = COALESCE(?, remote_status)
@@ -267,10 +268,13 @@ export class BatchStore {
         const params = { ...result, jobId: batch.jobId, batchId: batch.id, at, startedAt };
         const row = this.#s.result.get(params) as StoredRow | undefined;
         if (!row) continue;
-        this.#s.attempt.run({ ...params, attempt: row.attempts });
+        this.#s.attempt.run({ ...params, col: row.col, attempt: row.attempts });
         // What the UI shows: the result as given, the row's sums as stored.
         stored.push({
           index: result.index,
+          col: row.col,
+          stale: false,
+          edited: false,
           status: result.status,
           output: result.output,
           error: result.error,

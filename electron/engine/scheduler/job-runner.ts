@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import type { AttemptView, LiveStats, RunSettings } from '../../../shared/api.ts';
+import type { AttemptView, ColumnOptions, LiveStats, RunSettings } from '../../../shared/api.ts';
 import { ProviderError, type FailureKind, type Provider, type Usage } from '../providers/provider.ts';
 import type { CachedAnswer, QueuedRow, Repository } from '../store/repository.ts';
 import { AutoConcurrency } from './auto-concurrency.ts';
@@ -15,27 +15,48 @@ import { Throughput } from './throughput.ts';
 export type StopReason =
   Extract<FailureKind, 'auth' | 'model' | 'quota' | 'rate_limited'> | 'budget' | 'budget-unpriced';
 
-export interface JobRunnerOptions {
-  jobId: string;
+/** One AI column as the runner sends it: its model, prompt and options, and the columns around it. */
+export interface ColumnRuntime {
+  id: number;
+  /** The columns whose cells (same row) this one's template uses: its cell runs once they are answered. */
+  uses: readonly number[];
+  /** The columns using this one: their cell in a row may run once this one's is answered. */
+  usedBy: readonly number[];
   systemPrompt: string;
-  settings: RunSettings;
-  repo: Repository;
   provider: Provider;
-  writer: RowWriter;
+  /** Its answer options over the job's settings (JSON, output limit, sampling). */
+  options: ColumnOptions;
   /** Cost of one answer in dollars, or null when the price is unknown. */
   costOf: (promptTokens: number | null, completionTokens: number | null, cachedTokens?: number) => number | null;
-  /** Every row would fail the same way: the job must pause and say why. Called once per stop. */
-  onStopLine: (reason: StopReason, detail: { error?: ProviderError; spent?: number }) => void;
   /** Worst case of one request in dollars (its prompt plus the whole output limit); null when the price is unknown. */
   worstCost: (promptTokens: number, maxOutputTokens: number) => number | null;
-  /** Spent on this job before this run (from the database). */
-  spentBefore: number;
+  /** Prompt tokens of a request, for pacing before the provider says the real count. */
+  countTokens: (systemPrompt: string, prompt: string) => number;
   /** Answers of identical earlier requests (same provider, model, parameters and prompt). */
   cache?: {
-    /** The key of a request; answers are stored under it by the row writer, with the row. */
-    keyOf(systemPrompt: string, prompt: string): string;
+    /** The key of a request; answers are stored under it by the row writer, with the cell. */
+    keyOf(systemPrompt: string, prompt: string, settings: RunSettings): string;
     get(key: string): CachedAnswer | undefined;
   };
+  /**
+   * Makes a cell's prompt as it is about to run, for a column whose prompt uses other cells or the
+   * user's corrections; `skipped` when all it fills in is empty. Absent: the stored prompt is sent.
+   */
+  makePrompt?: (index: number) => { prompt: string; skipped: boolean };
+}
+
+export interface JobRunnerOptions {
+  jobId: string;
+  /** The job's settings: concurrency, pacing, retries and budget are shared by all its columns. */
+  settings: RunSettings;
+  /** The AI columns, in order. */
+  columns: readonly ColumnRuntime[];
+  repo: Repository;
+  writer: RowWriter;
+  /** Every row would fail the same way: the job must pause and say why. Called once per stop. */
+  onStopLine: (reason: StopReason, detail: { error?: ProviderError; spent?: number }) => void;
+  /** Spent on this job before this run (from the database). */
+  spentBefore: number;
   /** Live figures changed (concurrency settled, a wait began). */
   onLiveChange?: () => void;
   /**
@@ -44,12 +65,10 @@ export interface JobRunnerOptions {
    * Called once per pause.
    */
   onStorageError?: (error: unknown) => void;
-  /** Prompt tokens of a request, for pacing before the provider says the real count. */
-  countTokens: (systemPrompt: string, prompt: string) => number;
   random?: () => number;
   /** Backoff between tries after errors that may pass. */
   backoff?: { baseDelayMs: number; maxDelayMs: number };
-  /** Run only this many queued rows (a sample run), then end. */
+  /** Run only this many queued cells found in the table (a sample run; the cells using them follow), then end. */
   sampleSize?: number;
 }
 
@@ -67,12 +86,24 @@ const RATE_LIMIT_WAIT = { baseDelayMs: 1000, maxDelayMs: 60_000 };
 /** A Retry-After on an error other than a 429 is obeyed when it is this short (openai-node: under 60 s). */
 const MAX_OBEYED_RETRY_AFTER_MS = 60_000;
 const MINUTE_MS = 60_000;
+/** Cells are keyed by row and column id in one number: row × COLUMN_SLOTS + column. */
+const COLUMN_SLOTS = 1024;
+const cellKey = (cell: { index: number; col: number }): number => cell.index * COLUMN_SLOTS + cell.col;
+
+/** Where the scan of a column's queued cells is. */
+interface ColumnScan {
+  cursor: number;
+  /** The table has no queued cell of the column that can run and is not scheduled; skip it until that changes. */
+  exhausted: boolean;
+}
 
 /**
- * Runs the queued rows of one job. One p-queue holds the concurrency limit (live
- * adjustable); a Pacer holds requests/min, tokens/min and the provider's Retry-After;
- * every result is committed before its slot is freed. Rows are read from the database a
- * page at a time, so a million-row job never holds a million tasks.
+ * Runs the queued cells of one job, in all its AI columns. One p-queue holds the concurrency limit
+ * (live adjustable); a Pacer holds requests/min, tokens/min and the provider's Retry-After; every
+ * result is committed before its slot is freed. Cells are read from the database a page at a time,
+ * so a million-row job never holds a million tasks. A cell whose column uses other columns runs as
+ * soon as those cells of its row are answered: rows flow through the columns, no column waits for
+ * the one before it to finish.
  */
 export class JobRunner {
   readonly #o: JobRunnerOptions;
@@ -86,13 +117,13 @@ export class JobRunner {
   readonly #retryTimers = new Map<number, { timer: NodeJS.Timeout; row: QueuedRow }>();
   readonly #failures = new Map<number, number>();
   readonly #random: () => number;
+  readonly #columns = new Map<number, ColumnRuntime>();
+  /** The columns' scans, those that use others first: cells further along a row finish it sooner. */
+  readonly #scans: { column: ColumnRuntime; scan: ColumnScan }[];
   #settings: RunSettings;
   #auto: AutoConcurrency | null = null;
-  #cursor = -1;
-  /** Rows taken into this run; a sample run stops taking them at its size. */
+  /** Cells taken into this run by scans; a sample run stops taking them at its size. */
   #taken = 0;
-  /** The table has no queued row that is not scheduled; skip the database until that changes. */
-  #exhausted = false;
   #paused = false;
   #stopped: StopReason | null = null;
   /** The database refused a result since the last resume (told once). */
@@ -121,6 +152,8 @@ export class JobRunner {
     this.#settings = options.settings;
     this.#spent = options.spentBefore;
     this.#random = options.random ?? Math.random;
+    for (const column of options.columns) this.#columns.set(column.id, column);
+    this.#scans = [...options.columns].reverse().map((column) => ({ column, scan: { cursor: -1, exhausted: false } }));
     this.#queue = new PQueue({ concurrency: options.settings.concurrency });
     this.#pacer = new Pacer(options.settings);
     this.#applyAuto();
@@ -160,15 +193,14 @@ export class JobRunner {
     // While paused, the job may have run in another process (it is free to once nothing is in
     // flight here): rows waiting here are read again from the database rather than sent as they were.
     this.#queue.clear();
-    for (const index of this.#waiting) this.#scheduled.delete(index);
+    for (const key of this.#waiting) this.#scheduled.delete(key);
     this.#taken -= this.#waiting.size;
     this.#waiting.clear();
-    this.#cursor = -1;
+    this.#rescan();
     this.#paused = false;
     this.#hold = new AbortController();
     this.#stopped = null;
     this.#storageFailed = false;
-    this.#exhausted = false;
     this.#rateLimitWaves = 0;
     this.#waveEndsAt = Number.NEGATIVE_INFINITY;
     this.#lastAnswerAt = performance.now();
@@ -195,11 +227,28 @@ export class JobRunner {
     void Promise.all([this.#queue.onIdle(), ...waiting]).then(() => this.#end('canceled'));
   }
 
-  /** New rows were queued (a retry): look again from the start. */
+  /** New cells were queued (a retry): look again from the start. */
   poke(): void {
-    this.#cursor = -1;
-    this.#exhausted = false;
+    this.#rescan();
     this.#pump();
+  }
+
+  #rescan(): void {
+    for (const { scan } of this.#scans) {
+      scan.cursor = -1;
+      scan.exhausted = false;
+    }
+  }
+
+  /** The column's settings: its answer options over the job's. */
+  #settingsOf(column: ColumnRuntime): RunSettings {
+    return { ...this.#settings, ...column.options };
+  }
+
+  #column(row: QueuedRow): ColumnRuntime {
+    const column = this.#columns.get(row.col);
+    if (!column) throw new Error(`The job has no AI column ${row.col}.`);
+    return column;
   }
 
   updateSettings(settings: RunSettings): void {
@@ -258,49 +307,71 @@ export class JobRunner {
     this.#queue.concurrency = this.#auto?.value ?? concurrency;
   }
 
-  /** Keeps the p-queue stocked with about one concurrency's worth of waiting rows. */
+  /** Keeps the p-queue stocked with about one concurrency's worth of waiting cells. */
   #pump(): void {
     if (this.#outcome || this.#abort.signal.aborted || this.#paused) return;
     const target = Math.max(32, this.#queue.concurrency);
     if (this.#queue.size >= target / 2) return;
+    for (const { column, scan } of this.#scans) {
+      if (this.#queue.size >= target || this.#sampleTaken()) break;
+      this.#fill(column, scan, target);
+    }
+    if (this.#scheduled.size === 0) this.#end(this.#sampleTaken() ? 'sampled' : 'completed');
+  }
+
+  #sampleTaken(): boolean {
+    return this.#o.sampleSize !== undefined && this.#taken >= this.#o.sampleSize;
+  }
+
+  /** Schedules a column's queued cells that can run, from its scan's cursor on, up to `target` waiting. */
+  #fill(column: ColumnRuntime, scan: ColumnScan, target: number): void {
     let wrapped = false;
-    while (!this.#exhausted && this.#queue.size < target) {
-      const page = this.#o.repo.queuedRows(this.#o.jobId, this.#cursor, target);
-      const fresh = page.filter((row) => !this.#scheduled.has(row.index));
+    while (!scan.exhausted && this.#queue.size < target) {
+      const page = this.#o.repo.queuedRows(this.#o.jobId, scan.cursor, target, column.id, column.uses);
+      const fresh = page.filter((row) => !this.#scheduled.has(cellKey(row)));
       const room = this.#o.sampleSize === undefined ? fresh.length : Math.max(0, this.#o.sampleSize - this.#taken);
       for (const row of fresh.slice(0, room)) this.#schedule(row);
       this.#taken += Math.min(room, fresh.length);
-      if (this.#o.sampleSize !== undefined && this.#taken >= this.#o.sampleSize) {
-        this.#exhausted = true;
-        break;
-      }
-      if (page.length > 0) this.#cursor = page[page.length - 1]?.index ?? this.#cursor;
+      if (this.#sampleTaken()) return;
+      if (page.length > 0) scan.cursor = page[page.length - 1]?.index ?? scan.cursor;
       if (page.length === target) continue;
-      // The end of the table: rows requeued behind the cursor are picked up by one wrap.
-      if (wrapped || this.#cursor === -1) {
-        this.#exhausted = fresh.length === 0;
-        break;
+      // The end of the table: cells requeued behind the cursor are picked up by one wrap.
+      if (wrapped || scan.cursor === -1) {
+        scan.exhausted = fresh.length === 0;
+        return;
       }
       wrapped = true;
-      this.#cursor = -1;
+      scan.cursor = -1;
     }
-    if (this.#scheduled.size === 0) {
-      this.#end(this.#o.sampleSize !== undefined && this.#taken >= this.#o.sampleSize ? 'sampled' : 'completed');
+  }
+
+  /**
+   * A cell was answered (or skipped): the cells of its row in the columns using it may run now.
+   * They go ahead of new rows, so rows flow through the columns instead of waiting for a column to end.
+   */
+  #release(row: QueuedRow): void {
+    if (this.#paused || this.#abort.signal.aborted) return;
+    for (const id of this.#column(row).usedBy) {
+      const next = this.#columns.get(id);
+      if (!next || this.#scheduled.has(cellKey({ index: row.index, col: id }))) continue;
+      const [ready] = this.#o.repo.queuedRows(this.#o.jobId, row.index - 1, 1, id, next.uses, row.index);
+      if (ready) this.#schedule(ready, 1);
     }
   }
 
   #schedule(row: QueuedRow, priority = 0): void {
-    this.#scheduled.add(row.index);
+    this.#scheduled.add(cellKey(row));
     this.#enqueue(row, priority);
   }
 
-  /** A row waits in the p-queue for its turn; `#waiting` knows it until it starts. */
+  /** A cell waits in the p-queue for its turn; `#waiting` knows it until it starts. */
   #enqueue(row: QueuedRow, priority: number): void {
-    this.#waiting.add(row.index);
+    const key = cellKey(row);
+    this.#waiting.add(key);
     void this.#queue
       .add(
         () => {
-          this.#waiting.delete(row.index);
+          this.#waiting.delete(key);
           return this.#process(row);
         },
         { priority },
@@ -315,20 +386,20 @@ export class JobRunner {
     this.#finish(outcome);
   }
 
-  #estimate(row: QueuedRow): number {
-    const output = this.#settings.maxOutputTokens ?? DEFAULT_OUTPUT_RESERVE;
-    return this.#o.countTokens(this.#o.systemPrompt, row.prompt) + output;
+  #estimate(row: QueuedRow, column: ColumnRuntime, settings: RunSettings): number {
+    const output = settings.maxOutputTokens ?? DEFAULT_OUTPUT_RESERVE;
+    return column.countTokens(column.systemPrompt, row.prompt) + output;
   }
 
   /**
    * Holds back the worst case of a request before it is sent; refuses when that could take
    * the job over its budget. Overshoot is then bounded by what is already in flight.
    */
-  #reserveBudget(row: QueuedRow): number | 'stop' {
-    const cap = this.#settings.maxCost;
+  #reserveBudget(row: QueuedRow, column: ColumnRuntime, settings: RunSettings): number | 'stop' {
+    const cap = settings.maxCost;
     if (cap === null) return 0;
-    const output = this.#settings.maxOutputTokens ?? DEFAULT_OUTPUT_RESERVE * 4;
-    const worst = this.#o.worstCost(this.#o.countTokens(this.#o.systemPrompt, row.prompt), output);
+    const output = settings.maxOutputTokens ?? DEFAULT_OUTPUT_RESERVE * 4;
+    const worst = column.worstCost(column.countTokens(column.systemPrompt, row.prompt), output);
     const reason: StopReason | null =
       worst === null ? 'budget-unpriced' : this.#spent + this.#reserved + worst > cap ? 'budget' : null;
     if (reason) {
@@ -345,16 +416,40 @@ export class JobRunner {
 
   async #process(row: QueuedRow): Promise<void> {
     const signal = this.#abort.signal;
+    const column = this.#column(row);
+    const settings = this.#settingsOf(column);
+    let made = false;
+    if (column.makePrompt) {
+      // Its prompt uses other cells of the row (answered by now) or the user's corrections: made now.
+      const { prompt, skipped } = column.makePrompt(row.index);
+      row.prompt = prompt;
+      made = true;
+      if (skipped) {
+        await this.#settle(row, {
+          ...EMPTY,
+          jobId: this.#o.jobId,
+          index: row.index,
+          col: row.col,
+          status: 'skipped',
+          attempts: row.attempts,
+          prompt,
+        });
+        return;
+      }
+    }
     // With the cache off, a run neither reads nor writes it (writing cost a fifth of the main thread).
-    const cacheKey = this.#settings.useCache ? (this.#o.cache?.keyOf(this.#o.systemPrompt, row.prompt) ?? null) : null;
+    const cacheKey = settings.useCache
+      ? (column.cache?.keyOf(column.systemPrompt, row.prompt, settings) ?? null)
+      : null;
     if (cacheKey !== null) {
-      const hit = this.#o.cache?.get(cacheKey);
+      const hit = column.cache?.get(cacheKey);
       if (hit) {
         // The same request was answered before: reuse it, send nothing, pay nothing.
         await this.#settle(row, {
           ...EMPTY,
           jobId: this.#o.jobId,
           index: row.index,
+          col: row.col,
           status: 'done',
           output: hit.output,
           attempts: row.attempts,
@@ -365,27 +460,35 @@ export class JobRunner {
           cached: true,
           finish: null,
           finishedAt: new Date().toISOString(),
+          ...(made ? { prompt: row.prompt } : {}),
         });
         return;
       }
     }
-    const estimate = this.#estimate(row);
-    const reserved = this.#reserveBudget(row);
+    const estimate = this.#estimate(row, column, settings);
+    const reserved = this.#reserveBudget(row, column, settings);
     if (reserved === 'stop') {
-      this.#exhausted = false;
+      this.#rescan();
       await this.#settle(row, this.#requeueUpdate(row));
       return;
     }
     try {
-      await this.#send(row, estimate, signal, cacheKey);
+      await this.#send(row, { column, settings, made }, estimate, signal, cacheKey);
     } finally {
       this.#reserved -= reserved;
     }
   }
 
   /** Paces, sends and records one request of a row; its answer is cached under `cacheKey` unless that is null. */
-  async #send(row: QueuedRow, estimate: number, signal: AbortSignal, cacheKey: string | null): Promise<void> {
+  async #send(
+    row: QueuedRow,
+    { column, settings, made }: { column: ColumnRuntime; settings: RunSettings; made: boolean },
+    estimate: number,
+    signal: AbortSignal,
+    cacheKey: string | null,
+  ): Promise<void> {
     const { jobId, writer } = this.#o;
+    const { index, col } = row;
     try {
       if (this.#paused) throw new Error('paused');
       await this.#pacer.acquire(estimate, signal, this.#hold.signal);
@@ -396,11 +499,21 @@ export class JobRunner {
     row.attempts += 1;
     const began = performance.now();
     const startedAt = new Date().toISOString();
-    writer.write({ ...EMPTY, jobId, index: row.index, status: 'running', attempts: row.attempts, startedAt });
+    writer.write({
+      ...EMPTY,
+      jobId,
+      index,
+      col,
+      status: 'running',
+      attempts: row.attempts,
+      startedAt,
+      ...(made ? { prompt: row.prompt } : {}),
+    });
     const log = (outcome: AttemptView['outcome'], details: Partial<AttemptView> = {}): void =>
       writer.attempt({
         jobId,
-        index: row.index,
+        index,
+        col,
         attempt: row.attempts,
         startedAt,
         finishedAt: new Date().toISOString(),
@@ -414,20 +527,20 @@ export class JobRunner {
         ...details,
       });
     try {
-      const result = await this.#o.provider.complete({
+      const result = await column.provider.complete({
         prompt: row.prompt,
-        systemPrompt: this.#o.systemPrompt,
-        maxOutputTokens: this.#settings.maxOutputTokens,
+        systemPrompt: column.systemPrompt,
+        maxOutputTokens: settings.maxOutputTokens,
         params: {
-          temperature: this.#settings.temperature,
-          topP: this.#settings.topP,
-          stop: this.#settings.stop,
-          jsonOutput: this.#settings.jsonOutput,
+          temperature: settings.temperature,
+          topP: settings.topP,
+          stop: settings.stop,
+          jsonOutput: settings.jsonOutput,
         },
-        timeoutMs: this.#settings.timeoutSeconds * 1000,
+        timeoutMs: settings.timeoutSeconds * 1000,
         signal,
       });
-      const problem = jsonProblem(result.text, this.#settings.jsonOutput);
+      const problem = jsonProblem(result.text, settings.jsonOutput);
       if (problem) {
         // The provider billed this answer: its usage is counted though the answer is not kept.
         throw new ProviderError(`The answer was not the JSON asked for: ${problem}.`, {
@@ -436,21 +549,24 @@ export class JobRunner {
           usage: result,
         });
       }
-      const billed = this.#billed(result, estimate);
+      const billed = this.#billed(result, estimate, column);
       const cost = billed.cost ?? null;
       this.#pacer.observe(result.limits, estimate);
       this.#rateLimitWaves = 0;
       this.#lastAnswerAt = performance.now();
       this.#observeAnswer(this.#lastAnswerAt - began, (result.promptTokens ?? 0) + (result.completionTokens ?? 0));
       this.#onAutoChange(this.#auto?.onSuccess() ?? null);
-      this.#failures.delete(row.index);
+      this.#failures.delete(cellKey(row));
       log('done', { httpStatus: result.httpStatus, ...billed });
       // An answer cut off at the output limit or by a filter is no answer to hand another job.
       const cacheable =
         cacheKey !== null && result.finishReason !== 'length' && result.finishReason !== 'content_filter';
       await this.#settle(row, {
         jobId,
-        index: row.index,
+        index,
+        col,
+        stale: false,
+        edited: false,
         status: 'done',
         output: result.text,
         error: null,
@@ -482,7 +598,7 @@ export class JobRunner {
         await this.#settle(row, this.#requeueUpdate(row));
         return;
       }
-      await this.#onFailure(row, error, began, estimate, log);
+      await this.#onFailure(row, error, began, estimate, log, { column, settings });
     }
   }
 
@@ -492,6 +608,7 @@ export class JobRunner {
     began: number,
     estimate: number,
     log: (outcome: AttemptView['outcome'], details?: Partial<AttemptView>) => void,
+    { column, settings }: { column: ColumnRuntime; settings: RunSettings },
   ): Promise<void> {
     const failure = error instanceof ProviderError ? error : null;
     const kind = failure?.kind ?? 'row';
@@ -499,7 +616,7 @@ export class JobRunner {
     const said = {
       httpStatus: failure?.httpStatus ?? null,
       error: failure?.message ?? String(error),
-      ...this.#billed(failure?.usage ?? null, estimate),
+      ...this.#billed(failure?.usage ?? null, estimate, column),
     };
     if (kind === 'rate_limited') {
       this.#rateLimited += 1;
@@ -509,7 +626,7 @@ export class JobRunner {
       this.#onAutoChange(this.#auto?.onRateLimited(began, performance.now()) ?? null);
       this.#o.onLiveChange?.();
       if (this.#stopped !== null) {
-        this.#exhausted = false;
+        this.#rescan();
         await this.#settle(row, this.#requeueUpdate(row));
         return;
       }
@@ -522,14 +639,14 @@ export class JobRunner {
         this.pause();
         this.#o.onStopLine(kind, { error: failure as ProviderError });
       }
-      this.#exhausted = false;
+      this.#rescan();
       log('stopped', said);
       await this.#settle(row, this.#requeueUpdate(row));
       return;
     }
-    const failures = (this.#failures.get(row.index) ?? 0) + 1;
-    this.#failures.set(row.index, failures);
-    if (kind === 'transient' && failures < this.#settings.maxAttempts) {
+    const failures = (this.#failures.get(cellKey(row)) ?? 0) + 1;
+    this.#failures.set(cellKey(row), failures);
+    if (kind === 'transient' && failures < settings.maxAttempts) {
       this.#retries += 1;
       log('retry', said);
       const asked = failure?.retryAfterMs ?? null;
@@ -538,14 +655,14 @@ export class JobRunner {
         asked !== null && asked >= 0 && asked < MAX_OBEYED_RETRY_AFTER_MS
           ? asked
           : backoffDelay(
-              { ...(this.#o.backoff ?? TRANSIENT_BACKOFF), maxAttempts: this.#settings.maxAttempts },
+              { ...(this.#o.backoff ?? TRANSIENT_BACKOFF), maxAttempts: settings.maxAttempts },
               failures,
               this.#random,
             ),
       );
       return;
     }
-    this.#failures.delete(row.index);
+    this.#failures.delete(cellKey(row));
     log('failed', said);
     const message =
       failure?.message ??
@@ -554,6 +671,7 @@ export class JobRunner {
       ...EMPTY,
       jobId: this.#o.jobId,
       index: row.index,
+      col: row.col,
       status: 'failed',
       attempts: row.attempts,
       error: kind === 'transient' ? `${message} Gave up after ${failures} tries.` : message,
@@ -578,11 +696,11 @@ export class JobRunner {
       return;
     }
     const timer = setTimeout(() => {
-      this.#retryTimers.delete(row.index);
+      this.#retryTimers.delete(cellKey(row));
       if (this.#abort.signal.aborted) return;
       this.#enqueue(row, 1);
     }, delayMs);
-    this.#retryTimers.set(row.index, { timer, row });
+    this.#retryTimers.set(cellKey(row), { timer, row });
   }
 
   /**
@@ -613,12 +731,12 @@ export class JobRunner {
    * Counts what a billed answer used, kept or not: the token pacing's correction, throughput and the
    * money spent; returns its usage and cost for the attempt log.
    */
-  #billed(usage: Usage | null, estimate: number): Partial<AttemptView> {
+  #billed(usage: Usage | null, estimate: number, column: ColumnRuntime): Partial<AttemptView> {
     if (!usage) return {};
     const used = (usage.promptTokens ?? 0) + (usage.completionTokens ?? 0);
     if (usage.promptTokens !== null) this.#pacer.adjustTokens(used - estimate);
     this.#throughput.record(used);
-    const cost = this.#o.costOf(usage.promptTokens, usage.completionTokens, usage.cachedTokens);
+    const cost = column.costOf(usage.promptTokens, usage.completionTokens, usage.cachedTokens);
     this.#spent += cost ?? 0;
     return { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, cost };
   }
@@ -628,6 +746,7 @@ export class JobRunner {
       ...EMPTY,
       jobId: this.#o.jobId,
       index: row.index,
+      col: row.col,
       status: 'queued',
       attempts: row.attempts,
       startedAt: null,
@@ -644,7 +763,7 @@ export class JobRunner {
     } catch (error) {
       // The database refused the write (the disk is full?): send nothing more, but let requests in
       // flight finish: their answers are paid for, and the writer keeps them until they can be stored.
-      this.#scheduled.delete(row.index);
+      this.#scheduled.delete(cellKey(row));
       this.pause();
       if (!this.#storageFailed) {
         this.#storageFailed = true;
@@ -652,7 +771,8 @@ export class JobRunner {
       }
       return;
     }
-    this.#scheduled.delete(row.index);
+    this.#scheduled.delete(cellKey(row));
+    if (update.status === 'done' || update.status === 'skipped') this.#release(row);
     if (!this.#abort.signal.aborted && !this.#paused) this.#pump();
   }
 
@@ -672,8 +792,19 @@ export function rateLimitWait(wave: number, random: () => number): number {
 
 const EMPTY: Pick<
   RowUpdate,
-  'output' | 'error' | 'latencyMs' | 'promptTokens' | 'completionTokens' | 'cost' | 'cached' | 'finish'
+  | 'output'
+  | 'error'
+  | 'latencyMs'
+  | 'promptTokens'
+  | 'completionTokens'
+  | 'cost'
+  | 'cached'
+  | 'finish'
+  | 'stale'
+  | 'edited'
 > = {
+  stale: false,
+  edited: false,
   output: null,
   error: null,
   latencyMs: null,
