@@ -2,6 +2,7 @@
  * AI columns: which columns a template uses, what a column may be called, and the few-shot block
  * of corrections. Pure functions, so the UI's checks and the engine's agree exactly.
  */
+import type { RowResult, RowStatus } from './api.ts';
 import { checkTemplate, describeTemplateProblem, parseTemplate } from './template.ts';
 
 export interface NamedColumn {
@@ -47,7 +48,8 @@ export function columnTemplateProblem(
   const check = checkTemplate(template, names);
   const fold = (text: string): string => text.toLocaleLowerCase();
   const own = check.unknown.find((problem) => fold(problem.name) === fold(name));
-  if (own) return `The prompt of “${name}” uses {{${own.name}}}, its own answer: a column can only use the columns before it.`;
+  if (own)
+    return `The prompt of “${name}” uses {{${own.name}}}, its own answer: a column can only use the columns before it.`;
   const ahead = check.unknown.find((problem) => later.some((column) => fold(column.name) === fold(problem.name)));
   if (ahead)
     return `{{${ahead.name}}} is a later AI column: “${name}” can only use the columns before it. Move “${name}” after “${ahead.name}”, or use an earlier column.`;
@@ -105,4 +107,17 @@ export function examplesBlock(corrections: readonly Correction[]): string {
     (example, i) => `Example ${i + 1}\nInput:\n${example.prompt.trim()}\nCorrect answer:\n${example.output.trim()}`,
   );
   return `Here are examples of inputs with the correct answer. Answer the same way.\n\n${shown.join('\n\n')}\n\nNow the real input:\n`;
+}
+
+/**
+ * A row's status over its cells: running while any runs, failed when any failed, queued while any
+ * waits, skipped when all were skipped, else done.
+ */
+export function rowStatusOf(cells: readonly Pick<RowResult, 'status'>[]): RowStatus {
+  const has = (status: RowStatus): boolean => cells.some((cell) => cell.status === status);
+  if (has('running')) return 'running';
+  if (has('failed')) return 'failed';
+  if (has('queued')) return 'queued';
+  if (cells.length > 0 && cells.every((cell) => cell.status === 'skipped')) return 'skipped';
+  return 'done';
 }

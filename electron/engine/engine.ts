@@ -5,7 +5,9 @@ import { basename, join } from 'node:path';
 import {
   DEFAULT_RUN_SETTINGS,
   MAX_CONCURRENCY,
+  type AiColumn,
   type CommandInput,
+  type CommandOutputs,
   type EventMessage,
   type EventName,
   type EventPayloads,
@@ -30,7 +32,22 @@ import {
 import { RowbotError } from '../../shared/errors.ts';
 import { batchKindOf, originOf, reasoningModelProblem } from '../../shared/providers.ts';
 import { defaultExportDelimiter, type ExportOptions, type ImportOptions } from '../../shared/sheets.ts';
-import { checkTemplate, compileTemplate, describeTemplateProblem } from '../../shared/template.ts';
+import { columnNameProblem, columnTemplateProblem, columnUses, rowStatusOf } from '../../shared/columns.ts';
+import { checkTemplate, describeTemplateProblem } from '../../shared/template.ts';
+import {
+  addColumn,
+  duplicateColumn,
+  editCell,
+  firstColumn,
+  moveColumn,
+  previewColumnPrompt,
+  promptMaker,
+  removeColumn,
+  runCells,
+  sheetPrompts,
+  updateColumn,
+  type ColumnHost,
+} from './columns.ts';
 import { exportIntoWorkbook, exportResults, type ExportReport } from './sheets/export.ts';
 import { importTable } from './sheets/import.ts';
 import { HttpClient } from './http/client.ts';
@@ -62,7 +79,7 @@ import {
 import {
   DEFAULT_OUTPUT_RESERVE,
   JobRunner,
-  type JobRunnerOptions,
+  type ColumnRuntime,
   type RunOutcome,
   type StopReason,
 } from './scheduler/job-runner.ts';
@@ -71,7 +88,14 @@ import { openProblem } from './store/database-file.ts';
 import { openDatabase, reclaimFreeSpace, storagePauseReason, storageProblem, type Db } from './store/database.ts';
 import { RowSnapshot } from './store/row-cursor.ts';
 import { heldMessage, LEASE_RENEW_MS, Leases } from './store/leases.ts';
-import { Repository, shownProvider, summaryOf, withSecretsKept, type JobRecord } from './store/repository.ts';
+import {
+  Repository,
+  shownProvider,
+  summaryOf,
+  withSecretsKept,
+  type ColumnConfig,
+  type JobRecord,
+} from './store/repository.ts';
 import { promptTokens, tokenCounterFor } from './tokens.ts';
 
 export interface EngineOptions {
@@ -382,7 +406,11 @@ export class Engine {
     for (const job of this.#repo.listJobs()) {
       // Requests are billed whether their answers were kept or not: any tokens at all may need a price.
       if (job.usage.promptTokens + job.usage.completionTokens === 0) continue;
-      const change = this.#repo.repriceLater(job.id, this.#priceOf(job.provider));
+      const { aiColumns } = this.#record(job.id);
+      const change = aiColumns.reduce(
+        (sum, column) => sum + this.#repo.repriceLater(job.id, column.id, this.#priceOf(column.provider)),
+        0,
+      );
       if (change === 0) continue;
       this.#running.get(job.id)?.runner.addSpent(change);
       this.#emitJob(job.id);
@@ -399,29 +427,79 @@ export class Engine {
    */
   estimateJob(input: Omit<CreateJobInput, 'name'>): JobEstimate {
     const settings = { ...DEFAULT_RUN_SETTINGS, ...input.settings };
-    const counter = tokenCounterFor(input.provider);
+    const { sheet, columns } = this.#newColumns(input);
+    const longestOf = (column: ColumnConfig): number =>
+      column.options.maxOutputTokens ?? settings.maxOutputTokens ?? (column.provider.kind === 'anthropic' ? 1024 : 400);
     let rows = 0;
     let skipped = 0;
     let tokens = 0;
-    for (const { prompt, skipped: skip } of this.#render(input).prompts) {
-      if (skip) {
-        skipped += 1;
-        continue;
+    const outputTokens: [number, number] = [0, 0];
+    const cost: [number, number] | null = [0, 0];
+    const batchCost: [number, number] | null = [0, 0];
+    let costKnown = true;
+    let batchKnown = true;
+    let exact = true;
+    const firstCounter = tokenCounterFor(input.provider);
+    // The first column's prompts are read from the sheet; a later column's are about its template's
+    // size plus, for each column it uses, one answer of that column (a short one to the longest).
+    let first = { rows: 0, skipped: 0, tokens: 0 };
+    columns.forEach((column, i) => {
+      const counter = tokenCounterFor(column.provider);
+      exact &&= counter.exact;
+      let sent = 0;
+      let promptLow = 0;
+      let promptHigh = 0;
+      if (i === 0) {
+        for (const { prompt, skipped: skip } of sheetPrompts(
+          this.#repo,
+          sheet.id,
+          sheet.columns,
+          column.template,
+          input.skipEmptyRows,
+        )) {
+          if (skip) {
+            first.skipped += 1;
+            continue;
+          }
+          first.rows += 1;
+          first.tokens += promptTokens(counter, column.systemPrompt, prompt);
+        }
+        sent = first.rows;
+        promptLow = promptHigh = first.tokens;
+        skipped = first.skipped;
+      } else {
+        sent = first.rows;
+        const earlier = columns.slice(0, i).map((c, id) => ({ id, name: c.name }));
+        const used = columnUses(column.template, sheet.columns, earlier).map((id) => columns[id] as ColumnConfig);
+        const own = first.rows > 0 ? Math.round((first.tokens / first.rows) * 1) : 0;
+        const base = promptTokens(counter, column.systemPrompt, column.template) + own;
+        promptLow = sent * (base + used.reduce((sum, u) => sum + Math.min(30, longestOf(u)), 0));
+        promptHigh = sent * (base + used.reduce((sum, u) => sum + longestOf(u), 0));
       }
-      rows += 1;
-      tokens += promptTokens(counter, input.systemPrompt ?? '', prompt);
-    }
-    const longest = settings.maxOutputTokens ?? (input.provider.kind === 'anthropic' ? 1024 : 400);
-    const outputTokens: [number, number] = [rows * Math.min(30, longest), rows * longest];
-    const price = this.#priceOf(input.provider);
-    const low = costOf(price, tokens, outputTokens[0]);
-    const high = costOf(price, tokens, outputTokens[1]);
-    const cost: [number, number] | null = low === null || high === null ? null : [low, high];
-    // The Batch API's price, where the provider has one: half, for the same tokens.
-    const cheap = batchKindOf(input.provider) ? batchPrice(price) : null;
-    const batchLow = costOf(cheap, tokens, outputTokens[0]);
-    const batchHigh = costOf(cheap, tokens, outputTokens[1]);
-    const batchCost: [number, number] | null = batchLow === null || batchHigh === null ? null : [batchLow, batchHigh];
+      rows += sent;
+      tokens += promptLow;
+      const low = sent * Math.min(30, longestOf(column));
+      const high = sent * longestOf(column);
+      outputTokens[0] += low;
+      outputTokens[1] += high;
+      const price = this.#priceOf(column.provider);
+      const lowCost = costOf(price, promptLow, low);
+      const highCost = costOf(price, promptHigh, high);
+      if (lowCost === null || highCost === null) costKnown = false;
+      else {
+        cost[0] += lowCost;
+        cost[1] += highCost;
+      }
+      // The Batch API's price, where the provider has one: half, for the same tokens.
+      const cheap = batchKindOf(column.provider) ? batchPrice(price) : null;
+      const batchLow = costOf(cheap, promptLow, low);
+      const batchHigh = costOf(cheap, promptHigh, high);
+      if (batchLow === null || batchHigh === null) batchKnown = false;
+      else {
+        batchCost[0] += batchLow;
+        batchCost[1] += batchHigh;
+      }
+    });
     const latency: [number, number] = input.provider.kind === 'demo' ? [0.25, 0.9] : [1, 6];
     const waves = Math.ceil(
       rows / (settings.autoConcurrency ? Math.max(settings.concurrency, 8) : settings.concurrency),
@@ -435,60 +513,84 @@ export class Engine {
       rows,
       skipped,
       promptTokens: tokens,
-      tokensEstimated: !counter.exact,
+      tokensEstimated: !(exact && firstCounter.exact && columns.length === 1),
       outputTokens,
-      cost,
-      batchCost,
+      cost: costKnown ? cost : null,
+      batchCost: batchKnown && columns.length === 1 ? batchCost : null,
       seconds: [seconds(0), seconds(1)],
-      price,
+      price: this.#priceOf(input.provider),
       pricesCheckedOn: this.#prices.checkedOn,
     };
   }
 
   /**
-   * The job's prompts, one per sheet row in order, rendered as they are read: a million-row job
-   * never holds them all.
+   * A new job's AI columns, checked: the first from the template, then `moreColumns`, each of which
+   * may use the sheet's columns and the AI columns before it.
    */
-  #render(input: Omit<CreateJobInput, 'name'>): {
+  #newColumns(input: Omit<CreateJobInput, 'name'>): {
     sheet: NonNullable<ReturnType<Repository['getSheet']>>;
-    prompts: Iterable<{ prompt: string; skipped: boolean }>;
+    columns: ColumnConfig[];
   } {
     const sheet = this.#repo.getSheet(input.sheetId);
     if (!sheet) throw new RowbotError('NOT_FOUND', 'That imported file is no longer available. Import it again.');
-    const { id, columns } = sheet;
-    const check = checkTemplate(input.template, columns);
-    const problem = describeTemplateProblem(check, columns);
-    if (problem) throw new RowbotError('TEMPLATE_INVALID', problem);
-    const bound = [...check.bindings.values()];
-    const skipEmpty = (input.skipEmptyRows ?? true) && bound.length > 0;
-    const repo = this.#repo;
-    const render = compileTemplate(input.template, columns);
-    function* prompts(): Generator<{ prompt: string; skipped: boolean }> {
-      for (const values of repo.iterateSheetRows(id)) {
-        yield {
-          prompt: render(values),
-          skipped: skipEmpty && bound.every((i) => (values[i] ?? '').trim() === ''),
-        };
-      }
-    }
-    return { sheet, prompts: { [Symbol.iterator]: prompts } };
+    const settings = { ...DEFAULT_RUN_SETTINGS, ...input.settings };
+    const columns: ColumnConfig[] = [
+      firstColumn(input),
+      ...(input.moreColumns ?? []).map((more) => ({
+        name: more.name.trim(),
+        template: more.template,
+        systemPrompt: more.systemPrompt ?? '',
+        provider: more.provider ?? input.provider,
+        options: more.options ?? {},
+        useCorrections: more.useCorrections ?? false,
+        comparesWith: null,
+      })),
+    ];
+    const named = columns.map((column, id) => ({ id, name: column.name }));
+    columns.forEach((column, i) => {
+      const nameProblem = columnNameProblem(
+        column.name,
+        sheet.columns,
+        named.filter((_, j) => j !== i).map((c) => c.name),
+      );
+      if (nameProblem) throw new RowbotError('BAD_REQUEST', nameProblem);
+      const problem =
+        columns.length === 1
+          ? describeTemplateProblem(checkTemplate(column.template, sheet.columns), sheet.columns)
+          : columnTemplateProblem(column.template, column.name, sheet.columns, named.slice(0, i), named.slice(i + 1));
+      if (problem) throw new RowbotError('TEMPLATE_INVALID', problem);
+      const sampling = reasoningModelProblem(column.provider, { ...settings, ...column.options });
+      if (sampling) throw new RowbotError('BAD_REQUEST', sampling);
+    });
+    return { sheet, columns };
   }
 
   createJob(input: CreateJobInput): JobDetail {
-    const sampling = reasoningModelProblem(input.provider, { ...DEFAULT_RUN_SETTINGS, ...input.settings });
-    if (sampling) throw new RowbotError('BAD_REQUEST', sampling);
-    this.#keyFor(input.provider);
-    const { sheet, prompts } = this.#render(input);
+    const { sheet, columns } = this.#newColumns(input);
+    for (const column of columns) this.#keyFor(column.provider);
+    const [first, ...more] = columns as [ColumnConfig, ...ColumnConfig[]];
     const id = randomUUID();
-    this.#repo.insertJob({
-      id,
-      sheetId: sheet.id,
-      name: input.name?.trim() || defaultJobName(sheet.fileName, input.provider.model, new Date()),
-      template: input.template,
-      systemPrompt: input.systemPrompt ?? '',
-      provider: input.provider,
-      settings: { ...DEFAULT_RUN_SETTINGS, ...input.settings },
-      prompts,
+    this.#repo.transaction(() => {
+      this.#repo.insertJob({
+        id,
+        sheetId: sheet.id,
+        name: input.name?.trim() || defaultJobName(sheet.fileName, input.provider.model, new Date()),
+        settings: { ...DEFAULT_RUN_SETTINGS, ...input.settings },
+        column: first,
+        prompts: sheetPrompts(this.#repo, sheet.id, sheet.columns, first.template, input.skipEmptyRows),
+      });
+      more.forEach((column, i) => {
+        const earlier = columns.slice(0, i + 1).map((c, j) => ({ id: j, name: c.name }));
+        const waiting = columnUses(column.template, sheet.columns, earlier).length > 0;
+        this.#repo.insertColumn(
+          id,
+          column,
+          i + 1,
+          waiting
+            ? { rows: sheet.rowCount }
+            : { prompts: sheetPrompts(this.#repo, sheet.id, sheet.columns, column.template, input.skipEmptyRows) },
+        );
+      });
     });
     return this.getJob(id);
   }
@@ -507,42 +609,56 @@ export class Engine {
     return this.#run(jobId, rows);
   }
 
-  /** What the queued rows will cost and take, projected from the rows already answered. */
+  /** What the queued cells will cost and take, projected from the cells of each column already answered. */
   projectJob(jobId: string): JobEstimate {
     const job = this.#record(jobId);
     this.#writer.flush();
-    const counter = tokenCounterFor(job.provider);
-    const queued = this.#repo.queuedPrompts(jobId);
-    const count = (prompt: string): number => promptTokens(counter, job.systemPrompt, prompt);
-    // Calibrate our count on what the provider reported for the rows it answered.
-    const answeredPrompts = this.#repo.answeredPrompts(jobId);
-    const ours = answeredPrompts.reduce((sum, row) => sum + count(row.prompt), 0);
-    const theirs = answeredPrompts.reduce((sum, row) => sum + row.promptTokens, 0);
-    const ratio = ours > 0 && theirs > 0 ? theirs / ours : 1;
-    const tokens = Math.round(queued.reduce((sum, prompt) => sum + count(prompt), 0) * ratio);
-    const answered = this.#repo.answeredStats(jobId);
-    const output = Math.round(answered.completionTokens * queued.length);
-    const price = this.#priceOf(job.provider);
-    const spent = job.usage.cost ?? 0;
-    const rest = costOf(price, tokens, output);
+    let cells = 0;
+    let tokens = 0;
+    let output = 0;
+    let rest: number | null = 0;
+    let seconds = 0;
+    let exact = true;
     const { concurrency, requestsPerMinute } = job.settings;
-    const seconds = Math.max(
-      Math.ceil(queued.length / concurrency) * (answered.latencyMs / 1000),
-      requestsPerMinute ? (queued.length / requestsPerMinute) * 60 : 0,
-    );
+    for (const column of job.aiColumns) {
+      const counter = tokenCounterFor(column.provider);
+      exact &&= counter.exact;
+      const queued = this.#repo.queuedPrompts(jobId, column.id);
+      const count = (prompt: string): number => promptTokens(counter, column.systemPrompt, prompt);
+      // Calibrate our count on what the provider reported for the cells it answered.
+      const answeredPrompts = this.#repo.answeredPrompts(jobId, column.id);
+      const ours = answeredPrompts.reduce((sum, row) => sum + count(row.prompt), 0);
+      const theirs = answeredPrompts.reduce((sum, row) => sum + row.promptTokens, 0);
+      const ratio = ours > 0 && theirs > 0 ? theirs / ours : 1;
+      const answered = this.#repo.answeredStats(jobId, column.id);
+      // A cell that makes its prompt when it runs has none yet: it is taken as long as the answered ones.
+      const average = answered.rows > 0 && theirs > 0 ? theirs / Math.max(1, answeredPrompts.length) : 0;
+      const columnTokens = Math.round(
+        queued.reduce((sum, prompt) => sum + (prompt === '' ? average : count(prompt) * ratio), 0),
+      );
+      const columnOutput = Math.round(answered.completionTokens * queued.length);
+      const columnCost = costOf(this.#priceOf(column.provider), columnTokens, columnOutput);
+      rest = rest === null || columnCost === null ? null : rest + columnCost;
+      cells += queued.length;
+      tokens += columnTokens;
+      output += columnOutput;
+      seconds = Math.max(seconds, Math.ceil(queued.length / concurrency) * (answered.latencyMs / 1000));
+    }
+    seconds = Math.max(seconds, requestsPerMinute ? (cells / requestsPerMinute) * 60 : 0);
+    const spent = job.usage.cost ?? 0;
     return {
-      rows: queued.length,
+      rows: cells,
       skipped: job.counts.skipped,
       promptTokens: tokens,
-      tokensEstimated: !counter.exact,
+      tokensEstimated: !exact,
       outputTokens: [output, output],
       cost: rest === null ? null : [spent + rest * 0.9, spent + rest * 1.1],
       batchCost:
-        rest === null || !batchKindOf(job.provider)
+        rest === null || !batchKindOf(job.provider) || job.aiColumns.length > 1
           ? null
           : [spent + rest * BATCH_DISCOUNT * 0.9, spent + rest * BATCH_DISCOUNT * 1.1],
       seconds: [seconds * 0.9, seconds * 1.1],
-      price,
+      price: this.#priceOf(job.provider),
       pricesCheckedOn: this.#prices.checkedOn,
     };
   }
@@ -564,22 +680,31 @@ export class Engine {
       running.runner.resume();
       return this.#emitJob(jobId);
     }
-    const provider = this.#provider(job.provider, job.settings);
+    const columns = job.aiColumns.map((column): ColumnRuntime => {
+      const counter = tokenCounterFor(column.provider);
+      return {
+        id: column.id,
+        uses: column.uses,
+        usedBy: job.aiColumns.filter((other) => other.uses.includes(column.id)).map((other) => other.id),
+        systemPrompt: column.systemPrompt,
+        provider: this.#provider(column.provider, job.settings),
+        options: column.options,
+        countTokens: (systemPrompt, prompt) => promptTokens(counter, systemPrompt, prompt),
+        costOf: (prompt, completion, cached) => costOf(this.#priceOf(column.provider), prompt, completion, cached),
+        worstCost: (prompt, output) => costOf(this.#priceOf(column.provider), prompt, output),
+        cache: this.#cacheFor(column.provider),
+        makePrompt: promptMaker(this.#repo, job, column),
+      };
+    });
     this.#takeAndMarkRunning(jobId);
-    const counter = tokenCounterFor(job.provider);
     const runner = new JobRunner({
       jobId,
-      systemPrompt: job.systemPrompt,
       settings: job.settings,
+      columns,
       repo: this.#repo,
-      provider,
       writer: this.#writer,
-      countTokens: (systemPrompt, prompt) => promptTokens(counter, systemPrompt, prompt),
-      costOf: (prompt, completion, cached) => costOf(this.#priceOf(job.provider), prompt, completion, cached),
       onStopLine: (reason, detail) => this.#stopLine(jobId, job, reason, detail),
-      worstCost: (prompt, output) => costOf(this.#priceOf(job.provider), prompt, output),
       spentBefore: job.usage.cost ?? 0,
-      cache: this.#cacheFor(job.provider, job.settings),
       onLiveChange: () => this.#scheduleLive(jobId),
       onStorageError: (error) => this.#storageFailed(error),
       random: this.#options.random,
@@ -605,6 +730,7 @@ export class Engine {
   #runBatch(job: JobRecord): JobSummary {
     const jobId = job.id;
     if (this.#batchRuns.has(jobId)) return this.#emitJob(jobId);
+    refuseBatchOfColumns(job);
     const kind = batchKindOf(job.provider);
     if (!kind)
       throw new RowbotError(
@@ -668,6 +794,7 @@ export class Engine {
    */
   async sendRestAsBatch(jobId: string): Promise<JobSummary> {
     const job = this.#record(jobId);
+    refuseBatchOfColumns(job);
     if (!batchKindOf(job.provider))
       throw new RowbotError(
         'BAD_REQUEST',
@@ -886,12 +1013,18 @@ export class Engine {
     return { requeued, job: this.#runRequeued(this.#record(jobId), requeued) };
   }
 
-  /** Rows went back to the queue: a running job takes them, a finished one starts again. */
-  #runRequeued(job: JobRecord, requeued: number): JobSummary {
+  /**
+   * Rows went back to the queue: a running job takes them, a finished one starts again (a paused
+   * one too when `start`: the user asked for these cells to run).
+   */
+  #runRequeued(job: JobRecord, requeued: number, start = false): JobSummary {
     if (requeued > 0) {
       const running = this.#running.get(job.id);
-      if (running) running.runner.poke();
-      else if (job.status === 'completed' || job.status === 'ready') this.startJob(job.id);
+      if (running && !running.runner.paused) running.runner.poke();
+      else if (running) {
+        running.runner.poke();
+        if (start) this.startJob(job.id);
+      } else if (job.status === 'completed' || job.status === 'ready' || start) this.startJob(job.id);
     }
     return this.#emitJob(job.id);
   }
@@ -915,37 +1048,112 @@ export class Engine {
    */
   editJob(input: JobEditInput): JobDetail {
     const job = this.#record(input.jobId);
-    if (this.#running.has(job.id) || job.status === 'running')
-      throw new RowbotError('JOB_STATE', 'This job is running: pause it before you change it.');
-    this.#refuseIfHeldElsewhere(job.id);
-    const provider = input.provider ? withSecretsKept(input.provider, job.provider) : job.provider;
+    this.#refuseWhileRunning(job, 'change it');
+    const [column] = job.aiColumns as [AiColumn, ...AiColumn[]];
+    const provider = input.provider ? withSecretsKept(input.provider, column.provider) : column.provider;
     const settings = { ...job.settings, ...input.settings };
-    const template = input.template ?? job.template;
-    const systemPrompt = input.systemPrompt ?? job.systemPrompt;
-    const sampling = reasoningModelProblem(provider, settings);
+    const template = input.template ?? column.template;
+    const systemPrompt = input.systemPrompt ?? column.systemPrompt;
+    const sampling = reasoningModelProblem(provider, { ...settings, ...column.options });
     if (sampling) throw new RowbotError('BAD_REQUEST', sampling);
     this.#keyFor(provider);
-    const { prompts } = this.#render({ sheetId: job.sheetId, template, systemPrompt, provider, settings });
+    const problem = columnTemplateProblem(template, column.name, job.columns, [], job.aiColumns.slice(1));
+    if (problem) throw new RowbotError('TEMPLATE_INVALID', problem);
     const answered = input.rerun === 'rest' ? job.counts.done : 0;
     this.#writer.flush();
-    this.#repo.editJob(
-      {
+    this.#repo.transaction(() => {
+      this.#repo.editColumn({
         jobId: job.id,
-        template,
-        systemPrompt,
-        provider,
+        col: column.id,
+        config: { ...column, template, systemPrompt, provider },
+        prompts: sheetPrompts(this.#repo, job.sheetId, job.columns, template),
+        rerun: input.rerun === 'all' ? 'all' : 'none',
+        staleColumns: [],
+      });
+      // Every later column runs again too (`all`), or takes the change on its cells not yet answered.
+      for (const later of job.aiColumns.slice(1)) {
+        this.#repo.editColumn({
+          jobId: job.id,
+          col: later.id,
+          config: later,
+          prompts: later.uses.length > 0 ? null : sheetPrompts(this.#repo, job.sheetId, job.columns, later.template),
+          rerun: input.rerun === 'all' ? 'all' : 'none',
+          staleColumns: [],
+        });
+      }
+      this.#repo.setJobState(
+        job.id,
         settings,
-        rerun: input.rerun,
-        status: answered > 0 ? 'paused' : 'ready',
-        pauseReason:
-          answered > 0
-            ? `Changed: ${answered.toLocaleString('en-US')} ${answered === 1 ? 'answered row keeps its answer' : 'answered rows keep their answers'}; the others run with the new settings when you start.`
-            : null,
-      },
-      prompts,
-    );
+        answered > 0 ? 'paused' : 'ready',
+        answered > 0
+          ? `Changed: ${answered.toLocaleString('en-US')} ${answered === 1 ? 'answered row keeps its answer' : 'answered rows keep their answers'}; the others run with the new settings when you start.`
+          : null,
+      );
+    });
     this.#emitJob(job.id);
     return this.getJob(job.id);
+  }
+
+  addColumn(input: CommandInput<'addColumn'>): JobDetail {
+    return addColumn(this.#columnHost, input);
+  }
+
+  updateColumn(input: CommandInput<'updateColumn'>): JobDetail {
+    return updateColumn(this.#columnHost, input);
+  }
+
+  moveColumn(input: CommandInput<'moveColumn'>): JobDetail {
+    return moveColumn(this.#columnHost, input);
+  }
+
+  removeColumn(input: CommandInput<'removeColumn'>): JobDetail {
+    return removeColumn(this.#columnHost, input);
+  }
+
+  duplicateColumn(input: CommandInput<'duplicateColumn'>): JobDetail {
+    return duplicateColumn(this.#columnHost, input);
+  }
+
+  /** Stale, failed or all cells (of a column, of some rows) back to the queue, and the job running them. */
+  runCells(input: CommandInput<'runCells'>): CommandOutputs['runCells'] {
+    return runCells(this.#columnHost, input);
+  }
+
+  editCell(input: CommandInput<'editCell'>): CommandOutputs['editCell'] {
+    return editCell(this.#columnHost, input);
+  }
+
+  previewColumnPrompt(input: CommandInput<'previewColumnPrompt'>): CommandOutputs['previewColumnPrompt'] {
+    return previewColumnPrompt(this.#columnHost, input);
+  }
+
+  /** What the column commands need of the engine. */
+  get #columnHost(): ColumnHost {
+    return {
+      repo: this.#repo,
+      record: (jobId) => this.#record(jobId),
+      refuseWhileRunning: (job, doing) => this.#refuseWhileRunning(job, doing),
+      checkProvider: (provider, settings) => {
+        const sampling = reasoningModelProblem(provider, settings);
+        if (sampling) throw new RowbotError('BAD_REQUEST', sampling);
+        this.#keyFor(provider);
+      },
+      keepSecrets: withSecretsKept,
+      flush: () => this.#writer.flush(),
+      getJob: (jobId) => this.getJob(jobId),
+      emitJob: (jobId) => this.#emitJob(jobId),
+      emitCells: (jobId, cells) => {
+        this.#seq += 1;
+        this.#emit('rows', { jobId, seq: this.#seq, upserts: cells });
+      },
+      runRequeued: (jobId, requeued) => this.#runRequeued(this.#record(jobId), requeued, true),
+    };
+  }
+
+  #refuseWhileRunning(job: JobRecord, doing: string): void {
+    if (this.#running.has(job.id) || job.status === 'running')
+      throw new RowbotError('JOB_STATE', `This job is running: pause it before you ${doing}.`);
+    this.#refuseIfHeldElsewhere(job.id);
   }
 
   /** Resolves when the job is not running any more: completed, canceled, or paused with nothing in flight. */
@@ -987,13 +1195,23 @@ export class Engine {
   /** A new job from the same file, template, provider and settings; not started. */
   duplicateJob(jobId: string): JobDetail {
     const job = this.#record(jobId);
+    const [first, ...more] = job.aiColumns as [AiColumn, ...AiColumn[]];
     const copy = this.createJob({
       sheetId: job.sheetId,
       name: `${job.name} (copy)`,
-      template: job.template,
-      systemPrompt: job.systemPrompt,
-      provider: job.provider,
+      template: first.template,
+      systemPrompt: first.systemPrompt,
+      provider: first.provider,
       settings: job.settings,
+      columnName: first.name,
+      moreColumns: more.map((column) => ({
+        name: column.name,
+        template: column.template,
+        systemPrompt: column.systemPrompt,
+        provider: column.provider,
+        options: column.options,
+        useCorrections: column.useCorrections,
+      })),
     });
     this.#emitJob(copy.id);
     return copy;
@@ -1022,12 +1240,15 @@ export class Engine {
     return this.#repo.timeline(jobId, 600);
   }
 
-  getRow(jobId: string, index: number): RowDetail {
+  /** One cell: the row's answer in AI column `col` (the first column when not given). */
+  getRow(jobId: string, index: number, col?: number): RowDetail {
     const job = this.#record(jobId);
     this.#writer.flush();
-    const row = this.#repo.rowDetail(jobId, index);
+    const column = col === undefined ? job.aiColumns[0] : job.aiColumns.find((c) => c.id === col);
+    if (!column) throw new RowbotError('NOT_FOUND', 'That AI column is no longer in this job. Reload the job.');
+    const row = this.#repo.rowDetail(jobId, index, column.id);
     if (!row) throw new RowbotError('NOT_FOUND', `Row ${index + 1} does not exist in this job.`);
-    return { ...row, systemPrompt: job.systemPrompt };
+    return { ...row, columnName: column.name, systemPrompt: column.systemPrompt };
   }
 
   getJob(jobId: string): JobDetail {
@@ -1053,7 +1274,15 @@ export class Engine {
   getRows(jobId: string): RowsSnapshot {
     const job = this.#record(jobId);
     this.#flushEvents();
-    return { jobId, seq: this.#seq, rows: this.#repo.rowViews(job.id, job.sheetId) };
+    return {
+      jobId,
+      seq: this.#seq,
+      rows: this.#repo.rowViews(
+        job.id,
+        job.sheetId,
+        job.aiColumns.map((column) => column.id),
+      ),
+    };
   }
 
   /**
@@ -1065,7 +1294,7 @@ export class Engine {
     if (options.writeBack) {
       // The user's workbook is rebuilt in memory with ExcelJS: these rows are held too.
       const rows = this.getRows(jobId).rows.filter(
-        (row) => !options.rows || options.rows === 'all' || row.status === options.rows,
+        (row) => !options.rows || options.rows === 'all' || rowStatusOf(row.cells) === options.rows,
       );
       const sheet = this.#repo.getSheet(job.sheetId);
       const blob = this.#repo.sheetSourceBlob(job.sheetId);
@@ -1268,7 +1497,7 @@ export class Engine {
 
   #sampleNote(jobId: string): string {
     const projection = this.projectJob(jobId);
-    const answered = this.#repo.answeredStats(jobId);
+    const answered = this.#repo.answeredStats(jobId, this.#record(jobId).aiColumns[0]?.id ?? 0);
     const cost = projection.cost
       ? `about $${((projection.cost[0] + projection.cost[1]) / 2).toFixed(projection.cost[1] < 1 ? 4 : 2)} in all`
       : 'an unknown cost (no price for this model)';
@@ -1335,8 +1564,8 @@ export class Engine {
   }
 
   /** Answers keyed by everything that shapes them: provider, address, model, output limit, system prompt and prompt. */
-  #cacheFor(provider: ProviderConfig, settings: RunSettings): JobRunnerOptions['cache'] {
-    const key = (systemPrompt: string, prompt: string): string =>
+  #cacheFor(provider: ProviderConfig): ColumnRuntime['cache'] {
+    const key = (systemPrompt: string, prompt: string, settings: RunSettings): string =>
       createHash('sha256')
         .update(
           JSON.stringify([
@@ -1416,4 +1645,13 @@ function formatMinutes(minutes: number): string {
   if (minutes < 1) return `${Math.round(minutes * 60)} seconds`;
   const whole = Math.round(minutes);
   return `${whole} minute${whole === 1 ? '' : 's'}`;
+}
+
+/** Batches run one AI column: a later column's prompts need the answers of the earlier ones first. */
+function refuseBatchOfColumns(job: JobRecord): void {
+  if (job.aiColumns.length > 1)
+    throw new RowbotError(
+      'BAD_REQUEST',
+      `This job has ${job.aiColumns.length} AI columns; Rowbot sends only one-column jobs as a batch, because a later column needs the earlier answers first. Run it now instead: turn off “Cheaper (batch)”.`,
+    );
 }

@@ -53,11 +53,19 @@ export function createHandlers(engine: Engine, hooks: ShellHooks): Handlers {
     renameJob: ({ jobId, name }) => engine.renameJob(jobId, name),
     duplicateJob: ({ jobId }) => engine.duplicateJob(jobId),
     deleteJob: ({ jobId }) => engine.deleteJob(jobId),
-    getRow: ({ jobId, index }) => engine.getRow(jobId, index),
+    getRow: ({ jobId, index, col }) => engine.getRow(jobId, index, col),
     getTimeline: ({ jobId }) => engine.getTimeline(jobId),
     getJob: ({ jobId }) => engine.getJob(jobId),
     getRows: ({ jobId }) => engine.getRows(jobId),
     exportJob: (input) => hooks.exportJob(input),
+    addColumn: (input) => engine.addColumn(input),
+    updateColumn: (input) => engine.updateColumn(input),
+    moveColumn: (input) => engine.moveColumn(input),
+    removeColumn: (input) => engine.removeColumn(input),
+    duplicateColumn: (input) => engine.duplicateColumn(input),
+    runCells: (input) => engine.runCells(input),
+    editCell: (input) => engine.editCell(input),
+    previewColumnPrompt: (input) => engine.previewColumnPrompt(input),
   };
 }
 

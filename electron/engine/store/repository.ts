@@ -265,7 +265,9 @@ export class Repository {
       ),
       sourceBlob: db.prepare('SELECT source_blob FROM sheets WHERE id = ?'),
       sourceRows: db.prepare('SELECT source_row FROM sheet_rows WHERE sheet_id = ? ORDER BY row_index'),
-      setJobState: db.prepare('UPDATE jobs SET settings_json = ?, status = ?, pause_reason = ?, updated_at = ? WHERE id = ?'),
+      setJobState: db.prepare(
+        'UPDATE jobs SET settings_json = ?, status = ?, pause_reason = ?, updated_at = ? WHERE id = ?',
+      ),
       rerunUnanswered: db.prepare(
         `UPDATE job_cells SET prompt = @prompt, status = @status, error = NULL, http_status = NULL
          WHERE job_id = @jobId AND row_index = @index AND col = @col AND status IN ('queued', 'failed', 'skipped')`,
@@ -371,6 +373,11 @@ export class Repository {
       ),
       requeueCutOff: db.prepare(
         "UPDATE job_cells SET status = 'queued', finish = NULL WHERE job_id = ? AND status = 'done' AND finish = 'length'",
+      ),
+      rowResults: db.prepare(
+        `SELECT row_index, col, status, output, error, attempts, latency_ms, prompt_tokens, completion_tokens, cost_nanos,
+                cached, finish, stale, edited
+         FROM job_cells WHERE job_id = ? AND row_index = ? ORDER BY col`,
       ),
       results: db.prepare(
         `SELECT row_index, col, status, output, error, attempts, latency_ms, prompt_tokens, completion_tokens, cost_nanos,
@@ -599,9 +606,10 @@ export class Repository {
   insertColumn(jobId: string, column: ColumnConfig, position: number, cells: NewCells): number {
     const s = this.#statements;
     return this.#db.transaction(() => {
-      const col = (this.#db.prepare('SELECT COALESCE(MAX(col) + 1, 0) FROM job_columns WHERE job_id = ?').pluck().get(
-        jobId,
-      ) as number);
+      const col = this.#db
+        .prepare('SELECT COALESCE(MAX(col) + 1, 0) FROM job_columns WHERE job_id = ?')
+        .pluck()
+        .get(jobId) as number;
       s.makeRoom.run(jobId, position);
       s.insertColumn.run({ jobId, col, position, ...columnParams(column) });
       if ('prompts' in cells) {
@@ -691,8 +699,7 @@ export class Repository {
     return this.#db.transaction(() => {
       const json = rows ? JSON.stringify(rows) : null;
       const moved = s.rerunCells.run({ jobId, col, which, rows: json, waiting: waiting ? 1 : 0 }).changes;
-      if (moved > 0 && dependents.length > 0)
-        s.markStale.run({ jobId, cols: JSON.stringify(dependents), rows: json });
+      if (moved > 0 && dependents.length > 0) s.markStale.run({ jobId, cols: JSON.stringify(dependents), rows: json });
       return moved;
     })();
   }
@@ -1070,10 +1077,12 @@ export class Repository {
 
   /** Prompts the provider answered, with the prompt tokens it counted (to calibrate our own count). */
   answeredPrompts(jobId: string, col: number): { prompt: string; promptTokens: number }[] {
-    return (this.#statements.answeredPrompts.all(jobId, col) as { prompt: string; prompt_tokens: number }[]).map((row) => ({
-      prompt: row.prompt,
-      promptTokens: row.prompt_tokens,
-    }));
+    return (this.#statements.answeredPrompts.all(jobId, col) as { prompt: string; prompt_tokens: number }[]).map(
+      (row) => ({
+        prompt: row.prompt,
+        promptTokens: row.prompt_tokens,
+      }),
+    );
   }
 
   /** Averages over rows answered by the provider (not from the cache). */
@@ -1096,6 +1105,11 @@ export class Repository {
       this.#statements.deleteJob.run(jobId);
       this.#statements.deleteUnusedSheet.run(sheetId);
     })();
+  }
+
+  /** One row's cells. */
+  cellsOfRow(jobId: string, index: number): RowResult[] {
+    return (this.#statements.rowResults.all(jobId, index) as ResultRow[]).map(toResult);
   }
 
   rowResults(jobId: string): RowResult[] {
