@@ -1256,6 +1256,7 @@ export class Engine {
     return {
       ...detail,
       provider: shownProvider(detail.provider),
+      aiColumns: detail.aiColumns.map((column) => ({ ...column, provider: shownProvider(column.provider) })),
       live: this.#liveOf(jobId, detail.counts),
       batches: this.#batchViews(jobId),
       rev: this.#nextRev(),
