@@ -73,9 +73,10 @@ export function columnNameProblem(
   return null;
 }
 
-/** A name for a copy of `name` that no column has yet: "label 2", "label 3", … */
+/** `name` when no column has it yet, else "label 2", "label 3", … */
 export function freshColumnName(name: string, taken: readonly string[]): string {
   const folded = new Set(taken.map((column) => column.toLocaleLowerCase()));
+  if (!folded.has(name.toLocaleLowerCase())) return name;
   const base = name.replace(/ \d+$/, '');
   for (let n = 2; ; n += 1) {
     const candidate = `${base} ${n}`;
