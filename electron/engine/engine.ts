@@ -32,8 +32,14 @@ import {
 import { RowbotError } from '../../shared/errors.ts';
 import { batchKindOf, originOf, reasoningModelProblem } from '../../shared/providers.ts';
 import { defaultExportDelimiter, type ExportOptions, type ImportOptions } from '../../shared/sheets.ts';
-import { columnNameProblem, columnTemplateProblem, columnUses, rowStatusOf } from '../../shared/columns.ts';
-import { checkTemplate, describeTemplateProblem } from '../../shared/template.ts';
+import {
+  columnNameProblem,
+  columnTemplateProblem,
+  columnUses,
+  rowStatusOf,
+  templateNames,
+} from '../../shared/columns.ts';
+import { checkTemplate, compileTemplate, describeTemplateProblem } from '../../shared/template.ts';
 import {
   addColumn,
   duplicateColumn,
@@ -434,48 +440,35 @@ export class Engine {
     let skipped = 0;
     let tokens = 0;
     const outputTokens: [number, number] = [0, 0];
-    const cost: [number, number] | null = [0, 0];
-    const batchCost: [number, number] | null = [0, 0];
+    const cost: [number, number] = [0, 0];
+    const batchCost: [number, number] = [0, 0];
     let costKnown = true;
     let batchKnown = true;
     let exact = true;
-    const firstCounter = tokenCounterFor(input.provider);
-    // The first column's prompts are read from the sheet; a later column's are about its template's
-    // size plus, for each column it uses, one answer of that column (a short one to the longest).
-    let first = { rows: 0, skipped: 0, tokens: 0 };
+    const named = columns.map((column, id) => ({ id, name: column.name }));
     columns.forEach((column, i) => {
       const counter = tokenCounterFor(column.provider);
       exact &&= counter.exact;
+      // Each row's prompt counted as rendered from the sheet; for a column using others, each answer
+      // it uses is added as a short one (low) or one as long as that column's limit (high).
+      const used = columnUses(column.template, sheet.columns, named.slice(0, i)).map((id) => columns[id]);
+      const answersLow = used.reduce((sum, u) => sum + (u ? Math.min(30, longestOf(u)) : 0), 0);
+      const answersHigh = used.reduce((sum, u) => sum + (u ? longestOf(u) : 0), 0);
+      const render = compileTemplate(column.template, templateNames(sheet.columns, named.slice(0, i)));
+      const skipEmpty = (input.skipEmptyRows ?? true) && i === 0;
+      const bound = skipEmpty ? [...checkTemplate(column.template, sheet.columns).bindings.values()] : [];
       let sent = 0;
-      let promptLow = 0;
-      let promptHigh = 0;
-      if (i === 0) {
-        for (const { prompt, skipped: skip } of sheetPrompts(
-          this.#repo,
-          sheet.id,
-          sheet.columns,
-          column.template,
-          input.skipEmptyRows,
-        )) {
-          if (skip) {
-            first.skipped += 1;
-            continue;
-          }
-          first.rows += 1;
-          first.tokens += promptTokens(counter, column.systemPrompt, prompt);
+      let prompt = 0;
+      for (const values of this.#repo.iterateSheetRows(sheet.id)) {
+        if (bound.length > 0 && bound.every((b) => (values[b] ?? '').trim() === '')) {
+          skipped += 1;
+          continue;
         }
-        sent = first.rows;
-        promptLow = promptHigh = first.tokens;
-        skipped = first.skipped;
-      } else {
-        sent = first.rows;
-        const earlier = columns.slice(0, i).map((c, id) => ({ id, name: c.name }));
-        const used = columnUses(column.template, sheet.columns, earlier).map((id) => columns[id] as ColumnConfig);
-        const own = first.rows > 0 ? Math.round((first.tokens / first.rows) * 1) : 0;
-        const base = promptTokens(counter, column.systemPrompt, column.template) + own;
-        promptLow = sent * (base + used.reduce((sum, u) => sum + Math.min(30, longestOf(u)), 0));
-        promptHigh = sent * (base + used.reduce((sum, u) => sum + longestOf(u), 0));
+        sent += 1;
+        prompt += promptTokens(counter, column.systemPrompt, render(values));
       }
+      const promptLow = prompt + sent * answersLow;
+      const promptHigh = prompt + sent * answersHigh;
       rows += sent;
       tokens += promptLow;
       const low = sent * Math.min(30, longestOf(column));
@@ -513,7 +506,7 @@ export class Engine {
       rows,
       skipped,
       promptTokens: tokens,
-      tokensEstimated: !(exact && firstCounter.exact && columns.length === 1),
+      tokensEstimated: !exact || columns.length > 1,
       outputTokens,
       cost: costKnown ? cost : null,
       batchCost: batchKnown && columns.length === 1 ? batchCost : null,
