@@ -1491,13 +1491,16 @@ export class Engine {
 
   #sampleNote(jobId: string): string {
     const projection = this.projectJob(jobId);
-    const answered = this.#repo.answeredStats(jobId, this.#record(jobId).aiColumns[0]?.id ?? 0);
+    const { aiColumns } = this.#record(jobId);
+    const answered = this.#repo.answeredStats(jobId, aiColumns[0]?.id ?? 0);
+    // A job of several columns counts cells (a row's answer in one column), not rows.
+    const unit = aiColumns.length > 1 ? 'cells' : 'rows';
     const cost = projection.cost
       ? `about $${((projection.cost[0] + projection.cost[1]) / 2).toFixed(projection.cost[1] < 1 ? 4 : 2)} in all`
       : 'an unknown cost (no price for this model)';
     const minutes = (projection.seconds[0] + projection.seconds[1]) / 2 / 60;
     const time = minutes < 1 ? `under a minute` : `about ${Math.round(minutes)} min`;
-    return `Sample run done: answers averaged ${Math.round(answered.completionTokens)} tokens and ${answered.latencyMs < 1000 ? `${Math.round(answered.latencyMs)} ms` : `${(answered.latencyMs / 1000).toFixed(1)} s`}. The other ${projection.rows.toLocaleString('en-US')} rows should take ${time}, for ${cost}. Press Resume to run them.`;
+    return `Sample run done: answers averaged ${Math.round(answered.completionTokens)} tokens and ${answered.latencyMs < 1000 ? `${Math.round(answered.latencyMs)} ms` : `${(answered.latencyMs / 1000).toFixed(1)} s`}. The other ${projection.rows.toLocaleString('en-US')} ${unit} should take ${time}, for ${cost}. Press Resume to run them.`;
   }
 
   #notifyIdle(jobId: string): void {
