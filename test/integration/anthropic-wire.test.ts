@@ -17,6 +17,7 @@ import { AnthropicProvider } from '../../electron/engine/providers/anthropic.ts'
 import { ProviderError } from '../../electron/engine/providers/provider.ts';
 import { startMockLlmServer, type MockLlmServer, type MockReplyParts } from '../fixtures/mock-llm-server.ts';
 import { openBench, prompt, type Bench } from './harness.ts';
+import { firstCells } from '../fixtures/cells.ts';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -151,7 +152,7 @@ describe('Anthropic jobs', () => {
     bench.engine.startJob(jobId);
     const summary = await bench.engine.waitForJob(jobId);
     expect(summary.counts).toMatchObject({ done: 1, failed: 1 });
-    expect(bench.engine.getRows(jobId).rows[0]).toMatchObject({
+    expect(firstCells(bench.engine.getRows(jobId))[0]).toMatchObject({
       status: 'failed',
       attempts: 1,
       error: `The model refused: “${EXPLANATION}”`,

@@ -3,6 +3,7 @@ import type { ProviderConfig } from '../../shared/api.ts';
 import { Engine, type EngineOptions } from '../../electron/engine/engine.ts';
 import { mockReply } from '../fixtures/mock-llm-server.ts';
 import { openBench, until, type Bench } from './harness.ts';
+import { firstCells } from '../fixtures/cells.ts';
 
 /**
  * Jobs through the providers' Batch APIs (issue 16), against the mock server's OpenAI Files + Batches
@@ -61,7 +62,7 @@ describe('batch jobs', () => {
         ['done', 10],
         ['done', 5],
       ]);
-      const rows = engine.getRows(jobId).rows;
+      const rows = firstCells(engine.getRows(jobId));
       const done = rows.filter((row) => row.status === 'done');
       const failed = rows.filter((row) => row.status === 'failed');
       expect(done.length + failed.length).toBe(25);
@@ -135,7 +136,7 @@ describe('batch jobs', () => {
     expect(job.status).toBe('canceled');
     expect(job.counts.done).toBeGreaterThan(0);
     expect(job.counts.done + job.counts.failed).toBe(40);
-    const canceled = engine.getRows(jobId).rows.filter((row) => row.status === 'failed');
+    const canceled = firstCells(engine.getRows(jobId)).filter((row) => row.status === 'failed');
     expect(canceled.every((row) => /canceled/.test(row.error ?? ''))).toBe(true);
   });
 
@@ -198,7 +199,7 @@ describe('batch jobs', () => {
     // Every row was sent once: live, or in the batch.
     expect(mock.totalRequests + mock.batchRequests).toBe(30);
     expect(mock.batchesCreated).toBe(1);
-    expect(engine.getRows(jobId).rows.map((row) => row.output)).toEqual(
+    expect(firstCells(engine.getRows(jobId)).map((row) => row.output)).toEqual(
       Array.from({ length: 30 }, (_, i) => mockReply(`Row ${i + 1}`)),
     );
   });

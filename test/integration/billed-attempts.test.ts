@@ -3,6 +3,7 @@ import type { AttemptView, RowResult } from '../../shared/api.ts';
 import { openDatabase } from '../../electron/engine/store/database.ts';
 import { Repository, type AttemptRecord, type RowPatch } from '../../electron/engine/store/repository.ts';
 import { openBench, type Bench } from './harness.ts';
+import { firstCells } from '../fixtures/cells.ts';
 
 /** The parts of an attempt a test cares about; the rest as the scheduler fills it in. */
 function attempt(
@@ -15,6 +16,7 @@ function attempt(
   return {
     jobId,
     index,
+    col: 0,
     attempt: n,
     startedAt: `2026-01-01T00:00:0${n}.000Z`,
     finishedAt: `2026-01-01T00:00:0${n}.500Z`,
@@ -26,9 +28,9 @@ function attempt(
   };
 }
 
-/** A row patch as the scheduler writes it: the answer kept, its own tokens and cost. */
-function patch(jobId: string, index: number, fields: Omit<RowPatch, 'jobId' | 'index'>): RowPatch {
-  return { jobId, index, ...fields };
+/** A row patch (its cell in the one AI column) as the scheduler writes it: the answer kept, its own tokens and cost. */
+function patch(jobId: string, index: number, fields: Omit<RowPatch, 'jobId' | 'index' | 'col'>): RowPatch {
+  return { jobId, index, col: 0, ...fields };
 }
 
 const NO_USAGE = { promptTokens: null, completionTokens: null, cost: null };
@@ -74,7 +76,7 @@ describe('every request billed is counted: a row’s tokens and cost are the sum
     );
     // What was stored instead of the patch's own figures, for the row event the UI gets.
     expect(stored).toEqual([{ promptTokens: 20, completionTokens: 12, cost: 0.00000755 }]);
-    const [row] = bench.engine.getRows(jobId).rows;
+    const [row] = firstCells(bench.engine.getRows(jobId));
     expect(row).toMatchObject({ status: 'done', promptTokens: 20, completionTokens: 12, cost: 0.00000755 });
     const detail = bench.engine.getRow(jobId, 0);
     expect(detail.attemptLog.map((a) => [a.outcome, a.promptTokens, a.completionTokens, a.cost])).toEqual([
@@ -121,7 +123,11 @@ describe('every request billed is counted: a row’s tokens and cost are the sum
       [attempt(jobId, 2, 1, 'retry', { promptTokens: 70, completionTokens: 20, cost: costs.d })],
     );
     repo.applyRowPatches([patch(jobId, 2, { status: 'running', attempts: 2, ...NO_USAGE, output: null })]);
-    expect(bench.engine.getRows(jobId).rows[2]).toMatchObject({ status: 'running', promptTokens: 70, cost: costs.d });
+    expect(firstCells(bench.engine.getRows(jobId))[2]).toMatchObject({
+      status: 'running',
+      promptTokens: 70,
+      cost: costs.d,
+    });
     repo.applyRowPatches(
       [patch(jobId, 2, { status: 'queued', attempts: 2, ...NO_USAGE })],
       [attempt(jobId, 2, 2, 'stopped', NO_USAGE)],
@@ -132,7 +138,7 @@ describe('every request billed is counted: a row’s tokens and cost are the sum
     ]);
     expect(cached).toEqual([null]);
 
-    const rows = bench.engine.getRows(jobId).rows;
+    const rows = firstCells(bench.engine.getRows(jobId));
     expect(rows.map((r) => [r.status, r.promptTokens, r.completionTokens, r.cost])).toEqual([
       ['done', 190, 70, 0.0001686],
       ['failed', 100, 14, 0.00000809],
@@ -194,7 +200,7 @@ describe('every request billed is counted: a row’s tokens and cost are the sum
     // $2 and $4 per million tokens: 2,400 prompt and 900 completion tokens make $0.0084.
     bench.engine.setPrice({ model: 'mock-1', input: 2, cachedInput: null, output: 4 });
     expect(bench.engine.getJob(jobId).usage.cost).toBe(0.0084);
-    expect(bench.engine.getRows(jobId).rows.map((r) => r.cost)).toEqual([0.0072, 0.0012]);
+    expect(firstCells(bench.engine.getRows(jobId)).map((r) => r.cost)).toEqual([0.0072, 0.0012]);
     expect(bench.engine.getRow(jobId, 0).attemptLog.map((a) => a.cost)).toEqual([0.0032, 0.004]);
 
     // A mistyped price is put right: these requests were never billed at any price.
@@ -221,7 +227,7 @@ describe('every request billed is counted: a row’s tokens and cost are the sum
 
     // Without a price, what was priced after the fact is unknown again; the billed request stays.
     bench.engine.resetPrice('mock-1');
-    expect(bench.engine.getRows(jobId).rows.map((r) => r.cost)).toEqual([null, 0.000123]);
+    expect(firstCells(bench.engine.getRows(jobId)).map((r) => r.cost)).toEqual([null, 0.000123]);
     expect(bench.engine.getJob(jobId).usage.cost).toBe(0.000123);
   });
 
@@ -288,10 +294,10 @@ describe('every request billed is counted: a row’s tokens and cost are the sum
       ],
       [0, 1, 2].map((index) => attempt(jobId, index, 1, 'done', usage)),
     );
-    expect(bench.engine.getRows(jobId).rows.map((r) => r.finish)).toEqual(['stop', 'length', 'length']);
+    expect(firstCells(bench.engine.getRows(jobId)).map((r) => r.finish)).toEqual(['stop', 'length', 'length']);
     expect(bench.engine.getJob(jobId)).toMatchObject({ cutOff: 2, counts: { done: 3 } });
     expect(repo.requeueCutOff(jobId)).toBe(2);
-    const rows = bench.engine.getRows(jobId).rows;
+    const rows = firstCells(bench.engine.getRows(jobId));
     expect(rows.map((r) => [r.status, r.finish])).toEqual([
       ['done', 'stop'],
       ['queued', null],

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../electron/engine/engine.ts';
 import { mockReply } from '../fixtures/mock-llm-server.ts';
 import { openBench, prompt, until, type Bench } from './harness.ts';
+import { firstCells } from '../fixtures/cells.ts';
 
 const CHILD = resolve(import.meta.dirname, '../fixtures/engine-child.ts');
 const ROWS = 400;
@@ -41,7 +42,7 @@ describe('kill -9 mid-run', () => {
     // What survived on disk, read by a separate connection.
     const db = new Database(bench.dbFile, { readonly: true });
     const before = db
-      .prepare("SELECT row_index, output FROM job_rows WHERE job_id = ? AND status = 'done'")
+      .prepare("SELECT row_index, output FROM job_cells WHERE job_id = ? AND col = 0 AND status = 'done'")
       .all(jobId) as { row_index: number; output: string }[];
     db.close();
     expect(before.length).toBeGreaterThanOrEqual(120);
@@ -57,7 +58,7 @@ describe('kill -9 mid-run', () => {
       engine.startJob(jobId);
       const summary = await engine.waitForJob(jobId);
       expect(summary.counts).toMatchObject({ done: ROWS, failed: 0, total: ROWS });
-      const rows = engine.getRows(jobId).rows;
+      const rows = firstCells(engine.getRows(jobId));
       for (const { row_index, output } of before) expect(rows[row_index]?.output).toBe(output);
       expect(rows.every((row) => row.output === mockReply(prompt(row.index + 1)))).toBe(true);
     } finally {

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHandlers, dispatch } from '../../electron/engine/handlers.ts';
 import { cutOffReplies } from '../fixtures/mock-llm-server.ts';
 import { openBench, prompt, type Bench } from './harness.ts';
+import { firstCells } from '../fixtures/cells.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/rowbot.js');
 
@@ -25,7 +26,7 @@ describe('answers cut off at the output limit', () => {
     const second = await bench.job(2);
     engine.startJob(second);
     expect(await engine.waitForJob(second)).toMatchObject({ cutOff: 0, counts: { done: 2 } });
-    expect(engine.getRows(second).rows.map((row) => row.cached)).toEqual([false, true]);
+    expect(firstCells(engine.getRows(second)).map((row) => row.cached)).toEqual([false, true]);
     expect(mock.requestsByPrompt.get(prompt(1))).toBe(2);
   });
 
@@ -37,7 +38,7 @@ describe('answers cut off at the output limit', () => {
     engine.startJob(jobId);
     const first = await engine.waitForJob(jobId);
     expect(first).toMatchObject({ status: 'completed', cutOff: 2, counts: { done: 6, failed: 0 } });
-    expect(engine.getRows(jobId).rows.map((row) => row.finish)).toEqual([
+    expect(firstCells(engine.getRows(jobId)).map((row) => row.finish)).toEqual([
       'stop',
       'length',
       'stop',
@@ -82,7 +83,7 @@ describe('answers cut off at the output limit', () => {
     expect(bench.mock.lastRequest?.max_tokens).toBe(200);
     expect(bench.mock.requestsByPrompt.get(prompt(2))).toBe(2);
     expect(bench.mock.requestsByPrompt.get(prompt(1))).toBe(1);
-    const rows = engine.getRows(jobId).rows;
+    const rows = firstCells(engine.getRows(jobId));
     expect(rows.map((row) => [row.finish, row.attempts])).toEqual([
       ['stop', 1],
       ['stop', 2],
@@ -105,7 +106,7 @@ describe('answers cut off at the output limit', () => {
     const copy = await bench.job(6, { maxOutputTokens: 50, concurrency: 2 });
     engine.startJob(copy);
     await engine.waitForJob(copy);
-    expect(engine.getRows(copy).rows.map((row) => row.cached)).toEqual([true, false, true, true, false, true]);
+    expect(firstCells(engine.getRows(copy)).map((row) => row.cached)).toEqual([true, false, true, true, false, true]);
     expect(bench.mock.requestsByPrompt.get(prompt(2))).toBe(3);
   });
 

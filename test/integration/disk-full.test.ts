@@ -11,6 +11,7 @@ import { capDatabaseGrowth, type DiskCap } from '../fixtures/disk-cap.ts';
 import { mockReply } from '../fixtures/mock-llm-server.ts';
 import { DISK_CAP, rowbot, STACK_LINE } from './cli-process.ts';
 import { openBench, prompt, type Bench } from './harness.ts';
+import { firstCells } from '../fixtures/cells.ts';
 
 const ROWS = 400;
 /** Room for some of the answers, not all: the disk fills mid-run. */
@@ -35,7 +36,9 @@ function storedRows(
         pause_reason: string;
       },
       rows: db
-        .prepare('SELECT row_index, status, output, error FROM job_rows WHERE job_id = ? ORDER BY row_index')
+        .prepare(
+          'SELECT row_index, status, output, error FROM job_cells WHERE job_id = ? AND col = 0 ORDER BY row_index',
+        )
         .all(jobId) as StoredRow[],
     };
   } finally {
@@ -77,7 +80,7 @@ describe('a full disk while a job runs', () => {
       engine.startJob(jobId);
       const summary = await engine.waitForJob(jobId);
       expect(summary.counts).toMatchObject({ done: ROWS, failed: 0, total: ROWS });
-      const rows = engine.getRows(jobId).rows;
+      const rows = firstCells(engine.getRows(jobId));
       expect(rows.every((row) => row.output === mockReply(prompt(row.index + 1)))).toBe(true);
     } finally {
       await engine.close();

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RowbotError } from '../../shared/errors.ts';
 import { openBench, type Bench } from './harness.ts';
+import { firstCells } from '../fixtures/cells.ts';
 
 /** Iterate like in a spreadsheet (issue 15, point 9): a job that was tried on a few rows, or duplicated, can be changed. */
 describe('editJob', () => {
@@ -13,7 +14,7 @@ describe('editJob', () => {
     const jobId = await bench.job(6);
     engine.sampleJob(jobId, 2);
     await engine.waitForJob(jobId);
-    const before = engine.getRows(jobId).rows.slice(0, 2);
+    const before = firstCells(engine.getRows(jobId)).slice(0, 2);
     expect(before.map((row) => row.status)).toEqual(['done', 'done']);
 
     const edited = engine.editJob({ jobId, template: 'Say {{n}}', rerun: 'rest' });
@@ -21,7 +22,7 @@ describe('editJob', () => {
     expect(edited.pauseReason).toMatch(/2 answered rows keep their answers/);
     engine.startJob(jobId);
     await engine.waitForJob(jobId);
-    const rows = engine.getRows(jobId).rows;
+    const rows = firstCells(engine.getRows(jobId));
     expect(rows.slice(0, 2)).toEqual(before);
     expect(rows.map((row) => row.status)).toEqual(Array(6).fill('done'));
     expect([...mock.requestsByPrompt.keys()].sort()).toEqual(['Row 1', 'Row 2', 'Say 3', 'Say 4', 'Say 5', 'Say 6']);
@@ -40,7 +41,7 @@ describe('editJob', () => {
     const provider = { kind: 'openai' as const, baseUrl: mock.baseUrl, model: 'mock-2' };
     const edited = engine.editJob({ jobId, provider, rerun: 'all' });
     expect(edited).toMatchObject({ status: 'ready', counts: { queued: 3, done: 0 }, provider: { model: 'mock-2' } });
-    expect(engine.getRows(jobId).rows.map((row) => row.output)).toEqual([null, null, null]);
+    expect(firstCells(engine.getRows(jobId)).map((row) => row.output)).toEqual([null, null, null]);
     engine.startJob(jobId);
     const second = await engine.waitForJob(jobId);
     expect(second.counts.done).toBe(3);

@@ -7,6 +7,7 @@ import Papa from 'papaparse';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../electron/engine/engine.ts';
 import { mockReply, startMockLlmServer, type MockLlmServer } from '../fixtures/mock-llm-server.ts';
+import { firstCells } from '../fixtures/cells.ts';
 
 const ROWS = 200;
 const CONCURRENCY = 8;
@@ -71,7 +72,9 @@ describe('Engine.startJob against the mock LLM server', () => {
     // Read the file back with a separate connection: the results are really on disk.
     const db = new Database(dbFile, { readonly: true });
     const stored = db
-      .prepare('SELECT row_index, status, prompt, output, attempts FROM job_rows WHERE job_id = ? ORDER BY row_index')
+      .prepare(
+        'SELECT row_index, status, prompt, output, attempts FROM job_cells WHERE job_id = ? AND col = 0 ORDER BY row_index',
+      )
       .all(job.id) as { row_index: number; status: string; prompt: string; output: string; attempts: number }[];
     db.close();
     expect(stored.map((r) => r.row_index)).toEqual([...Array(ROWS).keys()]);
@@ -132,7 +135,7 @@ describe('Engine.startJob against the mock LLM server', () => {
     });
     engine.startJob(job.id);
     const summary = await engine.waitForJob(job.id);
-    const rows = engine.getRows(job.id).rows;
+    const rows = firstCells(engine.getRows(job.id));
     await engine.close();
 
     expect(summary.counts.done).toBe(3);
@@ -161,7 +164,7 @@ describe('Engine.startJob against the mock LLM server', () => {
     });
     engine.startJob(job.id);
     const summary = await engine.waitForJob(job.id);
-    const rows = engine.getRows(job.id).rows;
+    const rows = firstCells(engine.getRows(job.id));
     await engine.close();
     expect(summary.counts.done).toBe(2);
     expect(rows.map((r) => r.attempts)).toEqual([3, 3]);

@@ -29,21 +29,22 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 20 }).map((output) => ({ kind: 'price', output }) as const) },
 );
 
-const COUNTERS = 'status, n, prompt, completion, cost_nanos, priced, cut_off';
+const COUNTERS = 'col, status, n, prompt, completion, cost_nanos, priced, cut_off, stale, edited';
 
-/** The counters as stored, and the GROUP BY over the rows they replace; both per job and status. */
+/** The counters as stored, and the GROUP BY over the cells they replace; both per job, column and status. */
 function countersAndRecount(dbFile: string): { counters: unknown[]; recount: unknown[] } {
   const db = new Database(dbFile, { readonly: true });
   try {
     // One read transaction: both sides see the same snapshot while a run writes beside them.
     return db.transaction(() => ({
-      counters: db.prepare(`SELECT job_id, ${COUNTERS} FROM job_counts WHERE n > 0 ORDER BY job_id, status`).all(),
+      counters: db.prepare(`SELECT job_id, ${COUNTERS} FROM job_counts WHERE n > 0 ORDER BY job_id, col, status`).all(),
       recount: db
         .prepare(
-          `SELECT job_id, status, COUNT(*) AS n, COALESCE(SUM(prompt_tokens), 0) AS prompt,
+          `SELECT job_id, col, status, COUNT(*) AS n, COALESCE(SUM(prompt_tokens), 0) AS prompt,
                   COALESCE(SUM(completion_tokens), 0) AS completion, COALESCE(SUM(cost_nanos), 0) AS cost_nanos,
-                  COUNT(cost_nanos) AS priced, COALESCE(SUM(finish = 'length'), 0) AS cut_off
-           FROM job_rows GROUP BY job_id, status ORDER BY job_id, status`,
+                  COUNT(cost_nanos) AS priced, COALESCE(SUM(finish = 'length'), 0) AS cut_off,
+                  SUM(stale) AS stale, SUM(edited) AS edited
+           FROM job_cells GROUP BY job_id, col, status ORDER BY job_id, col, status`,
         )
         .all(),
     }))();

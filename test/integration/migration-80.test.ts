@@ -78,17 +78,21 @@ describe('migration 80: exact money, the cost of every attempt, finish reasons',
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('carries every row over: costs in whole nanodollars, on the attempts that brought them, and no row loses its answer', () => {
-    db = openDatabase(file);
-    expect(db.pragma('user_version', { simple: true })).toBe(LATEST_VERSION);
-    expect(LATEST_VERSION).toBeGreaterThanOrEqual(80);
-    const columns = (db.pragma('table_info(job_rows)') as { name: string }[]).map((c) => c.name);
+  /**
+   * What migration 80 left, read from `table` (job_rows until migration 140, then column 0's cells
+   * in job_cells) and from the attempt log.
+   */
+  function expectMigrated(table: 'job_rows' | 'job_cells'): void {
+    if (!db) throw new Error('no database');
+    const columns = (db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
     expect(columns).toEqual(expect.arrayContaining(['cost_nanos', 'finish']));
     expect(columns).not.toContain('cost');
+    expect(columns).not.toContain('priced_later');
 
     const rows = db
       .prepare(
-        'SELECT row_index, status, output, prompt_tokens, completion_tokens, cost_nanos, finish FROM job_rows ORDER BY row_index',
+        `SELECT row_index, status, output, prompt_tokens, completion_tokens, cost_nanos, finish FROM ${table}
+         ${table === 'job_cells' ? 'WHERE col = 0' : ''} ORDER BY row_index`,
       )
       .all();
     expect(rows).toEqual([
@@ -168,7 +172,8 @@ describe('migration 80: exact money, the cost of every attempt, finish reasons',
 
     const attempts = db
       .prepare(
-        'SELECT row_index, attempt, outcome, prompt_tokens, completion_tokens, cost_nanos, priced_later FROM row_attempts ORDER BY row_index, attempt',
+        `SELECT row_index, attempt, outcome, prompt_tokens, completion_tokens, cost_nanos, priced_later FROM row_attempts
+         ${table === 'job_cells' ? 'WHERE col = 0' : ''} ORDER BY row_index, attempt`,
       )
       .all();
     expect(attempts).toEqual([
@@ -237,12 +242,35 @@ describe('migration 80: exact money, the cost of every attempt, finish reasons',
         priced_later: 0,
       },
     ]);
+  }
+
+  it('carries every row over: costs in whole nanodollars, on the attempts that brought them, and no row loses its answer', () => {
+    // Migration 80 itself, on job_rows as it left them (the migrations before 140).
+    db = openDatabase(
+      file,
+      migrations.filter((m) => m.version < 140),
+    );
+    expect(db.pragma('user_version', { simple: true })).toBe(130);
+    expectMigrated('job_rows');
+    db.close();
+
+    // Then at the latest version: the same rows are column 0's cells, the attempts column 0's.
+    db = openDatabase(file);
+    expect(db.pragma('user_version', { simple: true })).toBe(LATEST_VERSION);
+    expect(LATEST_VERSION).toBeGreaterThanOrEqual(140);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'job_rows'").all()).toEqual([]);
+    expectMigrated('job_cells');
+    expect(db.prepare('SELECT COUNT(*) AS n FROM job_cells WHERE col <> 0').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM row_attempts WHERE col <> 0').get()).toEqual({ n: 0 });
 
     const repo = new Repository(db);
-    expect(repo.countsAndUsage(JOB)).toEqual({
-      counts: { queued: 1, running: 0, done: 6, failed: 1, skipped: 0, total: 8 },
-      usage: { promptTokens: 3135, completionTokens: 1642, cost: 0.31200345 },
+    const counts = { queued: 1, running: 0, done: 6, failed: 1, skipped: 0, total: 8 };
+    const usage = { promptTokens: 3135, completionTokens: 1642, cost: 0.31200345 };
+    expect(repo.countsAndUsage(JOB, repo.columns(JOB, ['n']))).toEqual({
+      counts,
+      usage,
       cutOff: 0,
+      columnStats: [{ id: 0, name: 'output', model: 'm', counts, usage, cutOff: 0, stale: 0, edited: 0 }],
     });
   });
 
@@ -251,10 +279,10 @@ describe('migration 80: exact money, the cost of every attempt, finish reasons',
     const repo = new Repository(db);
     const cost = (): (number | null)[] => repo.rowResults(JOB).map((row) => row.cost);
     // $1 and $2 per million: rows 1, 6 and 7 (never priced) follow it; the others were billed.
-    expect(repo.repriceLater(JOB, { input: 1, output: 2 })).toBe(-0.0057);
+    expect(repo.repriceLater(JOB, 0, { input: 1, output: 2 })).toBe(-0.0057);
     expect(cost()).toEqual([0.00000345, 0.002, 0.3, 0, null, null, 0.004, 0.0003]);
     expect(repo.countsAndUsage(JOB).usage.cost).toBe(0.30630345);
-    expect(repo.repriceLater(JOB, null)).toBe(-0.0063);
+    expect(repo.repriceLater(JOB, 0, null)).toBe(-0.0063);
     expect(cost()).toEqual([0.00000345, null, 0.3, 0, null, null, null, null]);
   });
 

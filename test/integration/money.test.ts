@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../electron/engine/store/database.ts';
 import { Repository, type AttemptRecord, type RowPatch } from '../../electron/engine/store/repository.ts';
 import { openBench, type Bench } from './harness.ts';
+import { firstCells } from '../fixtures/cells.ts';
 
 /** mulberry32: the same "random" values on every run, so a failure can be replayed. */
 function random(seed: number): () => number {
@@ -73,6 +74,7 @@ function writeRandomRows(repo: Repository, jobId: string, rows: number, next: ()
       attempts.push({
         jobId,
         index,
+        col: 0,
         attempt,
         startedAt: '2026-01-01T00:00:00.000Z',
         finishedAt: '2026-01-01T00:00:01.000Z',
@@ -89,6 +91,7 @@ function writeRandomRows(repo: Repository, jobId: string, rows: number, next: ()
     const done: RowPatch = {
       jobId,
       index,
+      col: 0,
       status: 'done',
       output: `answer ${index}`,
       error: null,
@@ -135,7 +138,7 @@ describe('money is exact: whole nanodollars stored and summed, plain decimals ex
       const job = bench.engine.getJob(jobId);
       expect(job.usage.cost).toBe(Number(made.total) / 1e9);
       expect(decimal(BigInt(Math.round((job.usage.cost ?? 0) * 1e9)))).toBe(decimal(made.total));
-      const shown = bench.engine.getRows(jobId).rows.map((row) => row.cost);
+      const shown = firstCells(bench.engine.getRows(jobId)).map((row) => row.cost);
       expect(shown).toEqual(made.rowNanos.map((nanos) => (nanos === null ? null : Number(nanos) / 1e9)));
 
       // CSV, read by papaparse.

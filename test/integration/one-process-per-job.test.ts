@@ -12,6 +12,7 @@ import { Engine } from '../../electron/engine/engine.ts';
 import { mockReply } from '../fixtures/mock-llm-server.ts';
 import { rowbot, STACK_LINE, startRowbot, type Running } from './cli-process.ts';
 import { openBench, prompt, until, type Bench } from './harness.ts';
+import { firstCells } from '../fixtures/cells.ts';
 
 const ROWS = 40;
 
@@ -87,7 +88,7 @@ describe('one process per job', () => {
     first.startJob(jobId);
     const summary = await first.waitForJob(jobId);
     expect(summary.counts).toMatchObject({ done: ROWS, failed: 0 });
-    expect(first.getRows(jobId).rows.every((row) => row.output === mockReply(prompt(row.index + 1)))).toBe(true);
+    expect(firstCells(first.getRows(jobId)).every((row) => row.output === mockReply(prompt(row.index + 1)))).toBe(true);
     expect(bench.mock.requestsByPrompt.size).toBe(ROWS);
     expect(sentOnce(bench)).toBe(true);
   });
@@ -106,7 +107,7 @@ describe('one process per job', () => {
     );
     for (const jobId of [held, stale, orphan]) {
       db.prepare("UPDATE jobs SET status = 'running' WHERE id = ?").run(jobId);
-      db.prepare("UPDATE job_rows SET status = 'running' WHERE job_id = ? AND row_index = 0").run(jobId);
+      db.prepare("UPDATE job_cells SET status = 'running' WHERE job_id = ? AND row_index = 0 AND col = 0").run(jobId);
     }
     lease.run(held, 'a', Date.now());
     lease.run(stale, 'b', Date.now() - 60_000);

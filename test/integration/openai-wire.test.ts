@@ -43,6 +43,7 @@ import { OpenAiCompatibleProvider } from '../../electron/engine/providers/openai
 import { ProviderError, type CompletionRequest, type RequestParams } from '../../electron/engine/providers/provider.ts';
 import { mockReply, startMockLlmServer, type MockLlmServer, type MockReplyParts } from '../fixtures/mock-llm-server.ts';
 import { openBench, prompt, type Bench } from './harness.ts';
+import { firstCells } from '../fixtures/cells.ts';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -271,7 +272,7 @@ describe('OpenAI-compatible jobs end to end', () => {
     }).id;
     bench.engine.startJob(jobId);
     const summary = await bench.engine.waitForJob(jobId);
-    return { jobId, summary, rows: bench.engine.getRows(jobId).rows };
+    return { jobId, summary, rows: firstCells(bench.engine.getRows(jobId)) };
   }
 
   it('a refusal and an empty answer fail their rows at once, without a retry', async () => {

@@ -95,6 +95,7 @@ import { presetById, type KeyId } from '../../shared/providers.ts';
 import { MemoryKeyStore } from '../../electron/engine/keys.ts';
 import { mockReply, type MockFault, type MockOptions, type MockReplyParts } from '../fixtures/mock-llm-server.ts';
 import { openBench, prompt, until, type Bench } from './harness.ts';
+import { firstCells } from '../fixtures/cells.ts';
 
 let bench: Bench;
 afterEach(async () => {
@@ -135,7 +136,7 @@ async function runPreset(id: string, rows: number, settings: Partial<RunSettings
   }).id;
   bench.engine.startJob(jobId);
   const summary = await bench.engine.waitForJob(jobId);
-  return { jobId, summary, rows: bench.engine.getRows(jobId).rows };
+  return { jobId, summary, rows: firstCells(bench.engine.getRows(jobId)) };
 }
 
 /** Faults by row number (prompt `Row <n>`) and attempt. */
@@ -307,7 +308,7 @@ describe('Groq', () => {
       settings: { concurrency: 1, useCache: false },
     }).id;
     bench.engine.startJob(jobId);
-    await until(() => bench.engine.getRows(jobId).rows[0]?.status === 'done', 'the first row');
+    await until(() => firstCells(bench.engine.getRows(jobId))[0]?.status === 'done', 'the first row');
     const waitingUntil = bench.engine.getJob(jobId).live?.waitingUntil;
     expect(waitingUntil).toBeTruthy();
     expect(Date.parse(waitingUntil ?? '') - Date.now()).toBeGreaterThan(60_000);

@@ -3,6 +3,7 @@ import { Engine } from '../../electron/engine/engine.ts';
 import { PRICES_CHECKED_ON } from '../../electron/engine/pricing.ts';
 import { mockReply } from '../fixtures/mock-llm-server.ts';
 import { openBench, prompt, type Bench } from './harness.ts';
+import { firstCells } from '../fixtures/cells.ts';
 
 /** The price table: shipped with a date, edited and extended by the user, kept in SQLite, used at once. */
 describe('prices', () => {
@@ -110,7 +111,7 @@ describe('prices', () => {
     const jobId = await jobFor('cache-model', 2);
     bench.engine.startJob(jobId);
     expect((await bench.engine.waitForJob(jobId)).counts.done).toBe(2);
-    const [cold, warm] = bench.engine.getRows(jobId).rows;
+    const [cold, warm] = firstCells(bench.engine.getRows(jobId));
     expect(cold?.cost).toBeCloseTo((2000 * 2 + 100 * 8) / 1e6, 12);
     expect(warm?.cost).toBeCloseTo((464 * 2 + 1536 * 0.5 + 100 * 8) / 1e6, 12);
     expect(warm?.promptTokens).toBe(2000);
@@ -138,7 +139,7 @@ describe('prices', () => {
     }).id;
     bench.engine.startJob(jobId);
     await bench.engine.waitForJob(jobId);
-    const [row] = bench.engine.getRows(jobId).rows;
+    const [row] = firstCells(bench.engine.getRows(jobId));
     expect(row).toMatchObject({ status: 'done', promptTokens: 1120, completionTokens: 50 });
     // claude-sonnet-4: $3 input, $0.30 cache read, $15 output per million.
     expect(row?.cost).toBeCloseTo((120 * 3 + 1000 * 0.3 + 50 * 15) / 1e6, 12);
@@ -153,7 +154,7 @@ describe('prices', () => {
     bench.engine.setPrice({ model: 'mock-1', input: 10, cachedInput: null, output: 10 });
     bench.engine.startJob(jobId);
     await bench.engine.waitForJob(jobId);
-    const rows = bench.engine.getRows(jobId).rows;
+    const rows = firstCells(bench.engine.getRows(jobId));
     for (const [i, row] of rows.entries()) {
       const perToken = i < 2 ? 1 : 10;
       expect(row.cost).toBeCloseTo((((row.promptTokens ?? 0) + (row.completionTokens ?? 0)) * perToken) / 1e6, 12);

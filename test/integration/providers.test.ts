@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { mockReply } from '../fixtures/mock-llm-server.ts';
 import { openBench, prompt, type Bench } from './harness.ts';
+import { firstCells } from '../fixtures/cells.ts';
 
 /** The Anthropic Messages API end to end, against the mock server's Anthropic dialect. */
 describe('Anthropic wire format', () => {
@@ -35,7 +36,7 @@ describe('Anthropic wire format', () => {
       temperature: 0.5,
       stop_sequences: ['END'],
     });
-    const [first] = bench.engine.getRows(jobId).rows;
+    const [first] = firstCells(bench.engine.getRows(jobId));
     expect(first).toMatchObject({ output: mockReply(prompt(1)), status: 'done' });
     expect(first?.promptTokens).toBeGreaterThan(0);
     expect(first?.cost).toBeGreaterThan(0);
@@ -69,7 +70,7 @@ describe('Anthropic wire format', () => {
     bench.engine.startJob(jobId);
     const summary = await bench.engine.waitForJob(jobId);
     expect(summary.counts).toMatchObject({ done: 3, failed: 1 });
-    const rows = bench.engine.getRows(jobId).rows;
+    const rows = firstCells(bench.engine.getRows(jobId));
     expect(rows[0]?.attempts).toBe(2);
     expect(rows[1]?.attempts).toBe(2);
     expect(rows[2]).toMatchObject({ status: 'failed', error: 'The provider answered 400: Mock fault 400' });

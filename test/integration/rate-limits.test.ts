@@ -27,7 +27,9 @@ function watchWaits(bench: Bench, jobId: string): { remainingMs: number; rateLim
 function runningInDb(bench: Bench, jobId: string): number {
   const db = new Database(bench.dbFile, { readonly: true });
   try {
-    const row = db.prepare("SELECT COUNT(*) AS n FROM job_rows WHERE job_id = ? AND status = 'running'").get(jobId) as {
+    const row = db
+      .prepare("SELECT COUNT(*) AS n FROM job_cells WHERE job_id = ? AND status = 'running'")
+      .get(jobId) as {
       n: number;
     };
     return row.n;

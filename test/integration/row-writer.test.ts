@@ -5,6 +5,9 @@ import { RowWriter, type RowUpdate } from '../../electron/engine/scheduler/row-w
 import { openBench, type Bench } from './harness.ts';
 
 const EMPTY = {
+  col: 0,
+  stale: false,
+  edited: false,
   output: null,
   error: null,
   latencyMs: null,
@@ -44,7 +47,7 @@ describe('RowWriter', () => {
     const writer = new RowWriter(counting, () => undefined);
     const statusOf = (index: number): string =>
       (
-        db.prepare('SELECT status FROM job_rows WHERE job_id = ? AND row_index = ?').get(jobId, index) as {
+        db.prepare('SELECT status FROM job_cells WHERE job_id = ? AND row_index = ? AND col = 0').get(jobId, index) as {
           status: string;
         }
       ).status;

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mockReply, pickFault } from '../fixtures/mock-llm-server.ts';
 import { openBench, prompt, until, type Bench } from './harness.ts';
+import { firstCells } from '../fixtures/cells.ts';
 
 describe('JobRunner through the Engine, against the mock server', () => {
   let bench: Bench;
@@ -46,7 +47,7 @@ describe('JobRunner through the Engine, against the mock server', () => {
     expect(summary.counts).toMatchObject({ done: 60, failed: 0 });
     expect(bench.mock.rateLimited).toBeGreaterThan(0);
     // Each 429 is answered by waiting, never by failing the row.
-    const rows = bench.engine.getRows(jobId).rows;
+    const rows = firstCells(bench.engine.getRows(jobId));
     expect(rows.every((row) => row.output === mockReply(prompt(row.index + 1)))).toBe(true);
   });
 
@@ -89,7 +90,7 @@ describe('JobRunner through the Engine, against the mock server', () => {
       while (pickFault(faultRates, 7, prompt(n), attempts)) attempts += 1;
       expect(mock.requestsByPrompt.get(prompt(n)), prompt(n)).toBe(attempts);
     }
-    const rows = engine.getRows(jobId).rows;
+    const rows = firstCells(engine.getRows(jobId));
     expect(rows.filter((r) => r.attempts > 1).length).toBeGreaterThan(10);
   });
 
@@ -109,7 +110,7 @@ describe('JobRunner through the Engine, against the mock server', () => {
     bench.engine.startJob(jobId);
     const summary = await bench.engine.waitForJob(jobId);
     expect(summary.counts).toMatchObject({ done: 4, failed: 2 });
-    const rows = bench.engine.getRows(jobId).rows;
+    const rows = firstCells(bench.engine.getRows(jobId));
     expect(rows[1]).toMatchObject({
       status: 'failed',
       attempts: 1,
@@ -123,7 +124,7 @@ describe('JobRunner through the Engine, against the mock server', () => {
     const jobId = await bench.job(2, { concurrency: 2, maxAttempts: 3 });
     bench.engine.startJob(jobId);
     await bench.engine.waitForJob(jobId);
-    const [first] = bench.engine.getRows(jobId).rows;
+    const [first] = firstCells(bench.engine.getRows(jobId));
     expect(first).toMatchObject({ status: 'failed', attempts: 3 });
     expect(first?.error).toContain('Gave up after 3 tries');
     expect(bench.engine.getRow(jobId, 0).attemptLog.map((a) => a.outcome)).toEqual(['retry', 'retry', 'failed']);
@@ -266,7 +267,7 @@ describe('JobRunner through the Engine, against the mock server', () => {
     expect(limitedAt).toBeGreaterThan(0);
     // Requests already on their way may land just after the 429; after that, silence until the wait is over.
     expect(arrivals.filter((t) => t > limitedAt + 60 && t < limitedAt + 390)).toEqual([]);
-    expect(bench.engine.getRows(jobId).rows[4]?.attempts).toBe(2);
+    expect(firstCells(bench.engine.getRows(jobId))[4]?.attempts).toBe(2);
     // The row drawer shows each attempt.
     const detail = bench.engine.getRow(jobId, 4);
     expect(detail.prompt).toBe(prompt(5));
@@ -290,7 +291,7 @@ describe('JobRunner through the Engine, against the mock server', () => {
     bench.engine.startJob(jobId);
     const summary = await bench.engine.waitForJob(jobId);
     expect(summary.counts.done).toBe(3);
-    expect(bench.engine.getRows(jobId).rows[1]).toMatchObject({ status: 'done', attempts: 2 });
+    expect(firstCells(bench.engine.getRows(jobId))[1]).toMatchObject({ status: 'done', attempts: 2 });
   });
 
   it('automatic concurrency climbs, backs off on 429s, and settles under the server’s cap', async () => {
@@ -373,9 +374,11 @@ describe('the response cache', () => {
     const summary = await engine.waitForJob(again);
     expect(summary.counts.done).toBe(20);
     expect(mock.totalRequests).toBe(0);
-    const rows = engine.getRows(again).rows;
+    const rows = firstCells(engine.getRows(again));
     expect(
-      rows.every((row) => row.cached && row.cost === 0 && row.output === engine.getRows(first).rows[row.index]?.output),
+      rows.every(
+        (row) => row.cached && row.cost === 0 && row.output === firstCells(engine.getRows(first))[row.index]?.output,
+      ),
     ).toBe(true);
 
     const fresh = engine.duplicateJob(first).id;
@@ -383,7 +386,7 @@ describe('the response cache', () => {
     engine.startJob(fresh);
     await engine.waitForJob(fresh);
     expect(mock.totalRequests).toBe(20);
-    expect(engine.getRows(fresh).rows.some((row) => row.cached)).toBe(false);
+    expect(firstCells(engine.getRows(fresh)).some((row) => row.cached)).toBe(false);
   });
 
   it('a job with the cache off writes nothing to it; one with it on stores each answer with its row', async () => {
@@ -413,7 +416,7 @@ describe('the response cache', () => {
     engine.startJob(again);
     await engine.waitForJob(again);
     expect(mock.totalRequests).toBe(40);
-    expect(engine.getRows(again).rows.every((row) => row.cached)).toBe(true);
+    expect(firstCells(engine.getRows(again)).every((row) => row.cached)).toBe(true);
   });
 });
 
@@ -470,7 +473,7 @@ describe('run parameters and JSON answers', () => {
     });
     bench.engine.startJob(jobId);
     await bench.engine.waitForJob(jobId);
-    const [row] = bench.engine.getRows(jobId).rows;
+    const [row] = firstCells(bench.engine.getRows(jobId));
     expect(row).toMatchObject({ status: 'failed', attempts: 2 });
     expect(row?.error).toContain('The answer was not the JSON asked for: it is not valid JSON.');
   });

@@ -15,8 +15,8 @@ describe('Leases', () => {
   beforeEach(() => {
     db = openDatabase(':memory:');
     db.exec(`INSERT INTO sheets (id, file_name, columns_json, row_count, created_at) VALUES ('s', 'f', '[]', 0, '')`);
-    db.exec(`INSERT INTO jobs (id, sheet_id, name, template, system_prompt, provider_json, status, created_at, updated_at)
-             VALUES ('job', 's', 'n', 't', '', '{}', 'ready', '', '')`);
+    db.exec(`INSERT INTO jobs (id, sheet_id, name, status, created_at, updated_at)
+             VALUES ('job', 's', 'n', 'ready', '', '')`);
     now = 1_000_000;
     alive = new Set([serve.pid, cli.pid]);
   });
