@@ -351,11 +351,17 @@ export class JobRunner {
    */
   #release(row: QueuedRow): void {
     if (this.#paused || this.#abort.signal.aborted) return;
-    for (const id of this.#column(row).usedBy) {
+    const { usedBy } = this.#column(row);
+    if (usedBy.length === 0) return;
+    // One read of the row's cells (a point lookup per dependent cost four times as much).
+    const cells = new Map(this.#o.repo.rowStates(this.#o.jobId, row.index).map((cell) => [cell.col, cell]));
+    const answered = (col: number): boolean => ['done', 'skipped'].includes(cells.get(col)?.status ?? '');
+    for (const id of usedBy) {
+      const cell = cells.get(id);
       const next = this.#columns.get(id);
-      if (!next || this.#scheduled.has(cellKey({ index: row.index, col: id }))) continue;
-      const [ready] = this.#o.repo.queuedRows(this.#o.jobId, row.index - 1, 1, id, next.uses, row.index);
-      if (ready) this.#schedule(ready, 1);
+      if (!cell || !next || cell.status !== 'queued' || cell.batched) continue;
+      if (this.#scheduled.has(cellKey({ index: row.index, col: id })) || !next.uses.every(answered)) continue;
+      this.#schedule({ index: row.index, col: id, prompt: cell.prompt, attempts: cell.attempts }, 1);
     }
   }
 

@@ -308,6 +308,9 @@ export class Repository {
          ORDER BY finished_at DESC, row_index LIMIT ?`,
       ),
       rowCells: db.prepare('SELECT col, status, output FROM job_cells WHERE job_id = ? AND row_index = ?'),
+      rowStates: db.prepare(
+        'SELECT col, status, prompt, attempts, batch_id IS NOT NULL AS batched FROM job_cells WHERE job_id = ? AND row_index = ?',
+      ),
       sheetRow: db.prepare('SELECT values_json FROM sheet_rows WHERE sheet_id = ? AND row_index = ?'),
       columns: db.prepare(
         `SELECT col, position, name, template, system_prompt, provider_json, options_json, use_corrections, compares_with
@@ -728,6 +731,20 @@ export class Repository {
     return new Map(cells.map((cell) => [cell.col, cell.output]));
   }
 
+  /** A row's cells as the scheduler sees them: which wait, which are answered. */
+  rowStates(
+    jobId: string,
+    index: number,
+  ): { col: number; status: RowStatus; prompt: string; attempts: number; batched: number }[] {
+    return this.#statements.rowStates.all(jobId, index) as {
+      col: number;
+      status: RowStatus;
+      prompt: string;
+      attempts: number;
+      batched: number;
+    }[];
+  }
+
   /** One sheet row's values. */
   sheetRow(sheetId: string, index: number): string[] {
     const row = this.#statements.sheetRow.get(sheetId, index) as { values_json: string } | undefined;
@@ -872,15 +889,18 @@ export class Repository {
     const key = uses.join(',');
     let statement = this.#queuedCache.get(key);
     if (!statement) {
-      // One point lookup by primary key per input cell; the column ids are the database's own integers.
+      // One index lookup per input cell; the column ids are the database's own integers. The planner
+      // is told the index to walk (without statistics it took the primary key's row range, reading
+      // every column's cells for each page), and `+ 0` keeps it from carrying the page's row range
+      // over to the input cell's lookup instead of its row: both made a 20,000-row job quadratic.
       const ready = uses
         .map(
-          (used) => `AND EXISTS (SELECT 1 FROM job_cells d WHERE d.job_id = c.job_id AND d.row_index = c.row_index
+          (used) => `AND EXISTS (SELECT 1 FROM job_cells d WHERE d.job_id = @jobId AND d.row_index = c.row_index + 0
                        AND d.col = ${Math.trunc(used)} AND d.status IN ('done', 'skipped'))`,
         )
         .join('\n');
       statement = this.#db.prepare(
-        `SELECT c.row_index, c.prompt, c.attempts FROM job_cells c
+        `SELECT c.row_index, c.prompt, c.attempts FROM job_cells c INDEXED BY job_cells_by_status
          WHERE c.job_id = @jobId AND c.col = @col AND c.status = 'queued' AND c.batch_id IS NULL
            AND c.row_index > @after AND c.row_index <= @until ${ready}
          ORDER BY c.row_index LIMIT @limit`,
