@@ -8,27 +8,52 @@ import { checkTemplate, describeTemplateProblem, parseTemplate } from './templat
 export interface NamedColumn {
   id: number;
   name: string;
+  /** The fields of its JSON answers, each usable on its own as {{name.field}}. */
+  fields?: readonly string[];
+}
+
+/** What a template placeholder can stand for: a sheet column, an AI column's answer, or one field of it. */
+export interface TemplateSlot {
+  name: string;
+  /** The AI column's id; null for a sheet column. */
+  col: number | null;
+  field: string | null;
 }
 
 /**
- * The names a column's template can use: the sheet's columns, then the AI columns to its left.
- * A sheet column wins over an AI column of the same name (names are kept apart by columnNameProblem).
+ * The names a column's template can use, in order: the sheet's columns, then the AI columns to its
+ * left, each followed by its JSON fields (`{{label.language}}`). A sheet column wins over an AI
+ * column of the same name (names are kept apart by columnNameProblem).
  */
-export function templateNames(sheetColumns: readonly string[], earlier: readonly NamedColumn[]): string[] {
-  return [...sheetColumns, ...earlier.map((column) => column.name)];
+export function templateSlots(sheetColumns: readonly string[], earlier: readonly NamedColumn[]): TemplateSlot[] {
+  return [
+    ...sheetColumns.map((name) => ({ name, col: null, field: null })),
+    ...earlier.flatMap((column) => [
+      { name: column.name, col: column.id, field: null },
+      ...(column.fields ?? []).map((field) => ({ name: `${column.name}.${field}`, col: column.id, field })),
+    ]),
+  ];
 }
 
-/** The AI columns (ids, in order) whose answers the template uses. */
+export function templateNames(sheetColumns: readonly string[], earlier: readonly NamedColumn[]): string[] {
+  return templateSlots(sheetColumns, earlier).map((slot) => slot.name);
+}
+
+/** The AI columns (ids, in order) whose answers (or their fields) the template uses. */
 export function columnUses(
   template: string,
   sheetColumns: readonly string[],
   aiColumns: readonly NamedColumn[],
 ): number[] {
-  const { bindings } = checkTemplate(template, templateNames(sheetColumns, aiColumns));
+  const slots = templateSlots(sheetColumns, aiColumns);
+  const { bindings } = checkTemplate(
+    template,
+    slots.map((slot) => slot.name),
+  );
   const used = new Set<number>();
   for (const index of bindings.values()) {
-    const column = aiColumns[index - sheetColumns.length];
-    if (index >= sheetColumns.length && column) used.add(column.id);
+    const col = slots[index]?.col;
+    if (col !== null && col !== undefined) used.add(col);
   }
   return aiColumns.filter((column) => used.has(column.id)).map((column) => column.id);
 }
@@ -50,7 +75,9 @@ export function columnTemplateProblem(
   const own = check.unknown.find((problem) => fold(problem.name) === fold(name));
   if (own)
     return `The prompt of “${name}” uses {{${own.name}}}, its own answer: a column can only use the columns before it.`;
-  const ahead = check.unknown.find((problem) => later.some((column) => fold(column.name) === fold(problem.name)));
+  const isLater = (name: string): boolean =>
+    later.some((column) => fold(column.name) === fold(name) || fold(name).startsWith(`${fold(column.name)}.`));
+  const ahead = check.unknown.find((problem) => isLater(problem.name));
   if (ahead)
     return `{{${ahead.name}}} is a later AI column: “${name}” can only use the columns before it. Move “${name}” after “${ahead.name}”, or use an earlier column.`;
   return describeTemplateProblem(check, names);

@@ -24,8 +24,10 @@ import {
   examplesBlock,
   freshColumnName,
   renamePlaceholder,
-  templateNames,
+  templateSlots,
+  type NamedColumn,
 } from '../../shared/columns.ts';
+import { jsonFieldsOf } from '../../shared/json-output.ts';
 import { RowbotError } from '../../shared/errors.ts';
 import { checkTemplate, compileTemplate } from '../../shared/template.ts';
 import type { ColumnConfig, ColumnPrompts, JobRecord, NewCells, Repository } from './store/repository.ts';
@@ -78,7 +80,7 @@ export function sheetPrompts(
  */
 export function promptMaker(
   repo: Repository,
-  job: Pick<JobRecord, 'id' | 'sheetId' | 'columns' | 'aiColumns'>,
+  job: Pick<JobRecord, 'id' | 'sheetId' | 'columns' | 'aiColumns' | 'settings'>,
   column: AiColumn,
 ): ((index: number) => { prompt: string; skipped: boolean }) | undefined {
   if (column.uses.length === 0 && !column.useCorrections) return undefined;
@@ -93,27 +95,47 @@ export function promptMaker(
 /** The column's prompt for a row, without examples; `skipped` when every value it fills in is empty. */
 function rowRenderer(
   repo: Repository,
-  job: Pick<JobRecord, 'id' | 'sheetId' | 'columns' | 'aiColumns'>,
+  job: Pick<JobRecord, 'id' | 'sheetId' | 'columns' | 'aiColumns' | 'settings'>,
   column: AiColumn,
 ): (index: number) => { prompt: string; skipped: boolean } {
-  const earlier = job.aiColumns.slice(
+  const earlier = namedColumns(job).slice(
     0,
     job.aiColumns.findIndex((c) => c.id === column.id),
   );
-  const names = templateNames(job.columns, earlier);
+  const slots = templateSlots(job.columns, earlier);
+  const names = slots.map((slot) => slot.name);
   const render = compileTemplate(column.template, names);
   const bound = [...checkTemplate(column.template, names).bindings.values()];
+  const ai = slots.slice(job.columns.length);
   return (index) => {
     const outputs = earlier.length > 0 ? repo.rowOutputs(job.id, index) : new Map<number, string | null>();
     const values = [
       ...padded(repo.sheetRow(job.sheetId, index), job.columns.length),
-      ...earlier.map((c) => outputs.get(c.id) ?? ''),
+      ...ai.map(({ col, field }) => {
+        const output = outputs.get(col ?? -1) ?? '';
+        return field === null ? output : textOf(jsonFieldsOf(output)[field]);
+      }),
     ];
     return {
       prompt: render(values),
       skipped: bound.length > 0 && bound.every((i) => (values[i] ?? '').trim() === ''),
     };
   };
+}
+
+/** A JSON field's value as a prompt shows it: text as it is, anything else as JSON. */
+function textOf(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** The job's AI columns with the fields of their JSON answers (their options, or else the job's). */
+export function namedColumns(job: Pick<JobRecord, 'aiColumns' | 'settings'>): NamedColumn[] {
+  return job.aiColumns.map((column) => ({
+    id: column.id,
+    name: column.name,
+    fields: ((column.options.jsonOutput ?? job.settings.jsonOutput)?.fields ?? []).map((field) => field.name),
+  }));
 }
 
 function padded(values: string[], length: number): string[] {
@@ -153,7 +175,7 @@ function configOf(column: AiColumn): ColumnConfig {
 /** Checks a column's name and template where it would stand (`index` in the job's columns, the others as they are). */
 function checkColumn(
   job: JobRecord,
-  columns: readonly Pick<AiColumn, 'id' | 'name'>[],
+  columns: readonly NamedColumn[],
   index: number,
   name: string,
   template: string,
@@ -170,7 +192,7 @@ function newCells(
   host: ColumnHost,
   job: JobRecord,
   template: string,
-  earlier: readonly AiColumn[],
+  earlier: readonly NamedColumn[],
   useCorrections: boolean,
 ): NewCells {
   const uses = columnUses(template, job.columns, earlier);
@@ -192,10 +214,11 @@ export function addColumn(host: ColumnHost, input: CommandInput<'addColumn'>): J
     input.after === undefined ? job.aiColumns.length : job.aiColumns.findIndex((c) => c.id === input.after) + 1;
   if (position === 0) columnOf(job, input.after ?? -1);
   const column = completeColumn(host, job, input.column);
-  const placed = [...job.aiColumns.slice(0, position), { id: -1, name: column.name }, ...job.aiColumns.slice(position)];
+  const named = namedColumns(job);
+  const placed = [...named.slice(0, position), { id: -1, name: column.name }, ...named.slice(position)];
   checkColumn(job, placed, position, column.name, column.template);
   host.flush();
-  const earlier = job.aiColumns.slice(0, position);
+  const earlier = named.slice(0, position);
   host.repo.transaction(() => {
     host.repo.insertColumn(
       job.id,
@@ -245,7 +268,7 @@ export function updateColumn(host: ColumnHost, input: CommandInput<'updateColumn
     options: input.options ?? column.options,
     useCorrections: input.useCorrections ?? column.useCorrections,
   };
-  const renamed = job.aiColumns.map((c, i) => (i === index ? { ...c, name } : c));
+  const renamed = namedColumns(job).map((c, i) => (i === index ? { ...c, name } : c));
   checkColumn(job, renamed, index, name, config.template);
   host.checkProvider(config.provider, { ...job.settings, ...config.options });
   const changed =
@@ -296,8 +319,10 @@ export function moveColumn(host: ColumnHost, input: CommandInput<'moveColumn'>):
   const column = columnOf(job, input.col);
   const order = job.aiColumns.filter((c) => c !== column);
   order.splice(Math.min(input.position, order.length), 0, column);
+  const named = new Map(namedColumns(job).map((c) => [c.id, c]));
+  const names = order.map((c) => named.get(c.id) ?? c);
   order.forEach((c, i) => {
-    const problem = columnTemplateProblem(c.template, c.name, job.columns, order.slice(0, i), order.slice(i + 1));
+    const problem = columnTemplateProblem(c.template, c.name, job.columns, names.slice(0, i), names.slice(i + 1));
     if (problem) {
       const used = job.aiColumns.find((u) => c.uses.includes(u.id) && order.indexOf(u) > i);
       throw new RowbotError(
@@ -361,7 +386,8 @@ export function duplicateColumn(host: ColumnHost, input: CommandInput<'duplicate
     },
     column.id,
   );
-  const placed = [...job.aiColumns.slice(0, index + 1), { id: -1, name }, ...job.aiColumns.slice(index + 1)];
+  const named = namedColumns(job);
+  const placed = [...named.slice(0, index + 1), { id: -1, name }, ...named.slice(index + 1)];
   checkColumn(job, placed, index + 1, name, config.template);
   host.flush();
   host.repo.transaction(() => {
@@ -369,7 +395,7 @@ export function duplicateColumn(host: ColumnHost, input: CommandInput<'duplicate
       job.id,
       config,
       index + 1,
-      newCells(host, job, config.template, job.aiColumns.slice(0, index + 1), config.useCorrections),
+      newCells(host, job, config.template, named.slice(0, index + 1), config.useCorrections),
     );
     waitAgain(host, job, `New column “${name}”: press Resume to answer its cells.`);
   });

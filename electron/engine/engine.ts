@@ -38,6 +38,7 @@ import {
   columnUses,
   rowStatusOf,
   templateNames,
+  type NamedColumn,
 } from '../../shared/columns.ts';
 import { checkTemplate, compileTemplate, describeTemplateProblem } from '../../shared/template.ts';
 import {
@@ -445,7 +446,7 @@ export class Engine {
     let costKnown = true;
     let batchKnown = true;
     let exact = true;
-    const named = columns.map((column, id) => ({ id, name: column.name }));
+    const named = namedConfigs(columns, settings.jsonOutput);
     columns.forEach((column, i) => {
       const counter = tokenCounterFor(column.provider);
       exact &&= counter.exact;
@@ -539,7 +540,7 @@ export class Engine {
         comparesWith: null,
       })),
     ];
-    const named = columns.map((column, id) => ({ id, name: column.name }));
+    const named = namedConfigs(columns, settings.jsonOutput);
     columns.forEach((column, i) => {
       const nameProblem = columnNameProblem(
         column.name,
@@ -573,7 +574,7 @@ export class Engine {
         prompts: sheetPrompts(this.#repo, sheet.id, sheet.columns, first.template, input.skipEmptyRows),
       });
       more.forEach((column, i) => {
-        const earlier = columns.slice(0, i + 1).map((c, j) => ({ id: j, name: c.name }));
+        const earlier = namedConfigs(columns, input.settings?.jsonOutput ?? null).slice(0, i + 1);
         const waiting = columnUses(column.template, sheet.columns, earlier).length > 0;
         this.#repo.insertColumn(
           id,
@@ -1651,4 +1652,13 @@ function refuseBatchOfColumns(job: JobRecord): void {
       'BAD_REQUEST',
       `This job has ${job.aiColumns.length} AI columns; Rowbot sends only one-column jobs as a batch, because a later column needs the earlier answers first. Run it now instead: turn off “Cheaper (batch)”.`,
     );
+}
+
+/** A new job's columns as templates name them (ids by position), with the fields of their JSON answers. */
+function namedConfigs(columns: readonly ColumnConfig[], jobJson: RunSettings['jsonOutput']): NamedColumn[] {
+  return columns.map((column, id) => ({
+    id,
+    name: column.name,
+    fields: ((column.options.jsonOutput ?? jobJson)?.fields ?? []).map((field) => field.name),
+  }));
 }

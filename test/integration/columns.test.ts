@@ -255,6 +255,33 @@ describe('several AI columns', () => {
     ]);
   });
 
+  it('a later column can use one field of a JSON column: {{triage.language}}', async () => {
+    bench = await openBench();
+    const preview = await bench.engine.importBytes('t.csv', Buffer.from('text\nparcel late\nthanks'));
+    const job = bench.engine.createJob({
+      sheetId: preview.sheetId,
+      template: 'Triage: {{text}}',
+      columnName: 'triage',
+      provider: { kind: 'openai', baseUrl: bench.mock.baseUrl, model: 'mock-1' },
+      moreColumns: [{ name: 'reply', template: 'Reply in {{triage.language}} (urgent: {{triage.urgent}})' }],
+      settings: {
+        jsonOutput: {
+          fields: [
+            { name: 'language', type: 'string' },
+            { name: 'urgent', type: 'boolean' },
+          ],
+        },
+      },
+    });
+    expect(job.aiColumns[1]?.uses).toEqual([job.aiColumns[0]?.id]);
+    // The reply column answers in text: its own options override the job's JSON.
+    bench.engine.updateColumn({ jobId: job.id, col: job.aiColumns[1]?.id ?? -1, options: { jsonOutput: null } });
+    bench.engine.startJob(job.id);
+    await bench.engine.waitForJob(job.id);
+    const [first] = bench.engine.getRows(job.id).rows;
+    expect(first?.cells[1]?.output).toBe(mockReply('Reply in language of Triage: parcel late (urgent: true)'));
+  });
+
   it('keeps each column right of the columns it uses, and says so in plain words', async () => {
     bench = await openBench();
     const job = await chainedJob(bench, 2);

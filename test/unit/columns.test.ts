@@ -7,6 +7,7 @@ import {
   freshColumnName,
   renamePlaceholder,
   rowStatusOf,
+  templateSlots,
 } from '../../shared/columns.ts';
 
 const SHEET = ['name', 'text'];
@@ -20,6 +21,21 @@ describe('columnUses', () => {
     expect(columnUses('{{label}} / {{summary}} / {{text}}', SHEET, AI)).toEqual([0, 3]);
     expect(columnUses('{{ Label }}', SHEET, AI)).toEqual([3]);
     expect(columnUses('{{text}} only', SHEET, AI)).toEqual([]);
+  });
+
+  it('counts a JSON field of a column ({{triage.language}}) as a use of that column', () => {
+    const withFields = [{ id: 7, name: 'triage', fields: ['language', 'urgent'] }];
+    expect(columnUses('Reply in {{triage.language}}', SHEET, withFields)).toEqual([7]);
+    expect(templateSlots(SHEET, withFields).map((slot) => slot.name)).toEqual([
+      'name',
+      'text',
+      'triage',
+      'triage.language',
+      'triage.urgent',
+    ]);
+    expect(columnTemplateProblem('{{triage.language}}', 'reply', SHEET, [], withFields)).toContain(
+      '{{triage.language}} is a later AI column',
+    );
   });
 
   it('gives a sheet column precedence over an AI column of the same name', () => {

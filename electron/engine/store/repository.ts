@@ -17,7 +17,7 @@ import {
   type TimelineSecond,
   type RunSettings,
 } from '../../../shared/api.ts';
-import { columnUses } from '../../../shared/columns.ts';
+import { columnUses, type NamedColumn } from '../../../shared/columns.ts';
 import type { ImportSettings } from '../../../shared/sheets.ts';
 import { fromNanos, toNanos } from '../pricing.ts';
 import type { TableRow } from '../sheets/table.ts';
@@ -752,9 +752,9 @@ export class Repository {
   }
 
   /** The job's AI columns in order. */
-  columns(jobId: string, sheetColumns: readonly string[]): AiColumn[] {
+  columns(jobId: string, sheetColumns: readonly string[], jobJson: RunSettings['jsonOutput'] = null): AiColumn[] {
     const rows = this.#statements.columns.all(jobId) as ColumnRow[];
-    const named: { id: number; name: string }[] = [];
+    const named: NamedColumn[] = [];
     return rows.map((row) => {
       const column: AiColumn = {
         id: row.col,
@@ -767,7 +767,8 @@ export class Repository {
         uses: columnUses(row.template, sheetColumns, named),
         comparesWith: row.compares_with,
       };
-      named.push({ id: row.col, name: row.name });
+      const json = column.options.jsonOutput ?? jobJson;
+      named.push({ id: row.col, name: row.name, fields: (json?.fields ?? []).map((field) => field.name) });
       return column;
     });
   }
@@ -1186,7 +1187,8 @@ export class Repository {
 
   #toRecord(row: JobRow): JobRecord {
     const sheetColumns = JSON.parse(row.columns_json) as string[];
-    const aiColumns = this.columns(row.id, sheetColumns);
+    const settings = { ...DEFAULT_RUN_SETTINGS, ...(JSON.parse(row.settings_json) as Partial<RunSettings>) };
+    const aiColumns = this.columns(row.id, sheetColumns, settings.jsonOutput);
     const first = aiColumns[0];
     if (!first) throw new Error(`Job ${row.id} has no AI column.`);
     return {
@@ -1199,7 +1201,7 @@ export class Repository {
       createdAt: row.created_at,
       ...this.countsAndUsage(row.id, aiColumns),
       provider: first.provider,
-      settings: { ...DEFAULT_RUN_SETTINGS, ...(JSON.parse(row.settings_json) as Partial<RunSettings>) },
+      settings,
       columns: sheetColumns,
       importSettings: JSON.parse(row.import_json) as ImportSettings,
       template: first.template,
