@@ -75,11 +75,14 @@ export function columnTemplateProblem(
   const own = check.unknown.find((problem) => fold(problem.name) === fold(name));
   if (own)
     return `The prompt of “${name}” uses {{${own.name}}}, its own answer: a column can only use the columns before it.`;
-  const isLater = (name: string): boolean =>
-    later.some((column) => fold(column.name) === fold(name) || fold(name).startsWith(`${fold(column.name)}.`));
-  const ahead = check.unknown.find((problem) => isLater(problem.name));
-  if (ahead)
-    return `{{${ahead.name}}} is a later AI column: “${name}” can only use the columns before it. Move “${name}” after “${ahead.name}”, or use an earlier column.`;
+  const laterOf = (placeholder: string): NamedColumn | undefined =>
+    later.find(
+      (column) => fold(column.name) === fold(placeholder) || fold(placeholder).startsWith(`${fold(column.name)}.`),
+    );
+  const ahead = check.unknown.find((problem) => laterOf(problem.name));
+  const column = ahead && laterOf(ahead.name);
+  if (ahead && column)
+    return `{{${ahead.name}}} is a later AI column: “${name}” can only use the columns before it. Move “${name}” after “${column.name}”, or use an earlier column.`;
   return describeTemplateProblem(check, names);
 }
 
