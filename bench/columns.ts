@@ -105,14 +105,17 @@ export async function columnsFigures(args: readonly string[] = []): Promise<stri
     const stats = await ask(mock.child, 'stats');
     const read = await readBack(out);
     const at = (epochMs: number): string => `${((epochMs - usage.spawnEpochMs) / 1000).toFixed(2)} s`;
-    const overlap = COLUMNS.slice(1).map(([name, template], i) => {
-      const earlierWord = COLUMNS[i]?.[1].split(' ')[0] ?? '';
-      const later = stats.columns[template.split(' ')[0] ?? ''];
-      const earlier = stats.columns[earlierWord];
-      if (!later || !earlier) return `${name}: no requests logged`;
-      const lastAnswer = earlier.lastEpochMs + stats.latencyMs;
-      const before = later.firstEpochMs < lastAnswer;
-      return `${name}'s first request at ${at(later.firstEpochMs)}, ${COLUMNS[i]?.[0]}'s last answer at ${at(lastAnswer)}: ${before ? 'yes, before' : 'no, after'}`;
+    const logged = COLUMNS.map(([name, template]) => ({ name, arrivals: stats.columns[template.split(' ')[0] ?? ''] }));
+    const spans = logged.map(({ name, arrivals }) =>
+      arrivals
+        ? `${name}: ${arrivals.requests.toLocaleString('en-US')} requests, the first at ${at(arrivals.firstEpochMs)}, the last answered at ${at(arrivals.lastEpochMs + stats.latencyMs)}`
+        : `${name}: no requests logged`,
+    );
+    const overlap = logged.slice(1).map(({ name, arrivals }, i) => {
+      const earlier = logged[i];
+      if (!arrivals || !earlier?.arrivals) return `${name}: no requests logged`;
+      const before = arrivals.firstEpochMs < earlier.arrivals.lastEpochMs + stats.latencyMs;
+      return `${name} started ${before ? 'before' : 'after'} ${earlier.name} was finished`;
     });
     const cells = rows * COLUMNS.length;
     return [
@@ -144,8 +147,9 @@ export async function columnsFigures(args: readonly string[] = []): Promise<stri
           ],
         ],
       ),
-      'Did a later column start before the one it uses was finished?',
-      ...overlap.map((line) => `  ${line}`),
+      'Arrivals at the mock by column (seconds from spawn):',
+      ...spans.map((line) => `  ${line}`),
+      `Did a later column start before the one it uses was finished? ${overlap.join('; ')}.`,
     ];
   } finally {
     await new Promise((resolveStop) => {
