@@ -596,7 +596,7 @@ async function createFromFlags(
     skipEmptyRows: !values['keep-empty'],
   });
   if (values.estimate) {
-    printEstimate(engine.estimateJob(input), values.json);
+    printEstimate(engine.estimateJob(input), values.json, plans.length);
     return null;
   }
   return engine.createJob(input).id;
@@ -764,15 +764,16 @@ function showProgress(engine: Engine, jobId: string, began: number, startDone: n
 }
 
 /** `--estimate`: what the run would send, cost and take; nothing is sent. */
-function printEstimate(estimate: JobEstimate, json: boolean): void {
+function printEstimate(estimate: JobEstimate, json: boolean, columnCount = 1): void {
   if (json) {
     console.log(JSON.stringify(estimate));
     return;
   }
   const money = (n: number): string => `$${n.toFixed(n < 1 ? 4 : 2)}`;
   const tokens = `${estimate.promptTokens.toLocaleString('en-US')} prompt tokens${estimate.tokensEstimated ? ' (estimated: no tokenizer for this model)' : ''}`;
+  // With several AI columns, what is sent is cells: a row's request in each column.
   console.log(
-    `Rows to send: ${estimate.rows.toLocaleString('en-US')}${estimate.skipped ? ` (${estimate.skipped} skipped: nothing to fill in)` : ''}`,
+    `${columnCount > 1 ? `Cells to send (${columnCount} AI columns):` : 'Rows to send:'} ${estimate.rows.toLocaleString('en-US')}${estimate.skipped ? ` (${estimate.skipped} skipped: nothing to fill in)` : ''}`,
   );
   console.log(
     `Tokens:       ${tokens}; ${estimate.outputTokens[0].toLocaleString('en-US')}–${estimate.outputTokens[1].toLocaleString('en-US')} output tokens`,

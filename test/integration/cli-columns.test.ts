@@ -198,6 +198,33 @@ describe('rowbot run --column', () => {
     expect(mock.totalRequests).toBe(0);
   });
 
+  it('--rows failed writes the rows with any failed cell; --rows done those whose every cell is done', async () => {
+    // The reply to Bo is refused (a 400 is not retried): its row has a failed cell.
+    mock.updateOptions({
+      fault: (prompt) =>
+        prompt.startsWith('Reply') && prompt.includes('Bo')
+          ? { status: 400, body: { error: { message: 'Refused for the test', type: 'invalid_request_error' } } }
+          : undefined,
+    });
+    const db = join(dir, 'failed.db');
+    const columns = ['--column', 'summary=Summarize {{name}}', '--column', 'reply=Reply {{summary}}'];
+    const failedOut = join(dir, 'failed.csv');
+    const result = await run([...columns, '--out', failedOut, '--rows', 'failed', '--json'], db);
+    expect(result.stderr).not.toMatch(STACK_LINE);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('5 of 6 cells done, 1 failed.');
+    expect(result.stderr).toContain('To retry the failed cells:');
+    const failed = readCsv(failedOut);
+    expect(failed.map((row) => row.name)).toEqual(['Bo "the bold"']);
+    expect(failed[0]).toMatchObject({ 'summary.status': 'done', 'reply.status': 'failed', reply: '' });
+    expect(failed[0]?.['reply.error']).toContain('Refused for the test');
+    const { jobId } = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as { jobId: string };
+    const doneOut = join(dir, 'done.csv');
+    const again = await run([...columns, '--resume', jobId, '--out', doneOut, '--rows', 'done'], db);
+    expect(again.status).toBe(1);
+    expect(readCsv(doneOut).map((row) => row.name)).toEqual([NAMES[0], NAMES[2]]);
+  });
+
   it('resumes a job given the same column flags again, and refuses different ones', async () => {
     const db = join(dir, 'resume.db');
     const flags = ['--column', 'summary=Summarize {{name}}', '--column', 'label=Label {{summary}}'];
