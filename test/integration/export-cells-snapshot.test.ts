@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RowView } from '../../shared/api.ts';
-import { RowSnapshot } from '../../electron/engine/store/row-cursor.ts';
+import { CELLS_SQL, RowSnapshot } from '../../electron/engine/store/row-cursor.ts';
 
 const ROWS = 1_000;
 /** Column ids and their positions: summary is id 5 at position 0, label id 2 at 1, reply id 0 at 2. */
@@ -47,6 +47,7 @@ beforeAll(() => {
       prompt TEXT NOT NULL DEFAULT '', output TEXT, error TEXT, attempts INTEGER NOT NULL DEFAULT 0, latency_ms INTEGER,
       prompt_tokens INTEGER, completion_tokens INTEGER, cost_nanos INTEGER, cached INTEGER NOT NULL DEFAULT 0,
       finish TEXT, stale INTEGER, edited INTEGER, PRIMARY KEY (job_id, row_index, col)) WITHOUT ROWID;
+    CREATE INDEX job_cells_by_status ON job_cells (job_id, col, status, row_index);
   `);
   writer.prepare("INSERT INTO sheets VALUES ('s1')").run();
   const addRow = writer.prepare('INSERT INTO sheet_rows VALUES (?, ?, ?)');
@@ -144,6 +145,17 @@ describe('RowSnapshot.pages over job_cells', () => {
     // A snapshot taken after the write sees it.
     expect(read().flat()[0]!.cells[0]!.output).toBe('changed');
     writer.prepare(UPDATE_SUMMARY_0).run('summary of 0');
+  });
+
+  it('streams: walks the cells by their key and sorts only within a row, whatever the statistics say', () => {
+    writer.exec('ANALYZE');
+    const plan = (
+      writer.prepare(`EXPLAIN QUERY PLAN ${CELLS_SQL}`).all({ jobId: 'j1', sheetId: 's1', firstPosition: 0 }) as {
+        detail: string;
+      }[]
+    ).map((step) => step.detail);
+    expect(plan[0]).toBe('SEARCH c USING PRIMARY KEY (job_id=?)');
+    expect(plan.filter((step) => step.includes('TEMP B-TREE'))).toEqual(['USE TEMP B-TREE FOR LAST TERM OF ORDER BY']);
   });
 
   it('a job with no columns has no rows', () => {

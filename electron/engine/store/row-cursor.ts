@@ -34,15 +34,19 @@ interface StoredCell {
 
 /**
  * The job's cells with the input values, in input order and, within a row, in column order. SQLite
- * walks job_cells by its key (job, row, column id) and sorts only each row's few cells by position.
+ * walks job_cells by its key (job, row, column id) and sorts only each row's few cells by position,
+ * so the first rows come out at once and no more than a row is held. Both are forced, whatever the
+ * statistics (ANALYZE) say: NOT INDEXED keeps job_cells on its key rather than the scheduler's index
+ * (job, column, status, row), and CROSS JOIN keeps it the outer loop; either way round, every cell
+ * of the job would be sorted at once before the first row came out.
  */
-const CELLS_SQL = `
+export const CELLS_SQL = `
   SELECT c.row_index, c.col, c.status, c.output, c.error, c.attempts, c.latency_ms, c.prompt_tokens,
          c.completion_tokens, c.cost_nanos, c.cached, c.finish, c.stale, c.edited,
          CASE WHEN k.position = @firstPosition THEN s.values_json END AS values_json
-  FROM job_cells c
-  JOIN job_columns k ON k.job_id = c.job_id AND k.col = c.col
-  JOIN sheet_rows s ON s.sheet_id = @sheetId AND s.row_index = c.row_index
+  FROM job_cells c NOT INDEXED
+  CROSS JOIN job_columns k ON k.job_id = c.job_id AND k.col = c.col
+  CROSS JOIN sheet_rows s ON s.sheet_id = @sheetId AND s.row_index = c.row_index
   WHERE c.job_id = @jobId
   ORDER BY c.row_index, k.position`;
 
