@@ -63,9 +63,14 @@ const folded = (name: string): string => name.toLocaleLowerCase();
  * The AI columns the flags ask for, in order, or null when they give no prompt at all. Refused, in
  * words that say what to do: a flag without `=` or a name, two columns of one name, a model for a
  * column that is not there, and (with the file's `sheetColumns`) a template that uses a column it
- * cannot: unknown, itself, or one to its right.
+ * cannot: unknown, itself, or one to its right. `jsonFields` are the fields of the job's JSON answers
+ * (--json-schema): a template may use one field of an earlier column's answer, {{summary.score}}.
  */
-export function columnsFromFlags(flags: ColumnFlags, sheetColumns?: readonly string[]): ColumnPlan[] | null {
+export function columnsFromFlags(
+  flags: ColumnFlags,
+  sheetColumns?: readonly string[],
+  jsonFields: readonly string[] = [],
+): ColumnPlan[] | null {
   const plans: ColumnPlan[] = [];
   if (flags.template !== undefined) plans.push({ name: FIRST_COLUMN_NAME, template: flags.template });
   for (const text of flags.column ?? []) {
@@ -105,18 +110,26 @@ export function columnsFromFlags(flags: ColumnFlags, sheetColumns?: readonly str
     if (value.trim() === '') throw new UsageError(`--column-model ${quoted(text)} has no model after the "=".`);
     plan.model = value.trim();
   }
-  if (sheetColumns !== undefined) checkColumnTemplates(plans, sheetColumns, flags.template !== undefined);
+  if (sheetColumns !== undefined) checkColumnTemplates(plans, sheetColumns, flags.template !== undefined, jsonFields);
   return plans;
 }
 
+/** Whether a placeholder names the AI column `name` or one field of its answer (`name.field`). */
+function namesColumn(placeholder: string, name: string): boolean {
+  const text = folded(placeholder);
+  return text === folded(name) || text.startsWith(`${folded(name)}.`);
+}
+
 /**
- * Each template may use the file's columns and the AI columns to its left. A name is looked up
- * as the engine does (exactly, else ignoring capitals); the file's columns come first.
+ * Each template may use the file's columns, the AI columns to its left and the fields of their
+ * JSON answers. A name is looked up as the engine does (exactly, else ignoring capitals); the
+ * file's columns come first.
  */
 function checkColumnTemplates(
   plans: readonly ColumnPlan[],
   sheetColumns: readonly string[],
   fromTemplate: boolean,
+  jsonFields: readonly string[],
 ): void {
   plans.forEach((plan, position) => {
     const given = position === 0 && fromTemplate ? '--template' : `--column ${plan.name}`;
@@ -129,11 +142,18 @@ function checkColumnTemplates(
         );
       }
     }
-    const before = plans.slice(0, position).map((p) => p.name);
+    const before = plans
+      .slice(0, position)
+      .flatMap((p) => [p.name, ...jsonFields.map((field) => `${p.name}.${field}`)]);
     const known = [...sheetColumns, ...before];
     const check = checkTemplate(plan.template, known);
     for (const { name } of check.unknown) {
-      const later = plans.findIndex((p) => p.name === name || folded(p.name) === folded(name));
+      // The column itself, or the first later one it names (longest name first: "a.b" before "a").
+      const named = plans
+        .map((p, at) => ({ p, at }))
+        .filter(({ p }) => namesColumn(name, p.name))
+        .sort((x, y) => y.p.name.length - x.p.name.length)[0];
+      const later = named?.at ?? -1;
       if (later === position) {
         throw new UsageError(
           `${given}: {{${name}}} is this column itself: a column's template may use the file's columns and the AI columns before it.`,

@@ -586,7 +586,8 @@ async function createFromFlags(
     throw new UsageError(message);
   });
   const preview = await engine.importFile(file, importOptions);
-  const plans = columnsFromFlags(columnFlags, preview.columns) ?? [];
+  const fields = settings.jsonOutput?.fields.map((field) => field.name) ?? [];
+  const plans = columnsFromFlags(columnFlags, preview.columns, fields) ?? [];
   for (const note of preview.notes) console.error(`note: ${note}`);
   const input = jobInput(plans, {
     sheetId: preview.sheetId,

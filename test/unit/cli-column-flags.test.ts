@@ -112,6 +112,29 @@ describe('columnsFromFlags', () => {
     );
   });
 
+  it("lets a template use one field of an earlier column's JSON answer, and refuses a later column's", () => {
+    const fields = ['score', 'tone'];
+    expect(
+      columnsFromFlags(
+        { column: ['summary=Rate {{text}}', 'reply=Reply in a {{summary.tone}} tone'] },
+        SHEET,
+        fields,
+      )?.map((plan) => plan.name),
+    ).toEqual(['summary', 'reply']);
+    expect(
+      refusal(() =>
+        columnsFromFlags({ column: ['reply=Reply {{summary.tone}}', 'summary=Rate {{text}}'] }, SHEET, fields),
+      ),
+    ).toBe(
+      '--column reply: {{summary.tone}} is a later column: move "reply" after summary (give its --column after that one) or use an earlier one.',
+    );
+    expect(
+      refusal(() =>
+        columnsFromFlags({ column: ['summary=Rate {{text}}', 'reply=Reply {{summary.tne}}'] }, SHEET, fields),
+      ),
+    ).toContain('{{summary.tne}} is not a column of this file. Did you mean {{summary.tone}}');
+  });
+
   it('refuses a template that uses its own column', () => {
     expect(refusal(() => columnsFromFlags({ column: ['summary=Again {{summary}}'] }, SHEET))).toContain(
       '{{summary}} is this column itself',
