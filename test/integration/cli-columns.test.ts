@@ -179,6 +179,48 @@ describe('rowbot run --column', () => {
     ]);
   });
 
+  it("gives each column's JSON fields their own columns; a later column uses one field of an earlier answer", async () => {
+    mock.setOptions({ latencyMs: 2 }); // the mock's own JSON answers, each field filled from the prompt
+    const schema = join(dir, 'schema.json');
+    writeFileSync(schema, JSON.stringify({ tone: 'string', score: 'number' }));
+    const out = join(dir, 'fields.csv');
+    const result = await run([
+      '--json-schema',
+      schema,
+      '--column',
+      'summary=Rate {{name}}',
+      '--column',
+      'reply=Reply in a {{summary.tone}} tone',
+      '--out',
+      out,
+    ]);
+    expect(result.stderr).not.toMatch(STACK_LINE);
+    expect(result.status).toBe(0);
+    expect(headerOf(out).slice(2)).toEqual([
+      'summary',
+      'summary.tone',
+      'summary.score',
+      'summary.status',
+      'summary.error',
+      'summary.cost',
+      'reply',
+      'reply.tone',
+      'reply.score',
+      'reply.status',
+      'reply.error',
+      'reply.cost',
+    ]);
+    const [ada] = readCsv(out);
+    const replyPrompt = 'Reply in a tone of Rate Ada tone';
+    expect(ada).toMatchObject({
+      'summary.tone': 'tone of Rate Ada',
+      'summary.score': String('Rate Ada'.length),
+      'reply.tone': `tone of ${replyPrompt}`,
+      'reply.score': String(replyPrompt.length),
+    });
+    expect(JSON.parse(ada?.reply ?? '')).toEqual({ tone: `tone of ${replyPrompt}`, score: replyPrompt.length });
+  });
+
   it.each([
     [['--column', 'summary'], '--column "summary" has no "=": write it as NAME=TEMPLATE'],
     [['--column', '=Summarize {{name}}'], 'has no name before the "="'],
