@@ -46,8 +46,8 @@ export async function batchFigures(): Promise<string[]> {
         const seconds = (Date.parse(s.ended_at) - Date.parse(s.polled_at)) / 1000;
         return seconds > 0 ? `${Math.round(s.requests / seconds).toLocaleString('en-US')}` : 'n/a';
       });
-      done = (db.prepare("SELECT COUNT(*) AS n FROM job_rows WHERE status = 'done'").get() as { n: number }).n;
-      cost = (db.prepare('SELECT SUM(cost_nanos) AS n FROM job_rows').get() as { n: number }).n / 1e9;
+      done = (db.prepare("SELECT COUNT(*) AS n FROM job_cells WHERE status = 'done'").get() as { n: number }).n;
+      cost = (db.prepare('SELECT SUM(cost_nanos) AS n FROM job_cells').get() as { n: number }).n / 1e9;
     } finally {
       db.close();
     }

@@ -15,6 +15,7 @@ import { rateLimitFigures } from './ratelimits.ts';
 import { batchFigures } from './batch.ts';
 import { exportScaleFigures } from './export-scale.ts';
 import { scaleFigures } from './scale.ts';
+import { columnsFigures } from './columns.ts';
 import type { ScenarioResult, ScenarioRun } from './scenario.ts';
 import { SCENARIOS, type Scenario } from './scenarios.ts';
 
@@ -171,7 +172,10 @@ async function importFigures(script: string): Promise<string[]> {
   }
 }
 
-const only = process.argv.slice(2);
+// `--rows N` belongs to the columns bench (npm run bench -- columns --rows 20000), not to the names.
+const args = process.argv.slice(2);
+const rowsAt = args.indexOf('--rows');
+const only = rowsAt === -1 ? args : [...args.slice(0, rowsAt), ...args.slice(rowsAt + 2)];
 const header = [
   '',
   'scenario',
@@ -193,7 +197,7 @@ const scripts = await bundleScenarios();
 const onlyOthers =
   only.length > 0 &&
   only.every((name) =>
-    ['ui', 'import', 'ratelimits', 'hostile', 'baseline', 'scale', 'export', 'batch'].includes(name),
+    ['ui', 'import', 'ratelimits', 'hostile', 'baseline', 'scale', 'export', 'batch', 'columns'].includes(name),
   );
 for (const scenario of SCENARIOS.filter((s) => !onlyOthers && (only.length === 0 || only.includes(s.name)))) {
   table.push(await scenarioRow(scripts.run, scenario));
@@ -243,4 +247,8 @@ if (only.length === 0 || only.includes('export')) {
 if (only.length === 0 || only.includes('batch')) {
   console.log('');
   for (const line of await batchFigures()) console.log(line);
+}
+if (only.length === 0 || only.includes('columns')) {
+  console.log('');
+  for (const line of await columnsFigures(args)) console.log(line);
 }

@@ -27,7 +27,7 @@ function sliceRate(db: Database.Database, jobId: string, from: number, count: nu
     return (
       db
         .prepare(
-          `SELECT finished_at FROM job_rows WHERE job_id = ? AND status = 'done' ORDER BY finished_at ${order}, row_index LIMIT 1 OFFSET ?`,
+          `SELECT finished_at FROM job_cells WHERE job_id = ? AND status = 'done' ORDER BY finished_at ${order}, row_index LIMIT 1 OFFSET ?`,
         )
         .get(jobId, offset) as { finished_at: string }
     ).finished_at;
@@ -58,7 +58,8 @@ function sampleCpu(dbFile: string): { stop(): CpuSample[] } {
       const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / ticks;
       const db = new Database(dbFile, { readonly: true, fileMustExist: true });
       try {
-        const row = db.prepare("SELECT n FROM job_counts WHERE status = 'done'").get() as { n: number } | undefined;
+        const row = db.prepare("SELECT SUM(n) AS n FROM job_counts WHERE status = 'done'").get() as
+          { n: number | null } | undefined;
         samples.push({ done: row?.n ?? 0, cpuSeconds });
       } finally {
         db.close();
@@ -128,7 +129,7 @@ export async function scaleFigures(): Promise<string[]> {
     try {
       const { id } = db.prepare('SELECT id FROM jobs').get() as { id: string };
       // The last answer stored (the mock's own log keeps only the first 100,000 requests).
-      lastAnswer = (db.prepare('SELECT MAX(finished_at) AS at FROM job_rows').get() as { at: string }).at;
+      lastAnswer = (db.prepare('SELECT MAX(finished_at) AS at FROM job_cells').get() as { at: string }).at;
       first = sliceRate(db, id, 0, SLICE);
       lastRate = sliceRate(db, id, ROWS - SLICE, SLICE);
     } finally {

@@ -16,9 +16,17 @@ Usage:
 Files: CSV, TSV and other delimited text, Excel .xlsx, JSON lists and JSON lines.
 
 rowbot run options:
-  --template TEXT        the prompt, with {{column}} placeholders
+  --template TEXT        the prompt, with {{column}} placeholders (one AI column, "output")
   --template-file FILE   read the template from a file instead
-  --system TEXT          an optional system prompt
+  --column NAME=TEMPLATE an AI column of its own (repeatable, in order): its answers go in
+                         column NAME; its template may use the file's columns and the AI
+                         columns before it, e.g. --column "summary=Summarize {{text}}"
+                         --column "label=Label this: {{summary}}". With --template, that
+                         is the first column, "output", and these follow
+  --column-model NAME=MODEL
+                         the model of AI column NAME (repeatable; same provider; default
+                         --model)
+  --system TEXT          an optional system prompt (every AI column's)
   --provider NAME        demo (offline, the default), openai, anthropic, azure, ollama,
                          lmstudio, vllm, openrouter, groq, together, gemini, or custom
                          (any OpenAI-compatible API at --base-url)
@@ -73,10 +81,15 @@ rowbot run options:
                          (default: the input file's, or a comma)
   --write-back           with --out FILE.xlsx: your own workbook with output, status and
                          error columns added to the imported sheet
-  --resume JOB_ID        continue a job that was paused or interrupted
+  --resume JOB_ID        continue a job that was paused or interrupted (the same --template,
+                         --column and --model flags may be given again)
   --retry-failed         with --resume: send the failed rows again too (live, or in a new
                          batch with --batch)
   --json                 print a JSON summary as the last line of stdout
+
+With several AI columns a row is done when every one of its cells (its answer in each
+column) is done; the progress line counts cells, and --out writes NAME, NAME.status,
+NAME.error and NAME.cost for each column (--rows failed: rows with any failed cell).
 
 Exit codes: 0 every row done, 1 some rows failed or the job paused,
 2 bad usage or bad input (nothing is sent), 130 interrupted with Ctrl+C.

@@ -1,4 +1,4 @@
-import { BATCH_ENDED, type JobSummary } from '../../shared/api.ts';
+import { BATCH_ENDED, type ColumnSummary, type JobSummary } from '../../shared/api.ts';
 import { rateLimitWaitText } from '../../shared/live.ts';
 
 const WIDTH = 28;
@@ -10,9 +10,35 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
 }
 
-/** One line: bar, counts, rows per second and ETA, redrawn in place on a terminal. */
+/** A job's AI columns as the progress shows them (none from an engine that does not list them). */
+function columnsOf(job: JobSummary): readonly ColumnSummary[] {
+  return (job as Partial<Pick<JobSummary, 'columnStats'>>).columnStats ?? [];
+}
+
+/**
+ * Each AI column's cells finished, when the job has more than one: "summary 1,200/5,000 · label
+ * 300/5,000 (✗ 2)". Null for a job of one column, whose counts are its rows.
+ */
+export function columnCountsText(job: JobSummary): string | null {
+  const columns = columnsOf(job);
+  if (columns.length < 2) return null;
+  return columns
+    .map(({ name, counts }) => {
+      const finished = counts.done + counts.failed;
+      const failed = counts.failed > 0 ? ` (✗ ${counts.failed.toLocaleString('en-US')})` : '';
+      return `${name} ${finished.toLocaleString('en-US')}/${counts.total.toLocaleString('en-US')}${failed}`;
+    })
+    .join(' · ');
+}
+
+/**
+ * One line: bar, counts, rate and ETA, redrawn in place on a terminal. The counts are cells (a
+ * row's answer in one AI column): rows for a job of one column, cells and each column's for more.
+ */
 export function progressLine(job: JobSummary, startedAt: number, startDone: number, now = performance.now()): string {
   const { done, failed, total } = job.counts;
+  const perColumn = columnCountsText(job);
+  const unit = perColumn === null ? 'rows' : 'cells';
   const finished = done + failed;
   const filled = total === 0 ? WIDTH : Math.round((finished / total) * WIDTH);
   const elapsed = (now - startedAt) / 1000;
@@ -24,7 +50,8 @@ export function progressLine(job: JobSummary, startedAt: number, startDone: numb
   const waiting = wait ? `  ${wait}` : '';
   return (
     `[${'█'.repeat(filled)}${'░'.repeat(WIDTH - filled)}] ${finished.toLocaleString('en-US')}/${total.toLocaleString('en-US')}` +
-    `  ✓ ${done.toLocaleString('en-US')}  ✗ ${failed.toLocaleString('en-US')}  ${rate.toFixed(1)} rows/s  ETA ${eta}${waiting}`
+    `  ✓ ${done.toLocaleString('en-US')}  ✗ ${failed.toLocaleString('en-US')}  ${rate.toFixed(1)} ${unit}/s  ETA ${eta}` +
+    `${perColumn === null ? '' : `  ${perColumn}`}${waiting}`
   );
 }
 

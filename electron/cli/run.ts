@@ -3,9 +3,14 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   BATCH_ENDED,
+  FIRST_COLUMN_NAME,
   MAX_CONCURRENCY,
+  type AiColumn,
+  type CreateJobInput,
   type JobEstimate,
+  type JobSummary,
   type JsonOutput,
+  type NewColumn,
   type ProviderConfig,
   type ProviderKind,
   type RunSettings,
@@ -14,7 +19,6 @@ import { hasPlaceholders, KEY_ENV, KEY_IDS, originOf, PROVIDER_PRESETS, type Key
 import { RowbotError } from '../../shared/errors.ts';
 import { isJsonObject } from '../../shared/json-output.ts';
 import { httpUrl, runSettingsSchema } from '../../shared/schemas.ts';
-import { checkTemplate, describeTemplateProblem } from '../../shared/template.ts';
 import { rateLimitWaitText } from '../../shared/live.ts';
 import { Engine } from '../engine/engine.ts';
 import { keySlotOf, parseKeyAllowance, type KeyAllowance } from '../engine/keys.ts';
@@ -29,7 +33,8 @@ import {
   type ExportRows,
 } from '../../shared/sheets.ts';
 import { importOptionsFromFlags, IMPORT_FLAGS } from './import-flags.ts';
-import { formatDuration, progressLine } from './progress.ts';
+import { columnsFromFlags, type ColumnPlan } from './column-flags.ts';
+import { columnCountsText, formatDuration, progressLine } from './progress.ts';
 import { EXIT, UsageError } from './exit.ts';
 
 export { EXIT, UsageError };
@@ -40,6 +45,8 @@ const SIGINT_GRACE_MS = 1500;
 export const RUN_OPTIONS = {
   template: { type: 'string' },
   'template-file': { type: 'string' },
+  column: { type: 'string', multiple: true },
+  'column-model': { type: 'string', multiple: true },
   system: { type: 'string' },
   provider: { type: 'string', default: 'demo' },
   'base-url': { type: 'string' },
@@ -113,6 +120,8 @@ type Values = ReturnType<typeof parse>['values'];
 const RESUME_KEEPS = [
   'template',
   'template-file',
+  'column',
+  'column-model',
   'system',
   'provider',
   'base-url',
@@ -131,6 +140,52 @@ function quoted(value: string): string {
 
 const sameAddress = (a: string, b: string): boolean => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 
+/** --template, or the text of --template-file; undefined when neither is given. */
+async function templateFromFlags(values: Values): Promise<string | undefined> {
+  if (values['template-file'] === undefined) return values.template;
+  try {
+    return await readFile(values['template-file'], 'utf8');
+  } catch {
+    throw new UsageError(`Cannot read the template file "${values['template-file']}".`);
+  }
+}
+
+/** A job's AI columns; a job from before columns (or an engine that does not list them) has one, `output`. */
+function aiColumnsOf(job: ReturnType<Engine['getJob']>): Pick<AiColumn, 'name' | 'template' | 'provider'>[] {
+  const listed = (job as Partial<Pick<typeof job, 'aiColumns'>>).aiColumns;
+  if (listed !== undefined && listed.length > 0) return listed;
+  return [{ name: FIRST_COLUMN_NAME, template: job.template, provider: job.provider }];
+}
+
+/**
+ * How the AI columns of the command line differ from the job's: the same columns (names,
+ * templates, in order) and the same models are the command again, with --resume added.
+ */
+function columnDifferences(
+  plans: readonly ColumnPlan[],
+  columns: readonly Pick<AiColumn, 'name' | 'template' | 'provider'>[],
+  jobModelFlag: string | undefined,
+): string[] {
+  const names = (list: readonly { name: string }[]): string => list.map((c) => c.name).join(', ');
+  if (plans.length !== columns.length || plans.some((plan, i) => plan.name !== columns[i]?.name)) {
+    return [
+      `the AI columns ${names(plans)} (the job's are ${names(columns)}, in that order: a resumed job keeps its columns)`,
+    ];
+  }
+  const differ: string[] = [];
+  plans.forEach((plan, i) => {
+    const column = columns[i] as (typeof columns)[number];
+    if (plan.template !== column.template)
+      differ.push(`--column ${plan.name}=${quoted(plan.template)} (the job's is ${quoted(column.template)})`);
+    const model = plan.model ?? jobModelFlag;
+    if (model !== undefined && model !== column.provider.model)
+      differ.push(
+        `${plan.model !== undefined ? `--column-model ${plan.name}=` : '--model '}${quoted(model)} (the job's column ${plan.name} uses ${quoted(column.provider.model)})`,
+      );
+  });
+  return differ;
+}
+
 /**
  * What --resume was given that the job was not created with. The same file, prompt and provider
  * flags as the job's (the command again, with --resume added) are accepted; each different one is
@@ -146,17 +201,15 @@ async function resumeDifferences(
   const [file, ...others] = positionals;
   if (file !== undefined && basename(file) !== job.fileName) differ.push(`${file} (the job's file is ${job.fileName})`);
   differ.push(...others.map((other) => `${other} (a job has one file)`));
-  let template = values.template;
-  if (values['template-file'] !== undefined) {
-    try {
-      template = await readFile(values['template-file'], 'utf8');
-    } catch {
-      throw new UsageError(`Cannot read the template file "${values['template-file']}".`);
-    }
+  const template = await templateFromFlags(values);
+  if (values.column !== undefined || values['column-model'] !== undefined) {
+    const plans = columnsFromFlags({ template, column: values.column, columnModel: values['column-model'] }) ?? [];
+    differ.push(...columnDifferences(plans, aiColumnsOf(job), values.model));
+  } else {
+    const templateFlag = values['template-file'] !== undefined ? '--template-file' : '--template';
+    if (template !== undefined && template !== job.template)
+      differ.push(`${templateFlag} ${quoted(template)} (the job's prompt is ${quoted(job.template)})`);
   }
-  const templateFlag = values['template-file'] !== undefined ? '--template-file' : '--template';
-  if (template !== undefined && template !== job.template)
-    differ.push(`${templateFlag} ${quoted(template)} (the job's prompt is ${quoted(job.template)})`);
   if (values.system !== undefined && values.system !== job.systemPrompt)
     differ.push(`--system ${quoted(values.system)} (the job's is ${quoted(job.systemPrompt)})`);
   const { provider } = job;
@@ -176,7 +229,8 @@ async function resumeDifferences(
         `${values['base-url'] !== undefined ? '--base-url' : `--provider ${values.provider}'s address`} ${quoted(address)} (the job's is ${quoted(provider.baseUrl)})`,
       );
   }
-  if (values.model !== undefined && values.model !== provider.model)
+  const byColumn = values.column !== undefined || values['column-model'] !== undefined;
+  if (!byColumn && values.model !== undefined && values.model !== provider.model)
     differ.push(`--model ${quoted(values.model)} (the job's is ${quoted(provider.model)})`);
   const jobVersion = provider.kind === 'openai' ? provider.azureApiVersion : undefined;
   const version = values['api-version'] ?? (named?.kind === provider.kind ? named.azureApiVersion : undefined);
@@ -510,16 +564,16 @@ async function createFromFlags(
 ): Promise<string | null> {
   const [file] = positionals;
   if (!file) throw new UsageError('Name the spreadsheet to run, e.g. rowbot run products.csv --template "…{{name}}…".');
-  let template = values.template;
-  if (values['template-file']) {
-    try {
-      template = await readFile(values['template-file'], 'utf8');
-    } catch {
-      throw new UsageError(`Cannot read the template file "${values['template-file']}".`);
-    }
-  }
-  if (template === undefined)
-    throw new UsageError('Give a prompt with --template "…{{column}}…" or --template-file FILE.');
+  const columnFlags = {
+    template: await templateFromFlags(values),
+    column: values.column,
+    columnModel: values['column-model'],
+  };
+  // The flags' own mistakes are told before the file is read.
+  if (columnsFromFlags(columnFlags) === null)
+    throw new UsageError(
+      'Give a prompt with --template "…{{column}}…" or --template-file FILE, or AI columns with --column NAME=TEMPLATE.',
+    );
   const { provider, keyEnv } = providerFromFlags(values);
   const key = keyEnv ? process.env[keyEnv] : undefined;
   if (provider.kind !== 'demo' && !key && keyEnv && provider.baseUrl === PROVIDERS[values.provider]?.baseUrl) {
@@ -532,22 +586,47 @@ async function createFromFlags(
     throw new UsageError(message);
   });
   const preview = await engine.importFile(file, importOptions);
-  const problem = describeTemplateProblem(checkTemplate(template, preview.columns), preview.columns);
-  if (problem) throw new UsageError(problem);
+  const fields = settings.jsonOutput?.fields.map((field) => field.name) ?? [];
+  const plans = columnsFromFlags(columnFlags, preview.columns, fields) ?? [];
   for (const note of preview.notes) console.error(`note: ${note}`);
-  const input = {
+  const input = jobInput(plans, {
     sheetId: preview.sheetId,
-    template,
     systemPrompt: values.system ?? '',
     provider,
     settings,
     skipEmptyRows: !values['keep-empty'],
-  };
+  });
   if (values.estimate) {
-    printEstimate(engine.estimateJob(input), values.json);
+    printEstimate(engine.estimateJob(input), values.json, plans.length);
     return null;
   }
   return engine.createJob(input).id;
+}
+
+/**
+ * The job the columns make: the first is the job's prompt (named, unless it is `output`), the
+ * others follow with the same system prompt and provider, each with its own model if it has one.
+ */
+function jobInput(
+  plans: readonly ColumnPlan[],
+  base: Omit<CreateJobInput, 'template' | 'name' | 'columnName' | 'moreColumns'>,
+): Omit<CreateJobInput, 'name'> {
+  const [first, ...more] = plans as [ColumnPlan, ...ColumnPlan[]];
+  const modelOf = (plan: ColumnPlan): ProviderConfig =>
+    plan.model === undefined ? base.provider : { ...base.provider, model: plan.model };
+  const moreColumns = more.map((plan): NewColumn => ({
+    name: plan.name,
+    template: plan.template,
+    systemPrompt: base.systemPrompt ?? '',
+    provider: modelOf(plan),
+  }));
+  return {
+    ...base,
+    provider: modelOf(first),
+    template: first.template,
+    ...(first.name === FIRST_COLUMN_NAME ? {} : { columnName: first.name }),
+    ...(moreColumns.length > 0 ? { moreColumns } : {}),
+  };
 }
 
 async function runJob(engine: Engine, jobId: string, values: Values): Promise<number> {
@@ -600,18 +679,25 @@ async function runJob(engine: Engine, jobId: string, values: Values): Promise<nu
 
   const { done, failed, total } = summary.counts;
   const resume = `rowbot run --resume ${jobId}${values.db ? ` --db ${values.db}` : ''}`;
+  // A job of several AI columns counts cells (a row's answer in one column); one of one column, rows.
+  const columns = (summary as Partial<Pick<JobSummary, 'columnStats'>>).columnStats ?? [];
+  const several = columns.length > 1;
+  const unit = several ? 'cells' : 'rows';
+  const perColumn = columnCountsText(summary);
   if (summary.status === 'paused') {
-    console.error(`\n${summary.pauseReason ?? 'Paused.'}\n${done} of ${total} rows done. To continue: ${resume}`);
+    console.error(`\n${summary.pauseReason ?? 'Paused.'}\n${done} of ${total} ${unit} done. To continue: ${resume}`);
   } else {
     console.error(
-      `\n${done} of ${total} rows done, ${failed} failed.${values.out ? ` Results saved to ${values.out}.` : ''}`,
+      `\n${done} of ${total} ${unit} done, ${failed} failed.${values.out ? ` Results saved to ${values.out}.` : ''}`,
     );
-    if (failed > 0) console.error(`To retry the failed rows: ${resume} --retry-failed`);
   }
+  if (perColumn !== null) console.error(`By column: ${perColumn}`);
+  if (summary.status !== 'paused' && failed > 0) console.error(`To retry the failed ${unit}: ${resume} --retry-failed`);
   if (summary.cutOff > 0) {
     const limit = summary.settings.maxOutputTokens;
+    const what = several ? 'cell' : 'row';
     console.error(
-      `${summary.cutOff === 1 ? '1 row was' : `${summary.cutOff} rows were`} cut off at the output limit${limit === null ? '' : ` (--max-tokens ${limit})`}: ${summary.cutOff === 1 ? 'its answer is' : 'their answers are'} incomplete. To run them again with a higher limit, open the job in the app (rowbot serve) and choose Retry cut-off rows.`,
+      `${summary.cutOff === 1 ? `1 ${what} was` : `${summary.cutOff} ${what}s were`} cut off at the output limit${limit === null ? '' : ` (--max-tokens ${limit})`}: ${summary.cutOff === 1 ? 'its answer is' : 'their answers are'} incomplete. To run them again with a higher limit, open the job in the app (rowbot serve) and choose Retry cut-off rows.`,
     );
   }
   if (values.json) {
@@ -619,7 +705,8 @@ async function runJob(engine: Engine, jobId: string, values: Values): Promise<nu
       JSON.stringify({
         jobId,
         status: summary.status,
-        rows: total,
+        rows: several ? Math.round(total / columns.length) : total,
+        ...(several ? { cells: total } : {}),
         done,
         failed,
         cutOff: summary.cutOff,
@@ -628,6 +715,18 @@ async function runJob(engine: Engine, jobId: string, values: Values): Promise<nu
         completionTokens: summary.usage.completionTokens,
         cost: summary.usage.cost,
         out: values.out ?? null,
+        ...(several
+          ? {
+              columns: columns.map((column) => ({
+                name: column.name,
+                model: column.model,
+                done: column.counts.done,
+                failed: column.counts.failed,
+                total: column.counts.total,
+                cost: column.usage.cost,
+              })),
+            }
+          : {}),
       }),
     );
   }
@@ -666,15 +765,16 @@ function showProgress(engine: Engine, jobId: string, began: number, startDone: n
 }
 
 /** `--estimate`: what the run would send, cost and take; nothing is sent. */
-function printEstimate(estimate: JobEstimate, json: boolean): void {
+function printEstimate(estimate: JobEstimate, json: boolean, columnCount = 1): void {
   if (json) {
     console.log(JSON.stringify(estimate));
     return;
   }
   const money = (n: number): string => `$${n.toFixed(n < 1 ? 4 : 2)}`;
   const tokens = `${estimate.promptTokens.toLocaleString('en-US')} prompt tokens${estimate.tokensEstimated ? ' (estimated: no tokenizer for this model)' : ''}`;
+  // With several AI columns, what is sent is cells: a row's request in each column.
   console.log(
-    `Rows to send: ${estimate.rows.toLocaleString('en-US')}${estimate.skipped ? ` (${estimate.skipped} skipped: nothing to fill in)` : ''}`,
+    `${columnCount > 1 ? `Cells to send (${columnCount} AI columns):` : 'Rows to send:'} ${estimate.rows.toLocaleString('en-US')}${estimate.skipped ? ` (${estimate.skipped} skipped: nothing to fill in)` : ''}`,
   );
   console.log(
     `Tokens:       ${tokens}; ${estimate.outputTokens[0].toLocaleString('en-US')}–${estimate.outputTokens[1].toLocaleString('en-US')} output tokens`,

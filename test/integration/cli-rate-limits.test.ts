@@ -103,7 +103,7 @@ describe('rowbot run under rate limits', () => {
     await until(() => mock.inFlight === 0, 'the server to see the requests abandoned');
     const check = new Database(db, { readonly: true });
     try {
-      const running = check.prepare("SELECT COUNT(*) AS n FROM job_rows WHERE status = 'running'").get() as {
+      const running = check.prepare("SELECT COUNT(*) AS n FROM job_cells WHERE status = 'running'").get() as {
         n: number;
       };
       expect(running.n).toBe(0);

@@ -3,9 +3,10 @@ import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { neutralizeFormula, resultsToCsv } from '../../electron/engine/sheets/export-csv.ts';
 import type { RowView } from '../../shared/api.ts';
+import { oneCellRow, onlyCell } from '../fixtures/row-views.ts';
 
 function row(index: number, values: string[], output: string | null): RowView {
-  return {
+  return oneCellRow({
     index,
     values,
     output,
@@ -18,7 +19,7 @@ function row(index: number, values: string[], output: string | null): RowView {
     cost: null,
     cached: false,
     finish: output ? 'stop' : null,
-  };
+  });
 }
 
 describe('neutralizeFormula (OWASP CSV injection)', () => {
@@ -55,7 +56,7 @@ describe('resultsToCsv: line breaks and separators (issue 12)', () => {
     const parsed = Papa.parse<string[]>(csv.slice(1), { skipEmptyLines: true });
     expect(parsed.errors).toEqual([]);
     expect(parsed.data).toHaveLength(301);
-    expect(parsed.data.slice(1).map((record) => record[1])).toEqual(rows.map((r) => r.output));
+    expect(parsed.data.slice(1).map((record) => record[1])).toEqual(rows.map((r) => onlyCell(r).output));
     expect(parsed.data[1]?.[0]).toBe('in 0\nsecond line');
   });
 

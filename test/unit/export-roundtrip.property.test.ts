@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportResults } from '../../electron/engine/sheets/export.ts';
 import type { RowView } from '../../shared/api.ts';
 import { EXPECTED_RESULT_COLUMNS } from '../fixtures/expected.ts';
+import { oneCellRow, onlyCell } from '../fixtures/row-views.ts';
 
 const EXCEL_LIMIT = 32_767;
 
@@ -100,20 +101,22 @@ function table(cell: fc.Arbitrary<string>): fc.Arbitrary<Case> {
       )
       .map((drafts) => ({
         columns,
-        rows: drafts.map((draft, index): RowView => ({
-          index,
-          values: draft.values,
-          output: draft.output,
-          status: draft.output === null ? 'failed' : 'done',
-          error: draft.error,
-          attempts: index + 1,
-          latencyMs: 100 + index,
-          promptTokens: 10 * index,
-          completionTokens: 7,
-          cost: null,
-          cached: false,
-          finish: draft.output === null ? null : 'stop',
-        })),
+        rows: drafts.map((draft, index): RowView =>
+          oneCellRow({
+            index,
+            values: draft.values,
+            output: draft.output,
+            status: draft.output === null ? 'failed' : 'done',
+            error: draft.error,
+            attempts: index + 1,
+            latencyMs: 100 + index,
+            promptTokens: 10 * index,
+            completionTokens: 7,
+            cost: null,
+            cached: false,
+            finish: draft.output === null ? null : 'stop',
+          }),
+        ),
       })),
   );
 }
@@ -121,18 +124,21 @@ function table(cell: fc.Arbitrary<string>): fc.Arbitrary<Case> {
 /** What the table holds, as text, in the order of the export's columns. */
 function expectedTable({ columns, rows }: Case): string[][] {
   const header = [...columns, ...EXPECTED_RESULT_COLUMNS];
-  const body = rows.map((row) => [
-    ...row.values,
-    row.output ?? '',
-    row.status,
-    row.error ?? '',
-    String(row.attempts),
-    String(row.latencyMs),
-    String(row.promptTokens),
-    String(row.completionTokens),
-    '',
-    row.finish ?? '',
-  ]);
+  const body = rows.map((row) => {
+    const cell = onlyCell(row);
+    return [
+      ...row.values,
+      cell.output ?? '',
+      cell.status,
+      cell.error ?? '',
+      String(cell.attempts),
+      String(cell.latencyMs),
+      String(cell.promptTokens),
+      String(cell.completionTokens),
+      '',
+      cell.finish ?? '',
+    ];
+  });
   return [header, ...body];
 }
 
@@ -171,16 +177,17 @@ async function jsonlRoundTrip(sample: Case): Promise<void> {
   expect(lines.map((line) => JSON.parse(line) as unknown)).toEqual(
     sample.rows.map((row, r) => {
       const expected = Object.fromEntries(header!.map((name, c) => [name, body[r]![c]]));
+      const cell = onlyCell(row);
       return {
         ...expected,
-        output: row.output,
-        error: row.error,
-        attempts: row.attempts,
-        latency_ms: row.latencyMs,
-        prompt_tokens: row.promptTokens,
-        completion_tokens: row.completionTokens,
+        output: cell.output,
+        error: cell.error,
+        attempts: cell.attempts,
+        latency_ms: cell.latencyMs,
+        prompt_tokens: cell.promptTokens,
+        completion_tokens: cell.completionTokens,
         cost: null,
-        finish: row.finish,
+        finish: cell.finish,
       };
     }),
   );

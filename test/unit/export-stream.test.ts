@@ -10,7 +10,8 @@ import { RowbotError } from '../../shared/errors.ts';
 import { exportResults, resultsToJsonl } from '../../electron/engine/sheets/export.ts';
 import { resultsToCsv } from '../../electron/engine/sheets/export-csv.ts';
 import { CHUNK_CHARS } from '../../electron/engine/sheets/export-stream.ts';
-import { PAGE_ROWS, type RowPages } from '../../electron/engine/sheets/export-table.ts';
+import { outputColumn, PAGE_ROWS, type RowPages } from '../../electron/engine/sheets/export-table.ts';
+import { oneCellRow } from '../fixtures/row-views.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rowbot-export-stream-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,7 +20,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const WIDE = '\uDC00 Zoë, "Köln"\n日本語 😀 =1+1\r\n;\t\uD800';
 
 function row(index: number): RowView {
-  return {
+  return oneCellRow({
     index,
     values: [`item ${index}`, WIDE.repeat(index % 7)],
     output: index % 11 === 0 ? null : `{"score": ${index / 8}, "ok": ${index % 2 === 0}, "note": "${index}"} ${WIDE}`,
@@ -32,7 +33,7 @@ function row(index: number): RowView {
     cost: index % 4 === 0 ? null : index * 0.000000345,
     cached: false,
     finish: index % 11 === 0 ? null : 'stop',
-  };
+  });
 }
 
 /** Enough rows for the text to fill many chunks, given out of order. */
@@ -44,16 +45,16 @@ describe('streamed exports write the text the whole-table functions make', () =>
     ['semicolon, JSON fields, no byte-order mark', { bom: false, delimiter: ';' }, ['score', 'ok']],
   ] as const)('CSV (%s)', async (_, options, fields) => {
     const path = join(dir, 'rows.csv');
-    await exportResults(path, ['name', 'note'], ROWS, { format: 'csv', ...options }, fields);
-    const expected = resultsToCsv(['name', 'note'], ROWS, { ...options, jsonFields: fields });
+    await exportResults(path, ['name', 'note'], ROWS, { format: 'csv', ...options }, outputColumn(fields));
+    const expected = resultsToCsv(['name', 'note'], ROWS, { ...options, ai: outputColumn(fields) });
     expect(expected.length).toBeGreaterThan(5 * CHUNK_CHARS);
     expect(readFileSync(path).equals(Buffer.from(expected, 'utf8'))).toBe(true);
   });
 
   it('JSON lines, with JSON fields', async () => {
     const path = join(dir, 'rows.jsonl');
-    await exportResults(path, ['name', 'note'], ROWS, { format: 'jsonl' }, ['score', 'note']);
-    const expected = resultsToJsonl(['name', 'note'], ROWS, ['score', 'note']);
+    await exportResults(path, ['name', 'note'], ROWS, { format: 'jsonl' }, outputColumn(['score', 'note']));
+    const expected = resultsToJsonl(['name', 'note'], ROWS, outputColumn(['score', 'note']));
     expect(expected.length).toBeGreaterThan(5 * CHUNK_CHARS);
     expect(readFileSync(path).equals(Buffer.from(expected, 'utf8'))).toBe(true);
   });

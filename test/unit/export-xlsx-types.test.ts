@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportResults } from '../../electron/engine/sheets/export.ts';
 import { readXlsx } from '../../electron/engine/sheets/xlsx.ts';
 import type { RowView } from '../../shared/api.ts';
+import { outputColumn } from '../../electron/engine/sheets/export-table.ts';
+import { oneCellRow } from '../fixtures/row-views.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -22,22 +24,24 @@ async function importThenExport(source: ExcelJS.Workbook): Promise<ExcelJS.Works
   const bytes = new Uint8Array((await source.xlsx.writeBuffer()) as ArrayBuffer);
   const sheet = await readXlsx(bytes, 'in.xlsx');
   const [header = [], ...body] = sheet.rows;
-  const rows = body.map((values, index): RowView => ({
-    index,
-    values,
-    output: 'ok',
-    status: 'done',
-    error: null,
-    attempts: 1,
-    latencyMs: 5,
-    promptTokens: 1,
-    completionTokens: 1,
-    cost: null,
-    cached: false,
-    finish: 'stop',
-  }));
+  const rows = body.map((values, index): RowView =>
+    oneCellRow({
+      index,
+      values,
+      output: 'ok',
+      status: 'done',
+      error: null,
+      attempts: 1,
+      latencyMs: 5,
+      promptTokens: 1,
+      completionTokens: 1,
+      cost: null,
+      cached: false,
+      finish: 'stop',
+    }),
+  );
   const out = join(dir, `out-${Math.random().toString(36).slice(2)}.xlsx`);
-  await exportResults(out, header, rows, { format: 'xlsx' }, [], () => ({
+  await exportResults(out, header, rows, { format: 'xlsx' }, outputColumn(), () => ({
     bytes,
     sheet: sheet.sheet,
     sourceRows: sheet.rowNumbers.slice(1),

@@ -2,7 +2,15 @@ import type { RowView } from '../../../shared/api.ts';
 import type { ExportDelimiter } from '../../../shared/sheets.ts';
 import { formatDollars } from '../pricing.ts';
 import { writeLinesAtomically } from './export-stream.ts';
-import { pagesOf, recordOf, tableShape, type Cell, type RowPages } from './export-table.ts';
+import {
+  outputColumn,
+  pagesOf,
+  recordOf,
+  tableShape,
+  type Cell,
+  type ExportColumn,
+  type RowPages,
+} from './export-table.ts';
 
 export { RESULT_COLUMNS } from './export-table.ts';
 
@@ -21,7 +29,8 @@ export interface CsvOptions {
   /** Start with a byte-order mark so Excel reads the file as UTF-8 (default on). */
   bom?: boolean;
   delimiter?: ExportDelimiter;
-  jsonFields?: readonly string[];
+  /** The job's AI columns (default: one named `output`, answering in plain text). */
+  ai?: readonly ExportColumn[];
 }
 
 /**
@@ -37,17 +46,17 @@ export function csvField(text: string, delimiter: string): string {
 /** The lines of a CSV export, each ending with CRLF: the header, then one per row. */
 export function csvLines(
   columns: readonly string[],
-  options: Pick<CsvOptions, 'delimiter' | 'jsonFields'> = {},
+  options: Pick<CsvOptions, 'delimiter' | 'ai'> = {},
 ): { header: string; row: (row: RowView) => string } {
-  const { delimiter = ',', jsonFields = [] } = options;
-  const { header, moneyColumns } = tableShape(columns, jsonFields);
+  const { delimiter = ',', ai = outputColumn() } = options;
+  const { header, moneyColumns } = tableShape(columns, ai);
   const text = (cell: Cell): string => neutralizeFormula(cell === null ? '' : String(cell));
   const line = (cells: readonly string[]): string => cells.map((cell) => csvField(cell, delimiter)).join(delimiter);
   const record = (cells: Cell[]): string =>
     line(cells.map((cell, i) => (moneyColumns.has(i) && typeof cell === 'number' ? formatDollars(cell) : text(cell))));
   return {
     header: `${line(header.map(text))}\r\n`,
-    row: (row) => `${record(recordOf(row, columns, jsonFields))}\r\n`,
+    row: (row) => `${record(recordOf(row, columns, ai))}\r\n`,
   };
 }
 

@@ -5,7 +5,18 @@ import { EXPORT_FORMATS, type ExportFormat, type ExportOptions } from '../../../
 import { formatDollars } from '../pricing.ts';
 import { writeCsv } from './export-csv.ts';
 import { writeLinesAtomically } from './export-stream.ts';
-import { guardedPages, pagesOf, recordOf, tableShape, type Cell, type RowPages } from './export-table.ts';
+import {
+  cellOf,
+  guardedPages,
+  isSingleOutput,
+  outputColumn,
+  pagesOf,
+  recordOf,
+  tableShape,
+  type Cell,
+  type ExportColumn,
+  type RowPages,
+} from './export-table.ts';
 import { SourceError } from './atomic-file.ts';
 import type { ResultCell } from './xlsx/result-cells.ts';
 
@@ -65,8 +76,11 @@ export function formatFromPath(path: string): ExportFormat {
 }
 
 /** A JSON line of each row, each ending with a line feed. */
-export function jsonlLine(columns: readonly string[], jsonFields: readonly string[] = []): (row: RowView) => string {
-  const { header, moneyColumns } = tableShape(columns, jsonFields);
+export function jsonlLine(
+  columns: readonly string[],
+  ai: readonly ExportColumn[] = outputColumn(),
+): (row: RowView) => string {
+  const { header, moneyColumns } = tableShape(columns, ai);
   // Written by hand rather than by JSON.stringify, so that amounts are plain decimals (0.000000345,
   // not 3.45e-7). A name met twice keeps its first place and its last value, as in an object.
   const line = (record: readonly Cell[]): string => {
@@ -77,15 +91,15 @@ export function jsonlLine(columns: readonly string[], jsonFields: readonly strin
     });
     return `{${[...fields].map(([name, value]) => `${JSON.stringify(name)}:${value}`).join(',')}}`;
   };
-  return (row) => `${line(recordOf(row, columns, jsonFields))}\n`;
+  return (row) => `${line(recordOf(row, columns, ai))}\n`;
 }
 
 export function resultsToJsonl(
   columns: readonly string[],
   rows: readonly RowView[],
-  jsonFields: readonly string[] = [],
+  ai: readonly ExportColumn[] = outputColumn(),
 ): string {
-  const line = jsonlLine(columns, jsonFields);
+  const line = jsonlLine(columns, ai);
   let text = '';
   for (const page of pagesOf(rows)()) for (const row of page) text += line(row);
   return text;
@@ -107,18 +121,20 @@ export interface SourceWorkbook {
  * `rows` may be a source of pages (the database's, in the engine): every format is then written
  * as it is read, a page of rows at a time, and no export holds all the rows. An .xlsx export reads
  * them twice: once to measure the columns and count the rows, which its XML gives first.
+ *
+ * `ai` is the job's AI columns in order (exportColumnsOf); each row's `cells` are in that order.
  */
 export async function exportResults(
   path: string,
   columns: readonly string[],
   rows: readonly RowView[] | RowPages,
   options: Partial<ExportOptions> = {},
-  jsonFields: readonly string[] = [],
+  ai: readonly ExportColumn[] = outputColumn(),
   source: () => SourceWorkbook | null = () => null,
 ): Promise<ExportReport> {
   const pages = guardedPages(typeof rows === 'function' ? rows : pagesOf(rows));
   try {
-    return await writeResults(path, columns, pages, options, jsonFields, source);
+    return await writeResults(path, columns, pages, options, ai, source);
   } catch (error) {
     // The rows could not be read (the database failed): that error, not one about saving the file.
     throw error instanceof SourceError ? error.cause : error;
@@ -130,21 +146,21 @@ async function writeResults(
   columns: readonly string[],
   pages: RowPages,
   options: Partial<ExportOptions>,
-  jsonFields: readonly string[],
+  ai: readonly ExportColumn[],
   source: () => SourceWorkbook | null,
 ): Promise<ExportReport> {
   const format = options.format ?? formatFromPath(path);
   if (format === 'csv') {
     const { bom = true, delimiter = ',' } = options;
-    await writeCsv(path, columns, pages, { bom, delimiter, jsonFields });
+    await writeCsv(path, columns, pages, { bom, delimiter, ai });
     return { notes: [] };
   }
   if (format === 'jsonl') {
-    await writeLinesAtomically(path, '', pages, jsonlLine(columns, jsonFields));
+    await writeLinesAtomically(path, '', pages, jsonlLine(columns, ai));
     return { notes: [] };
   }
   const { writeResultsXlsx } = await import('./xlsx.ts');
-  const { header, moneyColumns } = tableShape(columns, jsonFields);
+  const { header, moneyColumns } = tableShape(columns, ai);
   const workbook = source();
   // A workbook Rowbot cannot read again (it read it once) only costs the types: the text stays.
   const typed =
@@ -156,7 +172,7 @@ async function writeResults(
   let cut = new CutCells();
   const cellsOf = (row: RowView): ResultCell[] => {
     const at = workbook?.sourceRows[row.index];
-    return recordOf(row, columns, jsonFields).map((cell, c) => {
+    return recordOf(row, columns, ai).map((cell, c) => {
       // Dollars in plain decimals down to the nanodollar, not General's 3.45E-07.
       if (typeof cell === 'number' && moneyColumns.has(c)) return { number: cell, format: MONEY_FORMAT };
       if (typeof cell !== 'string') return cell;
@@ -176,7 +192,16 @@ async function writeResults(
   return { notes: cut.notes() };
 }
 
-/** The user's own workbook with the output, status and error columns added to the imported sheet. */
+/**
+ * The columns write-back adds to the imported sheet: output, status and error for a job whose one
+ * AI column is `output` (as always); NAME, NAME.status and NAME.error for each AI column otherwise.
+ */
+export function writeBackColumns(ai: readonly ExportColumn[]): string[] {
+  if (isSingleOutput(ai)) return ['output', 'status', 'error'];
+  return ai.flatMap(({ name }) => [name, `${name}.status`, `${name}.error`]);
+}
+
+/** The user's own workbook with each AI column's answer, status and error added to the imported sheet. */
 export async function exportIntoWorkbook(
   path: string,
   workbook: Uint8Array,
@@ -184,26 +209,26 @@ export async function exportIntoWorkbook(
   headerRow: number,
   sourceRows: readonly (number | null)[],
   rows: readonly RowView[],
+  ai: readonly ExportColumn[] = outputColumn(),
 ): Promise<ExportReport> {
   const { writeBackXlsx } = await import('./xlsx.ts');
   const cut = new CutCells();
+  const newColumns = writeBackColumns(ai);
+  const single = isSingleOutput(ai);
   const values = new Map<number, (string | null)[]>();
   for (const row of rows) {
     const at = sourceRows[row.index];
+    if (at === null || at === undefined) continue;
     const fit = (text: string | null, column: string): string | null =>
       text === null ? null : cut.fit(text, row.index + 1, column);
-    if (at !== null && at !== undefined) {
-      values.set(at, [fit(row.output, 'output'), row.status, fit(row.error, 'error')]);
-    }
+    const cells = ai.flatMap((column, position) => {
+      const cell = single && row.cells.length === 1 ? row.cells[0] : cellOf(row, column, position);
+      const [answer, , error] = newColumns.slice(3 * position, 3 * position + 3) as [string, string, string];
+      return [fit(cell?.output ?? null, answer), cell?.status ?? null, fit(cell?.error ?? null, error)];
+    });
+    values.set(at, cells);
   }
-  await writeBackXlsx({
-    source: workbook,
-    sheet,
-    headerRowNumber: headerRow,
-    newColumns: ['output', 'status', 'error'],
-    values,
-    outPath: path,
-  });
+  await writeBackXlsx({ source: workbook, sheet, headerRowNumber: headerRow, newColumns, values, outPath: path });
   return { notes: cut.notes() };
 }
 

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
-import type { RowStatus, RowView } from '../../../shared/api.ts';
-import { PAGE_ROWS, type RowPages } from '../sheets/export-table.ts';
-import { toResult } from './repository.ts';
+import type { RowResult, RowStatus, RowView } from '../../../shared/api.ts';
+import { fromNanos } from '../pricing.ts';
+import { PAGE_ROWS, rowStatusOf, type RowPages } from '../sheets/export-table.ts';
 
 // The rows of a job for an export, read as they are written out rather than loaded at once: a
 // million rows are some gigabytes as objects. The export reads through a connection of its own, in
@@ -9,16 +9,68 @@ import { toResult } from './repository.ts';
 // while the engine goes on writing answers through its own connection), reads it as many times as
 // it needs (an .xlsx export reads twice) and may keep its cursor open across the awaits of writing
 // to the file, which the engine's connection could not allow (it would be busy for every write).
+//
+// A row is its cells (one per AI column) read together: the cells come in row order, and within a
+// row in the job's column order, so a row is whole as soon as the next row's first cell comes.
 
-type StoredRow = Parameters<typeof toResult>[0] & { values_json: string };
+interface StoredCell {
+  row_index: number;
+  col: number;
+  status: RowStatus;
+  output: string | null;
+  error: string | null;
+  attempts: number;
+  latency_ms: number | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  cost_nanos: number | null;
+  cached: number;
+  finish: string | null;
+  stale: number | null;
+  edited: number | null;
+  /** Only on the cell of the job's first column: a row's values are read once, not once a cell. */
+  values_json: string | null;
+}
 
-/** The job's rows (those of one status, if given) with the input values, in input order. */
-const ROWS_SQL = `
-  SELECT j.row_index, j.status, j.output, j.error, j.attempts, j.latency_ms, j.prompt_tokens,
-         j.completion_tokens, j.cost_nanos, j.cached, j.finish, s.values_json
-  FROM job_rows j JOIN sheet_rows s ON s.sheet_id = @sheetId AND s.row_index = j.row_index
-  WHERE j.job_id = @jobId AND (@status IS NULL OR j.status = @status)
-  ORDER BY j.row_index`;
+/**
+ * The job's cells with the input values, in input order and, within a row, in column order. SQLite
+ * walks job_cells by its key (job, row, column id) and sorts only each row's few cells by position,
+ * so the first rows come out at once and no more than a row is held. Both are forced, whatever the
+ * statistics (ANALYZE) say: NOT INDEXED keeps job_cells on its key rather than the scheduler's index
+ * (job, column, status, row), and CROSS JOIN keeps it the outer loop; either way round, every cell
+ * of the job would be sorted at once before the first row came out.
+ */
+export const CELLS_SQL = `
+  SELECT c.row_index, c.col, c.status, c.output, c.error, c.attempts, c.latency_ms, c.prompt_tokens,
+         c.completion_tokens, c.cost_nanos, c.cached, c.finish, c.stale, c.edited,
+         CASE WHEN k.position = @firstPosition THEN s.values_json END AS values_json
+  FROM job_cells c NOT INDEXED
+  CROSS JOIN job_columns k ON k.job_id = c.job_id AND k.col = c.col
+  CROSS JOIN sheet_rows s ON s.sheet_id = @sheetId AND s.row_index = c.row_index
+  WHERE c.job_id = @jobId
+  ORDER BY c.row_index, k.position`;
+
+const FIRST_POSITION_SQL = 'SELECT min(position) AS first FROM job_columns WHERE job_id = ?';
+const VALUES_SQL = 'SELECT values_json FROM sheet_rows WHERE sheet_id = ? AND row_index = ?';
+
+function cellOf(stored: StoredCell): RowResult {
+  return {
+    index: stored.row_index,
+    col: stored.col,
+    status: stored.status,
+    output: stored.output,
+    error: stored.error,
+    attempts: stored.attempts,
+    latencyMs: stored.latency_ms,
+    promptTokens: stored.prompt_tokens,
+    completionTokens: stored.completion_tokens,
+    cost: fromNanos(stored.cost_nanos),
+    cached: stored.cached === 1,
+    finish: stored.finish,
+    stale: stored.stale === 1,
+    edited: stored.edited === 1,
+  };
+}
 
 /** A read-only snapshot of the database, from which an export reads the rows of a job. */
 export class RowSnapshot {
@@ -38,19 +90,46 @@ export class RowSnapshot {
     }
   }
 
-  /** The rows of a job, a page of `pageRows` at a time, each reading from the first. */
+  /**
+   * The rows of a job with their cells, a page of `pageRows` rows at a time, each reading from the
+   * first. With a status, only the rows of that status as rowStatusOf() has it: `done`, every
+   * cell done; `failed`, any cell failed.
+   */
   pages(jobId: string, sheetId: string, status: RowStatus | null = null, pageRows = PAGE_ROWS): RowPages {
     const db = this.#db;
     return function* () {
-      const rows = db.prepare(ROWS_SQL).iterate({ jobId, sheetId, status }) as IterableIterator<StoredRow>;
+      const { first } = db.prepare(FIRST_POSITION_SQL).get(jobId) as { first: number | null };
+      if (first === null) return;
+      const valuesOf = db.prepare(VALUES_SQL).pluck();
+      const cells = db
+        .prepare(CELLS_SQL)
+        .iterate({ jobId, sheetId, firstPosition: first }) as IterableIterator<StoredCell>;
       let page: RowView[] = [];
-      for (const row of rows) {
-        page.push({ ...toResult(row), values: JSON.parse(row.values_json) as string[] });
-        if (page.length === pageRows) {
-          yield page;
-          page = [];
+      let row: RowView | null = null;
+      let valuesJson: string | null = null;
+      // The row gathered so far goes on the page (when it is of the status asked for).
+      const close = (done: RowView): void => {
+        // A row without a cell in the first column (never made so, but cheap to allow) reads its values alone.
+        const json = valuesJson ?? (valuesOf.get(sheetId, done.index) as string | undefined) ?? '[]';
+        if (status === null || rowStatusOf(done.cells) === status) {
+          done.values = JSON.parse(json) as string[];
+          page.push(done);
         }
+      };
+      for (const stored of cells) {
+        if (row === null || stored.row_index !== row.index) {
+          if (row !== null) close(row);
+          if (page.length >= pageRows) {
+            yield page;
+            page = [];
+          }
+          row = { index: stored.row_index, values: [], cells: [] };
+          valuesJson = null;
+        }
+        if (stored.values_json !== null) valuesJson = stored.values_json;
+        row.cells.push(cellOf(stored));
       }
+      if (row !== null) close(row);
       if (page.length > 0) yield page;
     };
   }
