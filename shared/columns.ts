@@ -2,7 +2,7 @@
  * AI columns: which columns a template uses, what a column may be called, and the few-shot block
  * of corrections. Pure functions, so the UI's checks and the engine's agree exactly.
  */
-import type { RowResult, RowStatus } from './api.ts';
+import type { ColumnOptions, JsonOutput, RowResult, RowStatus } from './api.ts';
 import { checkTemplate, describeTemplateProblem, parseTemplate } from './template.ts';
 
 export interface NamedColumn {
@@ -10,6 +10,14 @@ export interface NamedColumn {
   name: string;
   /** The fields of its JSON answers, each usable on its own as {{name.field}}. */
   fields?: readonly string[];
+}
+
+/**
+ * A column's JSON answer: its own option when it sets one (null: plain text, whatever the job
+ * asks), else the job's. As the runner sends it: the column's options over the job's settings.
+ */
+export function columnJsonOutput(options: ColumnOptions, jobJsonOutput: JsonOutput | null): JsonOutput | null {
+  return options.jsonOutput === undefined ? jobJsonOutput : options.jsonOutput;
 }
 
 /** What a template placeholder can stand for: a sheet column, an AI column's answer, or one field of it. */

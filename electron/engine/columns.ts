@@ -18,6 +18,7 @@ import {
   type RunSettings,
 } from '../../shared/api.ts';
 import {
+  columnJsonOutput,
   columnNameProblem,
   columnTemplateProblem,
   columnUses,
@@ -134,7 +135,7 @@ export function namedColumns(job: Pick<JobRecord, 'aiColumns' | 'settings'>): Na
   return job.aiColumns.map((column) => ({
     id: column.id,
     name: column.name,
-    fields: ((column.options.jsonOutput ?? job.settings.jsonOutput)?.fields ?? []).map((field) => field.name),
+    fields: (columnJsonOutput(column.options, job.settings.jsonOutput)?.fields ?? []).map((field) => field.name),
   }));
 }
 

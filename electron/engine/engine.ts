@@ -33,10 +33,10 @@ import { RowbotError } from '../../shared/errors.ts';
 import { batchKindOf, originOf, reasoningModelProblem } from '../../shared/providers.ts';
 import { defaultExportDelimiter, type ExportOptions, type ImportOptions } from '../../shared/sheets.ts';
 import {
+  columnJsonOutput,
   columnNameProblem,
   columnTemplateProblem,
   columnUses,
-  rowStatusOf,
   templateNames,
   type NamedColumn,
 } from '../../shared/columns.ts';
@@ -56,6 +56,7 @@ import {
   type ColumnHost,
 } from './columns.ts';
 import { exportIntoWorkbook, exportResults, type ExportReport } from './sheets/export.ts';
+import { exportColumnsOf, rowIsExported } from './sheets/export-table.ts';
 import { importTable } from './sheets/import.ts';
 import { HttpClient } from './http/client.ts';
 import {
@@ -1288,9 +1289,7 @@ export class Engine {
     const job = this.#record(jobId);
     if (options.writeBack) {
       // The user's workbook is rebuilt in memory with ExcelJS: these rows are held too.
-      const rows = this.getRows(jobId).rows.filter(
-        (row) => !options.rows || options.rows === 'all' || rowStatusOf(row.cells) === options.rows,
-      );
+      const rows = this.getRows(jobId).rows.filter((row) => rowIsExported(row, options.rows));
       const sheet = this.#repo.getSheet(job.sheetId);
       const blob = this.#repo.sheetSourceBlob(job.sheetId);
       if (!sheet || !blob || sheet.settings.sheet === null || sheet.settings.headerRow === null) {
@@ -1306,6 +1305,7 @@ export class Engine {
         sheet.settings.headerRow,
         this.#repo.sheetSourceRows(job.sheetId),
         rows,
+        exportColumnsOf(job.aiColumns, job.settings.jsonOutput),
       );
     }
     // Streamed: the rows are read a page at a time from a snapshot of the database taken now,
@@ -1318,7 +1318,7 @@ export class Engine {
         job.columns,
         snapshot.pages(job.id, job.sheetId, !options.rows || options.rows === 'all' ? null : options.rows),
         { ...options, delimiter: options.delimiter ?? defaultExportDelimiter(job.importSettings.delimiter) },
-        job.settings.jsonOutput?.fields.map((field) => field.name) ?? [],
+        exportColumnsOf(job.aiColumns, job.settings.jsonOutput),
         () => {
           const sheet = this.#repo.getSheet(job.sheetId);
           const bytes = this.#repo.sheetSourceBlob(job.sheetId);
@@ -1659,6 +1659,6 @@ function namedConfigs(columns: readonly ColumnConfig[], jobJson: RunSettings['js
   return columns.map((column, id) => ({
     id,
     name: column.name,
-    fields: ((column.options.jsonOutput ?? jobJson)?.fields ?? []).map((field) => field.name),
+    fields: (columnJsonOutput(column.options, jobJson)?.fields ?? []).map((field) => field.name),
   }));
 }

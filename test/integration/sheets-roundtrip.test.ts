@@ -7,6 +7,7 @@ import { Engine } from '../../electron/engine/engine.ts';
 import { readXlsx } from '../../electron/engine/sheets/xlsx.ts';
 import { EXPECTED_RESULT_COLUMNS } from '../fixtures/expected.ts';
 import { importForTest } from '../fixtures/import-table.ts';
+import { firstCells } from '../fixtures/cells.ts';
 
 // Cells that break naive exporters: separators, quotes, newlines, accents, emoji, formulas.
 const COLUMNS = ['name', 'note, with comma', 'Zoë “quoted”'];
@@ -46,7 +47,7 @@ describe('import → export → import gives the same cells, for every format', 
     });
     engine.startJob(job.id);
     await engine.waitForJob(job.id);
-    return { jobId: job.id, outputs: engine.getRows(job.id).rows.map((row) => row.output ?? '') };
+    return { jobId: job.id, outputs: firstCells(engine.getRows(job.id)).map((row) => row.output ?? '') };
   }
 
   it.each(['csv', 'xlsx', 'jsonl'] as const)('%s', async (format) => {
@@ -114,7 +115,7 @@ describe('import → export → import gives the same cells, for every format', 
     await engine.exportTo(job.id, out, { format: 'xlsx', rows: 'all', writeBack: true });
 
     const back = await readXlsx(readFileSync(out), 'book-with-results.xlsx', { sheet: 'Products' });
-    const rows = engine.getRows(job.id).rows;
+    const rows = firstCells(engine.getRows(job.id));
     expect(back.sheetNames).toEqual(['Products', 'Notes']);
     expect(preview.notes).toContain('Row 1 above the table looked like a title and was left out.');
     expect(back.rows[0]).toEqual(['Product list']);

@@ -17,7 +17,7 @@ import {
   type TimelineSecond,
   type RunSettings,
 } from '../../../shared/api.ts';
-import { columnUses, type NamedColumn } from '../../../shared/columns.ts';
+import { columnJsonOutput, columnUses, type NamedColumn } from '../../../shared/columns.ts';
 import type { ImportSettings } from '../../../shared/sheets.ts';
 import { fromNanos, toNanos } from '../pricing.ts';
 import type { TableRow } from '../sheets/table.ts';
@@ -767,7 +767,7 @@ export class Repository {
         uses: columnUses(row.template, sheetColumns, named),
         comparesWith: row.compares_with,
       };
-      const json = column.options.jsonOutput ?? jobJson;
+      const json = columnJsonOutput(column.options, jobJson);
       named.push({ id: row.col, name: row.name, fields: (json?.fields ?? []).map((field) => field.name) });
       return column;
     });
