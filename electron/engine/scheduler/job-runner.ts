@@ -86,8 +86,12 @@ const RATE_LIMIT_WAIT = { baseDelayMs: 1000, maxDelayMs: 60_000 };
 /** A Retry-After on an error other than a 429 is obeyed when it is this short (openai-node: under 60 s). */
 const MAX_OBEYED_RETRY_AFTER_MS = 60_000;
 const MINUTE_MS = 60_000;
-/** Cells are keyed by row and column id in one number: row × COLUMN_SLOTS + column. */
-const COLUMN_SLOTS = 1024;
+/**
+ * Cells are keyed by row and column id in one number: row × COLUMN_SLOTS + column. Column ids stay
+ * under MAX_COLUMN_ID (a job refuses more), so keys of different cells never meet, and a million
+ * rows stay far inside a double's exact integers (2^40 of 2^53).
+ */
+const COLUMN_SLOTS = 2 ** 20;
 const cellKey = (cell: { index: number; col: number }): number => cell.index * COLUMN_SLOTS + cell.col;
 
 /** Where the scan of a column's queued cells is. */

@@ -18,6 +18,7 @@ import {
   type RunSettings,
 } from '../../../shared/api.ts';
 import { columnJsonOutput, columnUses, type NamedColumn } from '../../../shared/columns.ts';
+import { RowbotError } from '../../../shared/errors.ts';
 import type { ImportSettings } from '../../../shared/sheets.ts';
 import { fromNanos, toNanos } from '../pricing.ts';
 import type { TableRow } from '../sheets/table.ts';
@@ -613,6 +614,12 @@ export class Repository {
         .prepare('SELECT COALESCE(MAX(col) + 1, 0) FROM job_columns WHERE job_id = ?')
         .pluck()
         .get(jobId) as number;
+      // Ids are not reused after a removal; the schema takes ids up to 10,000 (shared/schemas.ts).
+      if (col > MAX_COLUMN_ID)
+        throw new RowbotError(
+          'BAD_REQUEST',
+          'This job has had too many AI columns added over time. Duplicate the job and add the column to the copy.',
+        );
       s.makeRoom.run(jobId, position);
       s.insertColumn.run({ jobId, col, position, ...columnParams(column) });
       if ('prompts' in cells) {
@@ -1211,6 +1218,9 @@ export class Repository {
     };
   }
 }
+
+/** The highest AI column id a job may reach (commands take ids up to it). */
+export const MAX_COLUMN_ID = 10_000;
 
 /** Characters of the prompt a job summary carries. */
 const PROMPT_START = 120;
