@@ -442,10 +442,8 @@ export class Engine {
     let skipped = 0;
     let tokens = 0;
     const outputTokens: [number, number] = [0, 0];
-    const cost: [number, number] = [0, 0];
-    const batchCost: [number, number] = [0, 0];
-    let costKnown = true;
-    let batchKnown = true;
+    let cost: [number, number] | null = [0, 0];
+    let batchCost: [number, number] | null = [0, 0];
     let exact = true;
     const named = namedConfigs(columns, settings.jsonOutput);
     columns.forEach((column, i) => {
@@ -477,23 +475,18 @@ export class Engine {
       const high = sent * longestOf(column);
       outputTokens[0] += low;
       outputTokens[1] += high;
+      // Added to a range that stays unknown (null) once a column's price is.
+      const add = (total: [number, number] | null, price: ReturnType<typeof priceOf>): [number, number] | null => {
+        const lowCost = costOf(price, promptLow, low);
+        const highCost = costOf(price, promptHigh, high);
+        return total === null || lowCost === null || highCost === null
+          ? null
+          : [total[0] + lowCost, total[1] + highCost];
+      };
       const price = this.#priceOf(column.provider);
-      const lowCost = costOf(price, promptLow, low);
-      const highCost = costOf(price, promptHigh, high);
-      if (lowCost === null || highCost === null) costKnown = false;
-      else {
-        cost[0] += lowCost;
-        cost[1] += highCost;
-      }
+      cost = add(cost, price);
       // The Batch API's price, where the provider has one: half, for the same tokens.
-      const cheap = batchKindOf(column.provider) ? batchPrice(price) : null;
-      const batchLow = costOf(cheap, promptLow, low);
-      const batchHigh = costOf(cheap, promptHigh, high);
-      if (batchLow === null || batchHigh === null) batchKnown = false;
-      else {
-        batchCost[0] += batchLow;
-        batchCost[1] += batchHigh;
-      }
+      batchCost = add(batchCost, batchKindOf(column.provider) ? batchPrice(price) : null);
     });
     const latency: [number, number] = input.provider.kind === 'demo' ? [0.25, 0.9] : [1, 6];
     const waves = Math.ceil(
@@ -510,8 +503,8 @@ export class Engine {
       promptTokens: tokens,
       tokensEstimated: !exact || columns.length > 1,
       outputTokens,
-      cost: costKnown ? cost : null,
-      batchCost: batchKnown && columns.length === 1 ? batchCost : null,
+      cost,
+      batchCost: columns.length === 1 ? batchCost : null,
       seconds: [seconds(0), seconds(1)],
       price: this.#priceOf(input.provider),
       pricesCheckedOn: this.#prices.checkedOn,

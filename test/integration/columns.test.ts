@@ -1,16 +1,12 @@
 // Several AI columns in one job (issue 17): chained prompts flowing row by row through the columns,
 // a failed input cell holding its dependents until retried, stale cells, corrections as examples,
 // models side by side, and the rules that keep a column right of the columns it uses.
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobDetail, RowView } from '../../shared/api.ts';
 import { Engine } from '../../electron/engine/engine.ts';
 import { mockReply, type MockOptions } from '../fixtures/mock-llm-server.ts';
-import { openBench, until, type Bench } from './harness.ts';
-
-const CHILD = resolve(import.meta.dirname, '../fixtures/engine-child.ts');
+import { killMidRun, openBench, type Bench } from './harness.ts';
 
 /** summary → label (uses summary) → reply (uses label and the sheet). */
 const SUMMARY = 'Summarise: {{text}}';
@@ -330,21 +326,7 @@ describe('several AI columns', () => {
     const job = await chainedJob(bench, ROWS, { concurrency: CONCURRENCY });
     await bench.engine.close();
 
-    const child = spawn(process.execPath, [CHILD, bench.dbFile, job.id], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let childDone = 0;
-    child.stdout.on('data', (chunk: Buffer) => {
-      const last = chunk
-        .toString()
-        .trim()
-        .split('\n')
-        .at(-1)
-        ?.match(/done (\d+)/);
-      if (last) childDone = Number(last[1]);
-    });
-    const exited = new Promise((done) => child.once('exit', done));
-    await until(() => childDone >= 150, 'the child to finish 150 cells');
-    child.kill('SIGKILL');
-    await exited;
+    await killMidRun(bench.dbFile, job.id, 150);
 
     const db = new Database(bench.dbFile, { readonly: true });
     const before = db

@@ -1,13 +1,10 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../electron/engine/engine.ts';
 import { mockReply } from '../fixtures/mock-llm-server.ts';
-import { openBench, prompt, until, type Bench } from './harness.ts';
+import { killMidRun, openBench, prompt, type Bench } from './harness.ts';
 import { firstCells } from '../fixtures/cells.ts';
 
-const CHILD = resolve(import.meta.dirname, '../fixtures/engine-child.ts');
 const ROWS = 400;
 const CONCURRENCY = 8;
 
@@ -23,21 +20,7 @@ describe('kill -9 mid-run', () => {
     // The child owns the database while it runs.
     await bench.engine.close();
 
-    const child = spawn(process.execPath, [CHILD, bench.dbFile, jobId], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let childDone = 0;
-    child.stdout.on('data', (chunk: Buffer) => {
-      const last = chunk
-        .toString()
-        .trim()
-        .split('\n')
-        .at(-1)
-        ?.match(/done (\d+)/);
-      if (last) childDone = Number(last[1]);
-    });
-    const exited = new Promise((done) => child.once('exit', done));
-    await until(() => childDone >= 120, 'the child to finish 120 rows');
-    child.kill('SIGKILL');
-    await exited;
+    await killMidRun(bench.dbFile, jobId, 120);
 
     // What survived on disk, read by a separate connection.
     const db = new Database(bench.dbFile, { readonly: true });

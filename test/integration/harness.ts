@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { JobSummary, RunSettings } from '../../shared/api.ts';
 import { KEY_IDS } from '../../shared/providers.ts';
 import { Engine, type EngineOptions } from '../../electron/engine/engine.ts';
@@ -70,4 +71,28 @@ export async function until(predicate: () => boolean, what: string, timeoutMs = 
     if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+const ENGINE_CHILD = resolve(import.meta.dirname, '../fixtures/engine-child.ts');
+
+/**
+ * Runs the job in a child process (test/fixtures/engine-child.ts) until it reports `done` answers
+ * (done cells, by the job's counts), then kills it with SIGKILL: a crash in the middle of a run.
+ */
+export async function killMidRun(dbFile: string, jobId: string, done: number): Promise<void> {
+  const child = spawn(process.execPath, [ENGINE_CHILD, dbFile, jobId], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let childDone = 0;
+  child.stdout.on('data', (chunk: Buffer) => {
+    const last = chunk
+      .toString()
+      .trim()
+      .split('\n')
+      .at(-1)
+      ?.match(/done (\d+)/);
+    if (last) childDone = Number(last[1]);
+  });
+  const exited = new Promise((settled) => child.once('exit', settled));
+  await until(() => childDone >= done, `the child to finish ${done} answers`);
+  child.kill('SIGKILL');
+  await exited;
 }
