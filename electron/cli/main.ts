@@ -18,9 +18,11 @@ Files: CSV, TSV and other delimited text, Excel .xlsx, JSON lists and JSON lines
 rowbot run options:
   --template TEXT        the prompt, with {{column}} placeholders (one AI column, "output")
   --template-file FILE   read the template from a file instead
-  --column NAME=TEMPLATE an AI column of its own (repeatable, in order): its answers go in
+  --column NAME=TEMPLATE
+                         an AI column of its own (repeatable, in order): its answers go in
                          column NAME; its template may use the file's columns and the AI
-                         columns before it, e.g. --column "summary=Summarize {{text}}"
+                         columns before it (and their JSON fields, {{summary.tone}}), e.g.
+                         --column "summary=Summarize {{text}}"
                          --column "label=Label this: {{summary}}". With --template, that
                          is the first column, "output", and these follow
   --column-model NAME=MODEL

@@ -265,6 +265,14 @@ describe('rowbot run --column', () => {
     const again = await run([...columns, '--resume', jobId, '--out', doneOut, '--rows', 'done'], db);
     expect(again.status).toBe(1);
     expect(readCsv(doneOut).map((row) => row.name)).toEqual([NAMES[0], NAMES[2]]);
+    // The service answers again: --retry-failed sends the one failed cell, and nothing else.
+    mock.updateOptions({ fault: undefined });
+    const sentBefore = mock.totalRequests;
+    const retried = await run([...columns, '--resume', jobId, '--retry-failed', '--out', doneOut], db);
+    expect(retried.status).toBe(0);
+    expect(retried.stderr).toContain('6 of 6 cells done, 0 failed.');
+    expect(mock.totalRequests - sentBefore).toBe(1);
+    expect(readCsv(doneOut).map((row) => row['reply.status'])).toEqual(['done', 'done', 'done']);
   });
 
   it('resumes a job given the same column flags again, and refuses different ones', async () => {
