@@ -1,44 +1,53 @@
 import { startTransition, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { RowSelectionState } from '@tanstack/react-table';
-import type { JobDetail, JobSummary, RowStatus, RowView } from '../../../shared/api.ts';
+import type { ColumnSummary, JobDetail, JobSummary, RowStatus, RowView } from '../../../shared/api.ts';
 import { rateLimitWaitText } from '../../../shared/live.ts';
 import { BatchPanel } from '../components/BatchPanel.tsx';
 import { ExportButton } from '../components/ExportDialog.tsx';
 import { LiveChart } from '../components/LiveChart.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { RetryCutOffDialog } from '../components/RetryCutOffDialog.tsx';
-import { RowDrawer } from '../components/RowDrawer.tsx';
-import { RowsTable } from '../components/RowsTable.tsx';
+import { RowDrawer, type CellRef } from '../components/RowDrawer.tsx';
+import { RowsTable, type AnswerColumn } from '../components/RowsTable.tsx';
 import { RunControls, type RetryHow } from '../components/RunControls.tsx';
-import { isCutOff, JobBadge } from '../components/StatusBadge.tsx';
+import { JobBadge } from '../components/StatusBadge.tsx';
+import { ColumnsContext, type ColumnsView } from '../components/columnsContext.ts';
 import { useApi } from '../api.ts';
+import { rowHasStale, rowIsCutOff, rowStatus, usesSeveralModels } from '../cells.ts';
+import { useColumnCommands } from '../hooks/useColumnCommands.tsx';
 import { hrefOf } from '../router.ts';
 import { useJobRows } from '../hooks/useJobRows.ts';
 import { useLiveSamples } from '../hooks/useLiveSamples.ts';
 import { errorMessage, formatCompact, formatCost, formatCount, formatDuration, plural } from '../format.ts';
 
-/** `cutOff`: done rows whose answer stopped at the output limit. */
-type Filter = 'all' | RowStatus | 'cutOff';
+/** `cutOff`: done rows whose answer stopped at the output limit; `stale`: rows with a stale cell. */
+type Filter = 'all' | RowStatus | 'cutOff' | 'stale';
 const FILTERS: { id: Filter; label: string }[] = [
   { id: 'all', label: 'All' },
   { id: 'running', label: 'Running' },
   { id: 'done', label: 'Done' },
   { id: 'cutOff', label: 'Cut off' },
+  { id: 'stale', label: 'Stale' },
   { id: 'failed', label: 'Failed' },
   { id: 'queued', label: 'Queued' },
   { id: 'skipped', label: 'Skipped' },
 ];
 
+/** A row is failed if any of its cells failed, running if any runs, and so on (see rowStatus). */
 function inFilter(row: RowView, filter: Filter): boolean {
   if (filter === 'all') return true;
-  return filter === 'cutOff' ? isCutOff(row) : row.status === filter;
+  if (filter === 'cutOff') return rowIsCutOff(row);
+  if (filter === 'stale') return rowHasStale(row);
+  return rowStatus(row) === filter;
 }
 
 function matches(row: RowView, needle: string): boolean {
   if (needle === '') return true;
-  const hay = [...row.values, row.output ?? '', row.error ?? ''];
+  const hay = [...row.values, ...row.cells.flatMap((cell) => [cell.output ?? '', cell.error ?? ''])];
   return hay.some((text) => text.toLocaleLowerCase().includes(needle));
 }
+
+const NO_STATS: ColumnSummary[] = [];
 
 export function JobScreen({ jobId }: { jobId: string }) {
   const api = useApi();
@@ -47,10 +56,12 @@ export function JobScreen({ jobId }: { jobId: string }) {
   const [filter, setFilter] = useState<Filter>('all');
   const [search, setSearch] = useState('');
   const [selection, setSelection] = useState<RowSelectionState>({});
-  const [openRow, setOpenRow] = useState<number | null>(null);
+  const [openCell, setOpenCell] = useState<CellRef | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [retryingCutOff, setRetryingCutOff] = useState(false);
-  const { rows, live: liveRows, error: rowsError } = useJobRows(jobId);
+  // Counts the changes to the job's AI columns made here: each takes a new snapshot of the rows.
+  const [columnsEpoch, setColumnsEpoch] = useState(0);
+  const { rows, live: liveRows, error: rowsError } = useJobRows(jobId, String(columnsEpoch));
   const samples = useLiveSamples(jobId);
 
   // Whichever arrives last, an answer or an event, the newest summary (highest rev) wins.
@@ -82,9 +93,52 @@ export function JobScreen({ jobId }: { jobId: string }) {
     };
   }, [api, jobId, showSummary]);
 
+  /** A JobDetail from a column command: the columns changed, and the rows are fetched again. */
+  const showDetail = useCallback((detail: JobDetail) => {
+    setJob((current) => (current && current.rev > detail.rev ? { ...detail, ...stripDetail(current) } : detail));
+    setColumnsEpoch((n) => n + 1);
+  }, []);
+  const columnCommands = useColumnCommands({
+    job,
+    rows,
+    onDetail: showDetail,
+    onSummary: showSummary,
+    onMessage: setMessage,
+  });
+  const { runCells } = columnCommands;
+
   const needle = search.trim().toLocaleLowerCase();
-  const fieldsKey = JSON.stringify(job?.settings.jsonOutput?.fields.map((f) => f.name) ?? []);
-  const jsonFields = useMemo(() => JSON.parse(fieldsKey) as string[], [fieldsKey]);
+  // Stable while only counts change, so the table is not rebuilt for each summary.
+  const answersKey = JSON.stringify(
+    job?.aiColumns.map((column) => [
+      column,
+      (column.options.jsonOutput !== undefined ? column.options.jsonOutput : job.settings.jsonOutput)?.fields.map(
+        (f) => f.name,
+      ) ?? [],
+    ]) ?? [],
+  );
+  const answers = useMemo<AnswerColumn[]>(
+    () =>
+      (JSON.parse(answersKey) as [AnswerColumn['column'], string[]][]).map(([column, jsonFields]) => ({
+        column,
+        jsonFields,
+      })),
+    [answersKey],
+  );
+  const aiColumns = useMemo(() => answers.map((answer) => answer.column), [answers]);
+  const columnStats = job?.columnStats ?? NO_STATS;
+  const running = job?.status === 'running';
+  const columnsView = useMemo<ColumnsView>(
+    () => ({
+      columns: aiColumns,
+      stats: new Map(columnStats.map((stat) => [stat.id, stat])),
+      running,
+      severalModels: usesSeveralModels(aiColumns),
+      live: liveRows,
+      actions: columnCommands.actions,
+    }),
+    [aiColumns, columnStats, running, liveRows, columnCommands.actions],
+  );
   const visible = useMemo<RowView[]>(
     () => (rows ?? []).filter((row) => inFilter(row, filter) && matches(row, needle)),
     [rows, filter, needle],
@@ -93,12 +147,22 @@ export function JobScreen({ jobId }: { jobId: string }) {
     () =>
       Object.keys(selection)
         .map(Number)
-        .filter((index) => rows?.[index]?.status === 'failed'),
+        .filter((index) => {
+          const row = rows?.[index];
+          return row !== undefined && rowStatus(row) === 'failed';
+        }),
     [selection, rows],
   );
 
+  const several = aiColumns.length > 1;
   const retry = useCallback(
     (which: number[] | 'failed') => {
+      if (several) {
+        void runCells(which === 'failed' ? { which: 'failed' } : { which: 'failed', rows: which }, 'failed').then(() =>
+          setSelection({}),
+        );
+        return;
+      }
       api.retryRows({ jobId, rows: which }).then(
         ({ requeued, job: summary }) => {
           showSummary(summary);
@@ -108,7 +172,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
         (e: unknown) => setMessage(errorMessage(e)),
       );
     },
-    [api, jobId, showSummary],
+    [api, jobId, showSummary, several, runCells],
   );
   const retryOne = useCallback((index: number) => retry([index]), [retry]);
 
@@ -133,13 +197,17 @@ export function JobScreen({ jobId }: { jobId: string }) {
 
   // Where the user was when a row's drawer opened, to go back there when it closes.
   const opener = useRef<{ element: HTMLElement | null; index: number } | null>(null);
-  const openRowAt = useCallback((index: number) => {
-    const element = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    opener.current = { element, index };
-    setOpenRow(index);
-  }, []);
+  const firstColumn = aiColumns[0]?.id ?? 0;
+  const openRowAt = useCallback(
+    (index: number, col?: number) => {
+      const element = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+      opener.current = { element, index };
+      setOpenCell({ index, col: col ?? firstColumn });
+    },
+    [firstColumn],
+  );
   const closeRow = useCallback(() => {
-    setOpenRow(null);
+    setOpenCell(null);
     const from = opener.current;
     opener.current = null;
     // Once the dialog is gone: the row's own "Open row N" button (also when the row itself was
@@ -162,6 +230,8 @@ export function JobScreen({ jobId }: { jobId: string }) {
   }
   if (!job) return <p className="muted">Loading…</p>;
   const { counts, live, usage } = job;
+  const staleCells = job.columnStats.reduce((sum, stat) => sum + stat.stale, 0);
+  const selectedRows = Object.keys(selection).map(Number);
   const finished = counts.done + counts.failed + counts.skipped;
   const remaining = counts.queued + counts.running;
   const perMinute = live?.rowsPerMinute ?? 0;
@@ -182,15 +252,25 @@ export function JobScreen({ jobId }: { jobId: string }) {
           </a>
           <h1>{job.name}</h1>
           <span className="muted">
-            {job.fileName} · {job.provider.kind === 'demo' ? 'Demo (offline)' : job.provider.model}
+            {job.fileName} ·{' '}
+            {several
+              ? `${aiColumns.length} AI columns`
+              : job.provider.kind === 'demo'
+                ? 'Demo (offline)'
+                : job.provider.model}
           </span>
           <JobBadge job={job} />
         </div>
         <div className="job-actions">
           {job.status !== 'running' && (
-            <button type="button" onClick={() => (window.location.hash = hrefOf({ screen: 'edit', jobId }))}>
-              Edit prompt and settings
-            </button>
+            <>
+              <button type="button" onClick={columnCommands.openAdd}>
+                + Add AI column
+              </button>
+              <button type="button" onClick={() => (window.location.hash = hrefOf({ screen: 'edit', jobId }))}>
+                Edit prompt and settings
+              </button>
+            </>
           )}
           <ExportButton job={job} onResult={setMessage} />
         </div>
@@ -209,6 +289,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
           <p className="progress-text" aria-live="polite">
             <span className="tabular strong">
               {formatCount(finished)} / {formatCount(counts.total)}
+              {several && ' cells'}
             </span>
             <span className="ok">✓ {formatCount(counts.done)} done</span>
             <span className="bad">✗ {formatCount(counts.failed)} failed</span>
@@ -262,15 +343,30 @@ export function JobScreen({ jobId }: { jobId: string }) {
         <div className="filters" role="group" aria-label="Show rows">
           {FILTERS.filter(
             ({ id }) =>
-              (id !== 'skipped' || counts.skipped > 0) && (id !== 'cutOff' || job.cutOff > 0 || filter === id),
+              (id !== 'skipped' || counts.skipped > 0) &&
+              (id !== 'cutOff' || job.cutOff > 0 || filter === id) &&
+              (id !== 'stale' || staleCells > 0 || filter === id),
           ).map(({ id, label }) => {
-            const count = id === 'all' ? counts.total : id === 'cutOff' ? job.cutOff : counts[id];
+            // With several AI columns the counts are cells: "All" is the rows.
+            const count =
+              id === 'all'
+                ? several && rows
+                  ? rows.length
+                  : counts.total
+                : id === 'cutOff'
+                  ? job.cutOff
+                  : id === 'stale'
+                    ? staleCells
+                    : counts[id];
             return (
               <button
                 type="button"
                 key={id}
                 className={`filter filter-${id}${filter === id ? ' active' : ''}`}
                 aria-pressed={filter === id}
+                title={
+                  several && id !== 'all' ? `Rows with a ${label.toLowerCase()} cell; the count is cells` : undefined
+                }
                 onClick={() => setFilter(id)}
               >
                 {label} <span className="tabular">{formatCount(count)}</span>
@@ -291,6 +387,21 @@ export function JobScreen({ jobId }: { jobId: string }) {
             Retry selected ({formatCount(selectedFailed.length)})
           </button>
         )}
+        {selectedRows.length > 0 && (
+          <button
+            type="button"
+            onClick={() =>
+              void runCells({ which: 'all', rows: selectedRows }, 'selected rows').then(() => setSelection({}))
+            }
+          >
+            Run selected again ({formatCount(selectedRows.length)})
+          </button>
+        )}
+        {staleCells > 0 && (
+          <button type="button" className="stale-button" onClick={() => void runCells({ which: 'stale' }, 'stale')}>
+            Run stale cells ({formatCount(staleCells)})
+          </button>
+        )}
         {!endedWithFailures && (
           // A job that ended with failures offers them beside "Finished, N failed" instead.
           <button type="button" disabled={counts.failed === 0} onClick={() => retry('failed')}>
@@ -307,18 +418,22 @@ export function JobScreen({ jobId }: { jobId: string }) {
         <RetryCutOffDialog job={job} rows={rows ?? []} onClose={() => setRetryingCutOff(false)} onResult={setMessage} />
       )}
 
+      {columnCommands.dialogs}
+
       {rows ? (
         visible.length > 0 || rows.length === 0 ? (
-          <RowsTable
-            rows={visible}
-            live={liveRows}
-            jsonFields={jsonFields}
-            inputColumns={job.columns}
-            selection={selection}
-            onSelectionChange={setSelection}
-            onOpen={openRowAt}
-            onRetry={retryOne}
-          />
+          <ColumnsContext value={columnsView}>
+            <RowsTable
+              rows={visible}
+              live={liveRows}
+              answers={answers}
+              inputColumns={job.columns}
+              selection={selection}
+              onSelectionChange={setSelection}
+              onOpen={openRowAt}
+              onRetry={retryOne}
+            />
+          </ColumnsContext>
         ) : (
           <p className="empty-rows muted">No rows match. Clear the search or choose another filter.</p>
         )
@@ -328,19 +443,39 @@ export function JobScreen({ jobId }: { jobId: string }) {
 
       <RowDrawer
         jobId={jobId}
-        index={openRow}
+        at={openCell}
         live={liveRows}
         columns={job.columns}
+        aiColumns={aiColumns}
         outputLimit={job.settings.maxOutputTokens}
+        running={running}
+        onPickColumn={(col) => setOpenCell((current) => (current ? { ...current, col } : current))}
         onClose={closeRow}
-        onRetry={(index) => retry([index])}
+        onRetry={({ index, col }) =>
+          several ? void runCells({ which: 'failed', col, rows: [index] }, 'failed') : retry([index])
+        }
+        onRegenerate={({ index, col }) => void runCells({ which: 'all', col, rows: [index] }, 'this cell')}
+        onEdit={async ({ index, col }, output) => {
+          const { cell, job: summary } = await api.editCell({ jobId, index, col, output });
+          liveRows.apply([cell]);
+          showSummary(summary);
+          setMessage(`Row ${formatCount(index + 1)}: answer corrected.`);
+          // Cells that use it became stale: the rows are fetched again to show them so.
+          if (aiColumns.some((column) => column.uses.includes(col))) setColumnsEpoch((n) => n + 1);
+        }}
         onRetryCutOff={() => {
-          setOpenRow(null);
+          setOpenCell(null);
           setRetryingCutOff(true);
         }}
       />
     </div>
   );
+}
+
+/** A summary's fields of a JobDetail, to lay a newer summary over an older detail. */
+function stripDetail(detail: JobDetail): JobSummary {
+  const { importSettings: _i, columns: _c, aiColumns: _a, template: _t, systemPrompt: _s, ...summary } = detail;
+  return summary;
 }
 
 /** A cost we cannot tell, and where to fix that: answers so far are priced as soon as the price is added. */
