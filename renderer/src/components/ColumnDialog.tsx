@@ -80,7 +80,7 @@ export function ColumnDialog({ job, column, rows, onSave, onClose }: Props) {
 
   // The columns a prompt may use: the sheet's, then the AI columns to this one's left.
   const at = column ? job.aiColumns.findIndex((c) => c.id === column.id) : job.aiColumns.length;
-  const left = job.aiColumns.slice(0, at);
+  const left = useMemo(() => job.aiColumns.slice(0, at), [job.aiColumns, at]);
   const placeholders = useMemo(() => [...job.columns, ...left.map((c) => c.name)], [job.columns, left]);
   const sampleRows = useMemo(
     () =>
@@ -153,7 +153,13 @@ export function ColumnDialog({ job, column, rows, onSave, onClose }: Props) {
             {problemOfName}
           </p>
         )}
-        <TemplateEditor columns={placeholders} sampleRows={sampleRows} template={template} onChange={setTemplate} />
+        <TemplateEditor
+          columns={placeholders}
+          aiColumns={left.map((c) => c.name)}
+          sampleRows={sampleRows}
+          template={template}
+          onChange={setTemplate}
+        />
         <details className="system-prompt">
           <summary>System prompt (optional)</summary>
           <label className="field">
