@@ -94,10 +94,18 @@ export interface AnswerColumn {
   jsonFields: string[];
 }
 
-/** The AI column a table column shows (its answer or one of its JSON fields), from the column's id. */
+/**
+ * The AI column a table column shows (its answer or one of its JSON fields), from the column's id;
+ * undefined for a one-column job's (its first and only).
+ */
 export function aiColumnOf(columnId: string): number | undefined {
   const match = /^(?:ai|json):(\d+)/.exec(columnId);
   return match ? Number(match[1]) : undefined;
+}
+
+/** The table's column of an AI column's answers (it renders its own header, with its menu). */
+function isAnswerColumn(columnId: string): boolean {
+  return columnId === 'output' || columnId.startsWith('ai:');
 }
 
 /** A row's figures over its cells: tries, time and tokens add up. */
@@ -207,7 +215,8 @@ function buildColumns(inputColumns: string[], answers: AnswerColumn[], actions: 
     ),
     ...answers.flatMap(({ column, jsonFields }) => [
       helper.accessor((row) => cellOf(row, column.id)?.output ?? undefined, {
-        id: `ai:${column.id}`,
+        // A one-column job's answers keep the id they always had.
+        id: several ? `ai:${column.id}` : 'output',
         header: ({ column: tableColumn }) => (
           <ColumnHeader
             col={column.id}
@@ -369,7 +378,7 @@ export const RowsTable = memo(function RowsTable({
                     style={pinStyle(header.column.id, header.getSize(), pinned)}
                     aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : undefined}
                   >
-                    {header.column.id.startsWith('ai:') ? (
+                    {isAnswerColumn(header.column.id) ? (
                       <table.FlexRender header={header} />
                     ) : header.column.getCanSort() ? (
                       <button type="button" className="th-button" onClick={header.column.getToggleSortingHandler()}>
