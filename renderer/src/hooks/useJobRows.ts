@@ -11,7 +11,7 @@ import { errorMessage } from '../format.ts';
 export interface LiveRows {
   /** Null until the snapshot arrives. */
   readonly rows: RowView[] | null;
-  /** Counts the batches applied. */
+  /** Increases with each batch applied (never repeated, even by a store made for new columns). */
   readonly version: number;
   /** The batch that last changed row `index` (0: none since the snapshot), so unchanged rows skip rendering. */
   versionOf(index: number): number;
@@ -19,6 +19,12 @@ export interface LiveRows {
   /** Applies cells the backend answered with (an edit), as a batch would. */
   apply(upserts: readonly RowResult[]): void;
 }
+
+/**
+ * Batches applied, counted across every store: a store made for new columns never repeats a version
+ * an older one had, so a component that saw the older store's version 1 re-renders for the new one's.
+ */
+let batchesApplied = 0;
 
 class RowsStore implements LiveRows {
   rows: RowView[] | null = null;
@@ -39,7 +45,8 @@ class RowsStore implements LiveRows {
     const rows = this.rows;
     if (!rows || upserts.length === 0) return;
     const changed = new Set<number>();
-    this.version += 1;
+    batchesApplied += 1;
+    this.version = batchesApplied;
     for (const upsert of upserts) {
       const row = rows[upsert.index];
       if (!row) continue;
