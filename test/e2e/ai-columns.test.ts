@@ -157,7 +157,7 @@ describe('several AI columns in the job view, in Chromium (issue 17)', () => {
     // The two models agree on 8 of the 12 rows; the 4 others are marked in the new column.
     await page.getByText('agrees on 8 of 12', { exact: true }).waitFor();
     await cell(3, other).getByText('differs', { exact: true }).waitFor();
-    await cell(3, other).getByText('positive', { exact: true }).waitFor();
+    await cell(3, other).getByText(label('mock-2', 3), { exact: true }).waitFor();
     expect(await page.locator(`td[data-column="ai:${other}"] .tag-differs`).count()).toBe(4);
     expect(await cell(1, other).locator('.tag-differs').count()).toBe(0);
     // The headers name each column's model once the columns use more than one.
