@@ -101,3 +101,24 @@ export function moveProblem(col: number, step: -1 | 1, columns: readonly AiColum
   if (step > 0 && neighbour.uses.includes(self.id)) return `${neighbour.name} uses it, so it must stay to its left.`;
   return null;
 }
+
+/** Answers this short are labels: a class, a yes/no, a score. */
+const LABEL_MAX_CHARS = 24;
+
+/**
+ * The AI columns whose answers so far are all labels, from the first rows that have one (a quick
+ * look, not a scan of the whole job): the table gives them a narrow column.
+ */
+export function labelColumns(rows: readonly RowView[], cols: readonly number[], sample = 200): number[] {
+  return cols.filter((col) => {
+    let seen = 0;
+    for (const row of rows) {
+      const output = cellOf(row, col)?.output;
+      if (output === null || output === undefined) continue;
+      if (output.trim().length > LABEL_MAX_CHARS) return false;
+      seen += 1;
+      if (seen >= sample) break;
+    }
+    return seen > 0;
+  });
+}

@@ -49,8 +49,13 @@ export function ColumnHeader({
         {/* Not modal: a modal menu injects a <style> the UI's CSP refuses. */}
         <DropdownMenu.Root modal={false}>
           <DropdownMenu.Trigger asChild>
-            <button type="button" className="column-menu-button" aria-label={`Column ${column.name}: actions`}>
-              ⋯
+            <button
+              type="button"
+              className="column-menu-button"
+              aria-label={`Column ${column.name}: actions`}
+              title="Edit, compare, move, run or remove this column"
+            >
+              ▾
             </button>
           </DropdownMenu.Trigger>
           <DropdownMenu.Portal>

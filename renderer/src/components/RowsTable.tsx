@@ -18,7 +18,7 @@ import {
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { AiColumn, RowResult, RowView } from '../../../shared/api.ts';
 import { jsonFieldsOf } from '../../../shared/json-output.ts';
-import { cellOf, rowIsCutOff, rowStatus } from '../cells.ts';
+import { cellOf, labelColumns, rowIsCutOff, rowStatus } from '../cells.ts';
 import { formatCount, formatMs } from '../format.ts';
 import { useRowsVersion, type LiveRows } from '../hooks/useJobRows.ts';
 import { AnswerCell, hoverText } from './AnswerCell.tsx';
@@ -71,6 +71,9 @@ const ANSWER_MIN = 220;
 const PINNED_LEFT: Record<string, number> = { select: 0, row: FIXED.select };
 const PINNED_RIGHT: Record<string, number> = { actions: 0, status: FIXED.actions };
 
+/** An AI column whose answers are labels (a class, yes/no): narrow, so the long answers get the room. */
+const LABEL_SIZE = 150;
+
 export interface ColumnLayout {
   inputSize: number;
   outputSize: number;
@@ -80,8 +83,10 @@ export interface ColumnLayout {
  * The sheet's columns compact and the answer wide, so that in the table's width (a 1024 px window's
  * included) the row number, the inputs, the answer, its status and its actions show side by side.
  */
-export function columnLayout(width: number, inputs: number, jsonFields: number, answers = 1): ColumnLayout {
-  const rest = width - (answers <= 1 ? FIXED_TOTAL : FIXED_TOTAL_SEVERAL) - jsonFields * JSON_FIELD_SIZE;
+export function columnLayout(width: number, inputs: number, jsonFields: number, answers = 1, labels = 0): ColumnLayout {
+  const rest =
+    width - (answers <= 1 ? FIXED_TOTAL : FIXED_TOTAL_SEVERAL) - jsonFields * JSON_FIELD_SIZE - labels * LABEL_SIZE;
+  answers -= labels;
   const least = answers <= 1 ? OUTPUT_MIN : answers * ANSWER_MIN;
   const inputSize = inputs === 0 ? 0 : Math.max(72, Math.min(180, Math.floor((rest - least - 40) / inputs)));
   const outputSize = Math.floor((rest - inputs * inputSize) / Math.max(1, answers));
@@ -151,7 +156,13 @@ function pinClass(id: string, pinned: boolean): string | undefined {
   return undefined;
 }
 
-function buildColumns(inputColumns: string[], answers: AnswerColumn[], actions: RowActions, layout: ColumnLayout) {
+function buildColumns(
+  inputColumns: string[],
+  answers: AnswerColumn[],
+  labels: ReadonlySet<number>,
+  actions: RowActions,
+  layout: ColumnLayout,
+) {
   const aiColumns = answers.map((answer) => answer.column);
   const several = aiColumns.length > 1;
   return helper.columns([
@@ -224,7 +235,7 @@ function buildColumns(inputColumns: string[], answers: AnswerColumn[], actions: 
             onSort={tableColumn.getToggleSortingHandler()}
           />
         ),
-        size: layout.outputSize,
+        size: several && labels.has(column.id) ? LABEL_SIZE : layout.outputSize,
         sortFn: 'alphanumeric',
         sortUndefined: 'last',
         // A failed cell has no answer: its error shows in its place, in plain words.
@@ -330,14 +341,32 @@ export const RowsTable = memo(function RowsTable({
 }: Props) {
   const [scrollElement, setScrollElement] = useState<HTMLDivElement | null>(null);
   const width = useWidth(scrollElement);
+  const version = useRowsVersion(live);
+  const labelsKey = useMemo(
+    () =>
+      answers.length > 1
+        ? labelColumns(
+            live.rows ?? [],
+            answers.map((answer) => answer.column.id),
+          ).join()
+        : '',
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- rows change in place; version says when
+    [live, answers, version],
+  );
+  const labels = useMemo(() => new Set(labelsKey === '' ? [] : labelsKey.split(',').map(Number)), [labelsKey]);
   const jsonFieldCount = answers.reduce((sum, answer) => sum + answer.jsonFields.length, 0);
-  const { inputSize, outputSize } = columnLayout(width, inputColumns.length, jsonFieldCount, answers.length);
+  const { inputSize, outputSize } = columnLayout(
+    width,
+    inputColumns.length,
+    jsonFieldCount,
+    answers.length,
+    labels.size,
+  );
   const columns = useMemo(
-    () => buildColumns(inputColumns, answers, { onOpen, onRetry }, { inputSize, outputSize }),
-    [inputColumns, answers, onOpen, onRetry, inputSize, outputSize],
+    () => buildColumns(inputColumns, answers, labels, { onOpen, onRetry }, { inputSize, outputSize }),
+    [inputColumns, answers, labels, onOpen, onRetry, inputSize, outputSize],
   );
   const [sorting, setSorting] = useState<SortingState>([]);
-  const version = useRowsVersion(live);
   // Cells read their row as it is now. Only a sorted table needs its model rebuilt when rows
   // change, because the sort keys are cached per row model.
   const data = useMemo(
