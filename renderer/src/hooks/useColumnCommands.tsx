@@ -139,9 +139,10 @@ export function useColumnCommands({ job, rows, onDetail, onSummary, onMessage }:
           onDetail(detail);
           const stale = detail.columnStats.reduce((sum, s) => sum + s.stale, 0);
           if (run) await runCells({ which: 'stale' }, 'stale');
+          // The engine says what became stale in the job's banner; otherwise it is said here.
           else
             onMessage(
-              stale > 0
+              stale > 0 && !detail.pauseReason
                 ? `${draft.name} saved: ${plural(stale, 'cell')} stale. Run them with “Run stale cells”.`
                 : `${draft.name} saved.`,
             );

@@ -41,6 +41,16 @@ class RowsStore implements LiveRows {
     return () => this.#listeners.delete(listener);
   }
 
+  /** A snapshot arrived: every row is new to whoever shows rows. */
+  load(rows: RowView[]): void {
+    this.rows = rows;
+    batchesApplied += 1;
+    this.version = batchesApplied;
+    const all = new Set(rows.map((row) => row.index));
+    for (const index of all) this.#versions.set(index, this.version);
+    for (const listener of this.#listeners) listener(all);
+  }
+
   apply(upserts: readonly RowResult[]): void {
     const rows = this.rows;
     if (!rows || upserts.length === 0) return;
@@ -113,7 +123,7 @@ export function useJobRows(
       (snapshot) => {
         if (cancelled) return;
         snapshotSeq = snapshot.seq;
-        store.rows = snapshot.rows;
+        store.load(snapshot.rows);
         store.apply(early.filter((batch) => batch.seq > snapshot.seq).flatMap((batch) => batch.upserts));
         early = [];
         setRows(snapshot.rows);
