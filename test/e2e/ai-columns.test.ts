@@ -146,6 +146,11 @@ describe('several AI columns in the job view, in Chromium (issue 17)', () => {
     await page.screenshot({ path: join(DOCS, 'columns-3.png') });
 
     await columnMenu('sentiment');
+    // What cannot be done says why, in the menu itself.
+    const moveRight = page.getByRole('menuitem', { name: /^Move right/ });
+    expect(await moveRight.getAttribute('aria-disabled')).toBe('true');
+    expect(await moveRight.innerText()).toContain('It is the last AI column.');
+    await page.screenshot({ path: join(DOCS, 'columns-menu.png') });
     await page.getByRole('menuitem', { name: 'Compare with another model…' }).click();
     const compare = page.getByRole('dialog', { name: 'Compare sentiment with another model' });
     await compare.getByLabel('Model', { exact: true }).fill('mock-2');
@@ -163,6 +168,17 @@ describe('several AI columns in the job view, in Chromium (issue 17)', () => {
     // The headers name each column's model once the columns use more than one.
     await page.locator('.ai-model', { hasText: 'mock-2' }).waitFor();
     await page.screenshot({ path: join(DOCS, 'columns-compare.png') });
+  });
+
+  it('will not remove or move a column another one uses, and says why', async () => {
+    await columnMenu('output');
+    const remove = page.getByRole('menuitem', { name: /^Remove column/ });
+    expect(await remove.getAttribute('aria-disabled')).toBe('true');
+    expect(await remove.innerText()).toContain('short uses it');
+    const moveRight = page.getByRole('menuitem', { name: /^Move right/ });
+    expect(await moveRight.innerText()).toContain('short uses it, so it must stay to its left.');
+    await page.keyboard.press('Escape');
+    await page.getByRole('menu').waitFor({ state: 'hidden' });
   });
 
   it("edits a column's prompt: its cells are marked stale until Run stale cells", async () => {
@@ -198,6 +214,7 @@ describe('several AI columns in the job view, in Chromium (issue 17)', () => {
     await drawer.getByRole('tab', { name: 'output', selected: true }).waitFor();
     await drawer.getByRole('button', { name: 'Edit answer' }).click();
     await drawer.getByLabel('Corrected answer').fill('A lamp, written by hand');
+    await page.screenshot({ path: join(DOCS, 'columns-edit-cell.png') });
     await drawer.getByRole('button', { name: 'Save', exact: true }).click();
     await drawer.getByText('A lamp, written by hand', { exact: true }).waitFor();
     await page.keyboard.press('Escape');
