@@ -1,5 +1,6 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { AiColumn, ColumnOptions, JobDetail, NewColumn, ProviderConfig, RowView } from '../../../shared/api.ts';
+import { jsonFieldsOf } from '../../../shared/json-output.ts';
 import { reasoningModelProblem } from '../../../shared/providers.ts';
 import { checkTemplate, describeTemplateProblem } from '../../../shared/template.ts';
 import { useApi } from '../api.ts';
@@ -41,6 +42,17 @@ function answerSettingsOf(job: JobDetail, options: ColumnOptions): AnswerSetting
   };
 }
 
+/** The fields of a column's JSON answers: its own answer format, else the job's. */
+function fieldsOf(job: JobDetail, column: AiColumn): string[] {
+  const format = column.options.jsonOutput !== undefined ? column.options.jsonOutput : job.settings.jsonOutput;
+  return format?.fields.map((field) => field.name) ?? [];
+}
+
+function jsonText(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 function nameProblem(name: string, job: JobDetail, column: AiColumn | undefined): string | null {
   const trimmed = name.trim();
   if (trimmed === '') return 'Give the column a name: its header, and what other prompts use, e.g. {{summary}}.';
@@ -78,16 +90,31 @@ export function ColumnDialog({ job, column, rows, onSave, onClose }: Props) {
     if (element && !element.open) element.showModal();
   }, []);
 
-  // The columns a prompt may use: the sheet's, then the AI columns to this one's left.
+  // The names a prompt may use: the sheet's columns, then the AI columns to this one's left, each
+  // followed by the fields of its JSON answers ({{triage.language}}).
   const at = column ? job.aiColumns.findIndex((c) => c.id === column.id) : job.aiColumns.length;
-  const left = useMemo(() => job.aiColumns.slice(0, at), [job.aiColumns, at]);
-  const placeholders = useMemo(() => [...job.columns, ...left.map((c) => c.name)], [job.columns, left]);
+  const slots = useMemo(
+    () =>
+      job.aiColumns
+        .slice(0, at)
+        .flatMap((c) => [
+          { name: c.name, col: c.id, field: null as string | null },
+          ...fieldsOf(job, c).map((field) => ({ name: `${c.name}.${field}`, col: c.id, field })),
+        ]),
+    [job, at],
+  );
+  const placeholders = useMemo(() => [...job.columns, ...slots.map((slot) => slot.name)], [job.columns, slots]);
   const sampleRows = useMemo(
     () =>
-      (rows ?? [])
-        .slice(0, 3)
-        .map((row) => [...row.values, ...left.map((c) => cellOf(row, c.id)?.output ?? `(${c.name} not answered yet)`)]),
-    [rows, left],
+      (rows ?? []).slice(0, 3).map((row) => [
+        ...row.values,
+        ...slots.map(({ col, field }) => {
+          const output = cellOf(row, col)?.output ?? null;
+          if (output === null) return '(not answered yet)';
+          return field === null ? output : jsonText(jsonFieldsOf(output)[field]);
+        }),
+      ]),
+    [rows, slots],
   );
 
   const problemOfName = nameProblem(name, job, column);
@@ -155,7 +182,7 @@ export function ColumnDialog({ job, column, rows, onSave, onClose }: Props) {
         )}
         <TemplateEditor
           columns={placeholders}
-          aiColumns={left.map((c) => c.name)}
+          aiColumns={slots.map((slot) => slot.name)}
           sampleRows={sampleRows}
           template={template}
           onChange={setTemplate}
