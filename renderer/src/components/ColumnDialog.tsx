@@ -213,21 +213,23 @@ export function ColumnDialog({ job, column, rows, onSave, onClose }: Props) {
               before each prompt.
             </p>
           ))}
-        {error && (
-          <p role="alert" className="error-box">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" onClick={() => dialog.current?.close()}>
-            Cancel
-          </button>
-          <button type="submit" disabled={saving}>
-            {column ? 'Save' : 'Add column'}
-          </button>
-          <button type="button" className="primary" disabled={saving} onClick={() => void save(true)}>
-            {column ? 'Save and run stale cells' : 'Add and run'}
-          </button>
+        <div className="dialog-footer">
+          {error && (
+            <p role="alert" className="error-box">
+              {error}
+            </p>
+          )}
+          <div className="dialog-actions">
+            <button type="button" onClick={() => dialog.current?.close()}>
+              Cancel
+            </button>
+            <button type="submit" disabled={saving}>
+              {column ? 'Save' : 'Add column'}
+            </button>
+            <button type="button" className="primary" disabled={saving} onClick={() => void save(true)}>
+              {column ? 'Save and run stale cells' : 'Add and run'}
+            </button>
+          </div>
         </div>
       </form>
     </dialog>
