@@ -3,6 +3,7 @@ import type { RowSelectionState } from '@tanstack/react-table';
 import type { ColumnSummary, JobDetail, JobSummary, RowStatus, RowView } from '../../../shared/api.ts';
 import { rateLimitWaitText } from '../../../shared/live.ts';
 import { BatchPanel } from '../components/BatchPanel.tsx';
+import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { ExportButton } from '../components/ExportDialog.tsx';
 import { LiveChart } from '../components/LiveChart.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
@@ -59,6 +60,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
   const [openCell, setOpenCell] = useState<CellRef | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [retryingCutOff, setRetryingCutOff] = useState(false);
+  const [rerunningRows, setRerunningRows] = useState<number[] | null>(null);
   // Counts the changes to the job's AI columns made here: each takes a new snapshot of the rows.
   const [columnsEpoch, setColumnsEpoch] = useState(0);
   const { rows, live: liveRows, error: rowsError } = useJobRows(jobId, String(columnsEpoch));
@@ -388,12 +390,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
           </button>
         )}
         {selectedRows.length > 0 && (
-          <button
-            type="button"
-            onClick={() =>
-              void runCells({ which: 'all', rows: selectedRows }, 'selected rows').then(() => setSelection({}))
-            }
-          >
+          <button type="button" onClick={() => setRerunningRows(selectedRows)}>
             Run selected again ({formatCount(selectedRows.length)})
           </button>
         )}
@@ -414,6 +411,22 @@ export function JobScreen({ jobId }: { jobId: string }) {
           </button>
         )}
       </div>
+      {rerunningRows && (
+        <ConfirmDialog
+          title={`Run ${plural(rerunningRows.length, 'row')} again?`}
+          confirmLabel="Run them again"
+          keepLabel="Keep the answers"
+          onClose={() => setRerunningRows(null)}
+          onConfirm={() =>
+            void runCells({ which: 'all', rows: rerunningRows }, 'selected rows').then(() => setSelection({}))
+          }
+        >
+          <p>
+            Their answers in {several ? `all ${aiColumns.length} AI columns` : 'the AI column'} are asked again and
+            replaced (answers you corrected by hand are kept).
+          </p>
+        </ConfirmDialog>
+      )}
       {retryingCutOff && (
         <RetryCutOffDialog job={job} rows={rows ?? []} onClose={() => setRetryingCutOff(false)} onResult={setMessage} />
       )}
