@@ -253,4 +253,47 @@ describe('several AI columns in the job view, in Chromium (issue 17)', () => {
     expect(at(records[2], 'sentiment')).toBe(label('mock-1', 3));
     expect(at(records[2], 'sentiment mock-2')).toBe(label('mock-2', 3));
   });
+
+  it('runs the selected rows again after asking, keeping answers corrected by hand', async () => {
+    const sentiment = await columnId('sentiment');
+    await page.getByRole('checkbox', { name: 'Select row 1', exact: true }).check();
+    await page.getByRole('checkbox', { name: 'Select row 2', exact: true }).check();
+    await page.getByRole('button', { name: 'Run selected again (2)' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Run 2 rows again?' });
+    await confirm.getByRole('button', { name: 'Run them again' }).click();
+    await expect
+      .poll(
+        async () =>
+          (await serve.call<{ attemptLog: unknown[] }>('getRow', { jobId, index: 0, col: sentiment })).attemptLog
+            .length,
+        {
+          timeout: 30_000,
+        },
+      )
+      .toBe(2);
+    await finished();
+    await cell(1, sentiment).getByText(label('mock-1', 1), { exact: true }).waitFor();
+    await cell(2, await columnId('output'))
+      .getByText('A lamp, written by hand', { exact: true })
+      .waitFor();
+  });
+
+  it('renames a column, and the prompts that use it follow; moves a column left', async () => {
+    await columnMenu('output');
+    await page.getByRole('menuitem', { name: 'Rename…' }).click();
+    const rename = page.getByRole('dialog', { name: 'Rename output' });
+    await rename.getByLabel('New name').fill('description');
+    await rename.getByRole('button', { name: 'Rename' }).click();
+    await page.getByRole('button', { name: 'Column description: actions' }).waitFor();
+    const job = await serve.call<{ aiColumns: { name: string; template: string }[] }>('getJob', { jobId });
+    expect(job.aiColumns.find((c) => c.name === 'short')?.template).toBe('Shorten briefly: {{description}}');
+
+    await columnMenu('sentiment');
+    await page.getByRole('menuitem', { name: 'Move left' }).click();
+    await expect
+      .poll(async () =>
+        page.locator('.grid thead .ai-name').evaluateAll((names) => names.map((n) => n.firstChild?.textContent)),
+      )
+      .toEqual(['description', 'sentiment', 'short', 'sentiment mock-2']);
+  });
 });
