@@ -62,7 +62,8 @@ describe('several AI columns in the job view, in Chromium (issue 17)', () => {
       name: 'Reviews',
       template: 'Describe {{product}}',
       provider: { kind: 'openai', baseUrl: mock.baseUrl, model: 'mock-1' },
-      settings: { concurrency: 4 },
+      // Nothing from the cache: a cell run again is asked again.
+      settings: { concurrency: 4, useCache: false },
       moreColumns: [{ name: 'short', template: 'Shorten: {{output}}' }],
     });
     jobId = job.id;
@@ -238,16 +239,9 @@ describe('several AI columns in the job view, in Chromium (issue 17)', () => {
     await page.getByRole('button', { name: 'Run selected again (2)' }).click();
     const confirm = page.getByRole('dialog', { name: 'Run 2 rows again?' });
     await confirm.getByRole('button', { name: 'Run them again' }).click();
-    await expect
-      .poll(
-        async () =>
-          (await serve.call<{ attemptLog: unknown[] }>('getRow', { jobId, index: 0, col: sentiment })).attemptLog
-            .length,
-        {
-          timeout: 30_000,
-        },
-      )
-      .toBe(2);
+    // Both rows' cells were asked again: the mock saw row 1's label prompt again from both models, row 3's not.
+    await expect.poll(() => mock.requestsByPrompt.get(`Label: ${review(1)}`), { timeout: 30_000 }).toBe(4);
+    expect(mock.requestsByPrompt.get(`Label: ${review(3)}`)).toBe(2);
     await finished();
     await cell(1, sentiment).getByText(label('mock-1', 1), { exact: true }).waitFor();
     await cell(2, await columnId('output'))
