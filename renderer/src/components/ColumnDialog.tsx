@@ -1,5 +1,13 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
-import type { AiColumn, ColumnOptions, JobDetail, NewColumn, ProviderConfig, RowView } from '../../../shared/api.ts';
+import {
+  MAX_EXAMPLES,
+  type AiColumn,
+  type ColumnOptions,
+  type JobDetail,
+  type NewColumn,
+  type ProviderConfig,
+  type RowView,
+} from '../../../shared/api.ts';
 import { jsonFieldsOf } from '../../../shared/json-output.ts';
 import { reasoningModelProblem } from '../../../shared/providers.ts';
 import { checkTemplate, describeTemplateProblem } from '../../../shared/template.ts';
@@ -117,6 +125,7 @@ export function ColumnDialog({ job, column, rows, onSave, onClose }: Props) {
     [rows, slots],
   );
 
+  const corrected = column ? (job.columnStats.find((stat) => stat.id === column.id)?.edited ?? 0) : 0;
   const problemOfName = nameProblem(name, job, column);
   const problemOfTemplate = describeTemplateProblem(checkTemplate(template, placeholders), placeholders);
   const samplingProblem = reasoningModelProblem(provider, answer);
@@ -205,12 +214,13 @@ export function ColumnDialog({ job, column, rows, onSave, onClose }: Props) {
           <span>Use my corrections as examples (answers you edited by hand in this column are shown to the model)</span>
         </label>
         {useCorrections &&
-          (column ? (
+          (column?.useCorrections ? (
             <CorrectionsPreview jobId={job.id} col={column.id} />
           ) : (
-            <p className="muted small">
-              Once the column has answers, correct a few by hand (open a cell, Edit answer): they are sent as examples
-              before each prompt.
+            <p className="muted small" role="note">
+              {column && corrected > 0
+                ? `${plural(corrected, 'answer')} of this column ${corrected === 1 ? 'was' : 'were'} corrected by hand: the most recent ${Math.min(corrected, MAX_EXAMPLES)} go before each prompt as examples. Save, then open this dialog again to see the prompt with them.`
+                : 'Once the column has answers, correct a few by hand (open a cell, Edit answer): they are sent as examples before each prompt.'}
             </p>
           ))}
         <div className="dialog-footer">
