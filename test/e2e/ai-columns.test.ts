@@ -268,6 +268,26 @@ describe('several AI columns in the job view, in Chromium (issue 17)', () => {
       .toEqual(['description', 'sentiment', 'short', 'sentiment mock-2']);
   });
 
+  it('uses the answers corrected by hand as examples, shown in the exact prompt', async () => {
+    await columnMenu('description');
+    await page.getByRole('menuitem', { name: 'Edit prompt and model…' }).click();
+    let dialog = page.getByRole('dialog', { name: 'Edit description' });
+    await dialog.getByRole('checkbox', { name: /Use my corrections as examples/ }).check();
+    await dialog.getByText(/1 answer of this column was corrected by hand/).waitFor();
+    await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+    await dialog.waitFor({ state: 'hidden' });
+
+    await columnMenu('description');
+    await page.getByRole('menuitem', { name: 'Edit prompt and model…' }).click();
+    dialog = page.getByRole('dialog', { name: 'Edit description' });
+    const preview = dialog.getByRole('region', { name: 'Prompt with examples' });
+    await preview.getByText('Row 1’s prompt as saved, with 1 corrected answer as an example').waitFor();
+    expect(await preview.locator('pre').last().innerText()).toContain('A lamp, written by hand');
+    expect(await preview.locator('pre').last().innerText()).toContain('Describe Product 1');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+  });
+
   it('exports every AI column under its name', async () => {
     await finished();
     await page.getByRole('button', { name: 'Export…' }).click();
