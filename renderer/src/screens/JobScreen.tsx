@@ -1,6 +1,6 @@
 import { startTransition, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { RowSelectionState } from '@tanstack/react-table';
-import type { ColumnSummary, JobDetail, JobSummary, RowStatus, RowView } from '../../../shared/api.ts';
+import type { ColumnSummary, JobDetail, JobSummary, RowView } from '../../../shared/api.ts';
 import { rateLimitWaitText } from '../../../shared/live.ts';
 import { BatchPanel } from '../components/BatchPanel.tsx';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
@@ -9,44 +9,18 @@ import { LiveChart } from '../components/LiveChart.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { RetryCutOffDialog } from '../components/RetryCutOffDialog.tsx';
 import { RowDrawer, type CellRef } from '../components/RowDrawer.tsx';
+import { inFilter, matches, RowFilters, type Filter } from '../components/RowFilters.tsx';
 import { RowsTable, type AnswerColumn } from '../components/RowsTable.tsx';
 import { RunControls, type RetryHow } from '../components/RunControls.tsx';
 import { JobBadge } from '../components/StatusBadge.tsx';
 import { ColumnsContext, type ColumnsView } from '../components/columnsContext.ts';
 import { useApi } from '../api.ts';
-import { rowHasStale, rowIsCutOff, rowStatus, usesSeveralModels } from '../cells.ts';
+import { rowStatus, usesSeveralModels } from '../cells.ts';
 import { useColumnCommands } from '../hooks/useColumnCommands.tsx';
 import { hrefOf } from '../router.ts';
 import { useJobRows } from '../hooks/useJobRows.ts';
 import { useLiveSamples } from '../hooks/useLiveSamples.ts';
 import { errorMessage, formatCompact, formatCost, formatCount, formatDuration, plural } from '../format.ts';
-
-/** `cutOff`: done rows whose answer stopped at the output limit; `stale`: rows with a stale cell. */
-type Filter = 'all' | RowStatus | 'cutOff' | 'stale';
-const FILTERS: { id: Filter; label: string }[] = [
-  { id: 'all', label: 'All' },
-  { id: 'running', label: 'Running' },
-  { id: 'done', label: 'Done' },
-  { id: 'cutOff', label: 'Cut off' },
-  { id: 'stale', label: 'Stale' },
-  { id: 'failed', label: 'Failed' },
-  { id: 'queued', label: 'Queued' },
-  { id: 'skipped', label: 'Skipped' },
-];
-
-/** A row is failed if any of its cells failed, running if any runs, and so on (see rowStatus). */
-function inFilter(row: RowView, filter: Filter): boolean {
-  if (filter === 'all') return true;
-  if (filter === 'cutOff') return rowIsCutOff(row);
-  if (filter === 'stale') return rowHasStale(row);
-  return rowStatus(row) === filter;
-}
-
-function matches(row: RowView, needle: string): boolean {
-  if (needle === '') return true;
-  const hay = [...row.values, ...row.cells.flatMap((cell) => [cell.output ?? '', cell.error ?? ''])];
-  return hay.some((text) => text.toLocaleLowerCase().includes(needle));
-}
 
 const NO_STATS: ColumnSummary[] = [];
 
@@ -342,40 +316,14 @@ export function JobScreen({ jobId }: { jobId: string }) {
       )}
 
       <div className="table-toolbar">
-        <div className="filters" role="group" aria-label="Show rows">
-          {FILTERS.filter(
-            ({ id }) =>
-              (id !== 'skipped' || counts.skipped > 0) &&
-              (id !== 'cutOff' || job.cutOff > 0 || filter === id) &&
-              (id !== 'stale' || staleCells > 0 || filter === id),
-          ).map(({ id, label }) => {
-            // With several AI columns the counts are cells: "All" is the rows.
-            const count =
-              id === 'all'
-                ? several && rows
-                  ? rows.length
-                  : counts.total
-                : id === 'cutOff'
-                  ? job.cutOff
-                  : id === 'stale'
-                    ? staleCells
-                    : counts[id];
-            return (
-              <button
-                type="button"
-                key={id}
-                className={`filter filter-${id}${filter === id ? ' active' : ''}`}
-                aria-pressed={filter === id}
-                title={
-                  several && id !== 'all' ? `Rows with a ${label.toLowerCase()} cell; the count is cells` : undefined
-                }
-                onClick={() => setFilter(id)}
-              >
-                {label} <span className="tabular">{formatCount(count)}</span>
-              </button>
-            );
-          })}
-        </div>
+        <RowFilters
+          filter={filter}
+          onFilter={setFilter}
+          counts={counts}
+          cutOff={job.cutOff}
+          stale={staleCells}
+          rows={several && rows ? rows.length : null}
+        />
         <input
           type="search"
           className="search"
