@@ -73,6 +73,13 @@ export function AnswerCell({
   }
   if (cell.status === 'queued') {
     const waiting = waitingOn(row, column, columns);
+    if (waiting && cellOf(row, waiting.id)?.status === 'failed') {
+      return (
+        <span className="warning-text waiting" title={`Retry ${waiting.name} in this row first`}>
+          needs {waiting.name}, which failed
+        </span>
+      );
+    }
     if (waiting) return <span className="muted waiting">waiting on {waiting.name}</span>;
   }
   if (several && cell.status !== 'done') return <StatusBadge status={cell.status} />;
