@@ -1,12 +1,10 @@
 import { startTransition, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { RowSelectionState } from '@tanstack/react-table';
 import type { ColumnSummary, JobDetail, JobSummary, RowView } from '../../../shared/api.ts';
-import { rateLimitWaitText } from '../../../shared/live.ts';
 import { BatchPanel } from '../components/BatchPanel.tsx';
+import { JobOverview } from '../components/JobOverview.tsx';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { ExportButton } from '../components/ExportDialog.tsx';
-import { LiveChart } from '../components/LiveChart.tsx';
-import { ProgressBar } from '../components/ProgressBar.tsx';
 import { RetryCutOffDialog } from '../components/RetryCutOffDialog.tsx';
 import { RowDrawer, type CellRef } from '../components/RowDrawer.tsx';
 import { inFilter, matches, RowFilters, type Filter } from '../components/RowFilters.tsx';
@@ -20,7 +18,7 @@ import { useColumnCommands } from '../hooks/useColumnCommands.tsx';
 import { hrefOf } from '../router.ts';
 import { useJobRows } from '../hooks/useJobRows.ts';
 import { useLiveSamples } from '../hooks/useLiveSamples.ts';
-import { errorMessage, formatCompact, formatCost, formatCount, formatDuration, plural } from '../format.ts';
+import { errorMessage, formatCount, plural } from '../format.ts';
 
 const NO_STATS: ColumnSummary[] = [];
 
@@ -205,19 +203,11 @@ export function JobScreen({ jobId }: { jobId: string }) {
     );
   }
   if (!job) return <p className="muted">Loading…</p>;
-  const { counts, live, usage } = job;
+  const { counts } = job;
   const staleCells = job.columnStats.reduce((sum, stat) => sum + stat.stale, 0);
   const selectedRows = Object.keys(selection).map(Number);
-  const finished = counts.done + counts.failed + counts.skipped;
   const remaining = counts.queued + counts.running;
-  const perMinute = live?.rowsPerMinute ?? 0;
-  // The engine's own figure: it follows the concurrency in use, the latency, the limits and any wait.
-  const eta = job.status === 'running' && !job.settings.batch ? (live?.secondsLeft ?? null) : null;
   const endedWithFailures = remaining === 0 && counts.failed > 0;
-  // The engine sends the job every second while it runs, so the countdown moves.
-  const waitText = job.status === 'running' ? rateLimitWaitText(live) : null;
-  const costPerRow = usage.cost !== null && counts.done > 0 ? usage.cost / counts.done : null;
-  const estimatedTotal = costPerRow === null ? null : usage.cost! + costPerRow * remaining;
 
   return (
     <div className="job-view">
@@ -258,53 +248,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
         </p>
       )}
 
-      {/* How far, how fast, how much on the left; the last ten minutes beside it. */}
-      <div className="job-overview">
-        <div className="job-progress">
-          <ProgressBar counts={counts} label="Job progress" />
-          <p className="progress-text" aria-live="polite">
-            <span className="tabular strong">
-              {formatCount(finished)} / {formatCount(counts.total)}
-              {several && ' cells'}
-            </span>
-            <span className="ok">✓ {formatCount(counts.done)} done</span>
-            <span className="bad">✗ {formatCount(counts.failed)} failed</span>
-            {job.cutOff > 0 && <span className="warning-text">{formatCount(job.cutOff)} cut off</span>}
-            {counts.skipped > 0 && <span className="muted">{formatCount(counts.skipped)} skipped</span>}
-            {job.status === 'running' && !job.settings.batch && (
-              <span className="muted">ETA {formatDuration(eta)}</span>
-            )}
-          </p>
-          {live ? (
-            <p className="stats-line tabular">
-              <span>{formatCount(perMinute)} rows/min</span>
-              <span>{formatCompact(live.tokensPerMinute)} tokens/min</span>
-              <span>
-                {usage.cost === null ? <NoPrice /> : `${formatCost(usage.cost)} so far`}
-                {estimatedTotal !== null && remaining > 0 && (
-                  <span className="muted"> (est. total {formatCost(estimatedTotal)})</span>
-                )}
-              </span>
-              {live.rateLimited > 0 && <span className="warning-text">{formatCount(live.rateLimited)} × 429</span>}
-              {waitText && (
-                <span className="warning-text" role="status">
-                  {waitText}
-                </span>
-              )}
-            </p>
-          ) : (
-            <p className="stats-line tabular">
-              <span>
-                {formatCompact(usage.promptTokens + usage.completionTokens)} tokens used (
-                {formatCompact(usage.promptTokens)} in, {formatCompact(usage.completionTokens)} out)
-              </span>
-              <span>{usage.cost === null ? <NoPrice /> : `cost ${formatCost(usage.cost)}`}</span>
-            </p>
-          )}
-        </div>
-
-        {samples.length >= 2 && <LiveChart samples={samples} />}
-      </div>
+      <JobOverview job={job} samples={samples} cells={several} />
 
       <RunControls job={job} onJob={showSummary} onError={setMessage} onRetryFailed={(how) => void retryFailed(how)} />
       {job.batches.length > 0 && <BatchPanel job={job} />}
@@ -437,14 +381,4 @@ export function JobScreen({ jobId }: { jobId: string }) {
 function stripDetail(detail: JobDetail): JobSummary {
   const { importSettings: _i, columns: _c, aiColumns: _a, template: _t, systemPrompt: _s, ...summary } = detail;
   return summary;
-}
-
-/** A cost we cannot tell, and where to fix that: answers so far are priced as soon as the price is added. */
-function NoPrice() {
-  return (
-    <>
-      cost unknown: no price for this model.{' '}
-      <a href={hrefOf({ screen: 'settings', section: 'prices' })}>Add its price</a>
-    </>
-  );
 }
