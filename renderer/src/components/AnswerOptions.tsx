@@ -10,6 +10,8 @@ interface Props {
   onChange: (value: AnswerSettings) => void;
   /** What the chosen model would refuse in these settings (a reasoning model's temperature), said beside them. */
   problem?: string | null;
+  /** An AI column's options: no budget (a job's, not a column's). */
+  column?: boolean;
 }
 
 function numberOrNull(text: string): number | null {
@@ -18,15 +20,17 @@ function numberOrNull(text: string): number | null {
 }
 
 /** Sampling, length, budget and JSON output, folded away until needed. */
-export function AnswerOptions({ value, onChange, problem = null }: Props) {
+export function AnswerOptions({ value, onChange, problem = null, column = false }: Props) {
   const set = (patch: Partial<AnswerSettings>): void => onChange({ ...value, ...patch });
   const fields = value.jsonOutput?.fields ?? [];
   const mode = value.jsonOutput === null ? 'text' : fields.length === 0 ? 'json' : 'fields';
 
   return (
     <details className="answer-options">
-      <summary>Answer options: length, creativity, budget, JSON</summary>
-      <div className="field-row four">
+      <summary>
+        {column ? 'Answer options: length, creativity, JSON' : 'Answer options: length, creativity, budget, JSON'}
+      </summary>
+      <div className={column ? 'field-row three' : 'field-row four'}>
         <label className="field">
           <span>Max answer length (tokens)</span>
           <input
@@ -61,17 +65,19 @@ export function AnswerOptions({ value, onChange, problem = null }: Props) {
             onChange={(event) => set({ topP: numberOrNull(event.target.value) })}
           />
         </label>
-        <label className="field">
-          <span>Budget ($, optional)</span>
-          <input
-            type="number"
-            min={0}
-            step={0.5}
-            placeholder="no cap"
-            value={value.maxCost ?? ''}
-            onChange={(event) => set({ maxCost: numberOrNull(event.target.value) })}
-          />
-        </label>
+        {!column && (
+          <label className="field">
+            <span>Budget ($, optional)</span>
+            <input
+              type="number"
+              min={0}
+              step={0.5}
+              placeholder="no cap"
+              value={value.maxCost ?? ''}
+              onChange={(event) => set({ maxCost: numberOrNull(event.target.value) })}
+            />
+          </label>
+        )}
       </div>
       {problem && (
         <p role="alert" className="warning-text small">

@@ -14,7 +14,11 @@ export function suggestedLimit(limit: number | null, longestCutOff: number): num
 
 /** Where a job with no limit of its own stopped: the longest cut-off answer, in tokens. */
 function longestCutOff(rows: readonly RowView[]): number {
-  return rows.reduce((most, row) => (isCutOff(row) ? Math.max(most, row.completionTokens ?? 0) : most), 0);
+  let most = 0;
+  for (const row of rows) {
+    for (const cell of row.cells) if (isCutOff(cell)) most = Math.max(most, cell.completionTokens ?? 0);
+  }
+  return most;
 }
 
 /** Whole numbers like 4096, 4,096 or 4k; undefined when unreadable. */

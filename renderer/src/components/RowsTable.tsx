@@ -16,10 +16,13 @@ import {
   type SortingState,
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import type { RowView } from '../../../shared/api.ts';
+import type { AiColumn, RowResult, RowView } from '../../../shared/api.ts';
 import { jsonFieldsOf } from '../../../shared/json-output.ts';
+import { cellOf, labelColumns, rowIsCutOff, rowStatus } from '../cells.ts';
 import { formatCount, formatMs } from '../format.ts';
 import { useRowsVersion, type LiveRows } from '../hooks/useJobRows.ts';
+import { AnswerCell, hoverText } from './AnswerCell.tsx';
+import { ColumnHeader } from './ColumnHeader.tsx';
 import { RowBadge } from './StatusBadge.tsx';
 
 const features = tableFeatures({
@@ -38,8 +41,15 @@ const ROW_HEIGHT = 34;
 const getRowId = (row: RowView): string => String(row.index);
 
 export interface RowActions {
-  onOpen: (index: number) => void;
+  /** Opens the row's drawer, on AI column `col` (default: the first). */
+  onOpen: (index: number, col?: number) => void;
   onRetry: (index: number) => void;
+}
+
+function tokensOf(cell: RowResult): number | null {
+  return cell.promptTokens === null && cell.completionTokens === null
+    ? null
+    : (cell.promptTokens ?? 0) + (cell.completionTokens ?? 0);
 }
 
 function jsonCell(value: unknown): string {
@@ -50,12 +60,19 @@ function jsonCell(value: unknown): string {
 /** Widths of the columns that are not the sheet's or the answer's, which always show. */
 const FIXED = { select: 36, row: 56, attempts: 52, latency: 72, tokens: 68, status: 80, actions: 68 };
 const FIXED_TOTAL = Object.values(FIXED).reduce((sum, size) => sum + size, 0);
+/** Without Tries and Time, as a job with several AI columns shows its rows. */
+const FIXED_TOTAL_SEVERAL = FIXED_TOTAL - FIXED.attempts - FIXED.latency;
 const JSON_FIELD_SIZE = 140;
 /** The answer is the widest column: at least this, and whatever the window has left. */
 const OUTPUT_MIN = 280;
+/** Each answer's least width when a job has several AI columns. */
+const ANSWER_MIN = 220;
 /** Columns stuck to the left and right edges while the table scrolls sideways. */
 const PINNED_LEFT: Record<string, number> = { select: 0, row: FIXED.select };
 const PINNED_RIGHT: Record<string, number> = { actions: 0, status: FIXED.actions };
+
+/** An AI column whose answers are labels (a class, yes/no): narrow, so the long answers get the room. */
+const LABEL_SIZE = 150;
 
 export interface ColumnLayout {
   inputSize: number;
@@ -66,10 +83,55 @@ export interface ColumnLayout {
  * The sheet's columns compact and the answer wide, so that in the table's width (a 1024 px window's
  * included) the row number, the inputs, the answer, its status and its actions show side by side.
  */
-export function columnLayout(width: number, inputs: number, jsonFields: number): ColumnLayout {
-  const rest = width - FIXED_TOTAL - jsonFields * JSON_FIELD_SIZE;
-  const inputSize = inputs === 0 ? 0 : Math.max(72, Math.min(180, Math.floor((rest - OUTPUT_MIN - 40) / inputs)));
-  return { inputSize, outputSize: Math.max(OUTPUT_MIN, rest - inputs * inputSize) };
+export function columnLayout(width: number, inputs: number, jsonFields: number, answers = 1, labels = 0): ColumnLayout {
+  const rest =
+    width - (answers <= 1 ? FIXED_TOTAL : FIXED_TOTAL_SEVERAL) - jsonFields * JSON_FIELD_SIZE - labels * LABEL_SIZE;
+  answers -= labels;
+  const least = answers <= 1 ? OUTPUT_MIN : answers * ANSWER_MIN;
+  const inputSize = inputs === 0 ? 0 : Math.max(72, Math.min(180, Math.floor((rest - least - 40) / inputs)));
+  const outputSize = Math.floor((rest - inputs * inputSize) / Math.max(1, answers));
+  return { inputSize, outputSize: Math.max(answers <= 1 ? OUTPUT_MIN : ANSWER_MIN, outputSize) };
+}
+
+/** An AI column as the table shows it: its answers, then one column per field of its JSON answers. */
+export interface AnswerColumn {
+  column: AiColumn;
+  jsonFields: string[];
+}
+
+/**
+ * The AI column a table column shows (its answer or one of its JSON fields), from the column's id;
+ * undefined for a one-column job's (its first and only).
+ */
+export function aiColumnOf(columnId: string): number | undefined {
+  const match = /^(?:ai|json):(\d+)/.exec(columnId);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** The table's column of an AI column's answers (it renders its own header, with its menu). */
+function isAnswerColumn(columnId: string): boolean {
+  return columnId === 'output' || columnId.startsWith('ai:');
+}
+
+/** A row's figures over its cells: tries, time and tokens add up. */
+function sumOf(row: RowView, pick: (cell: RowResult) => number | null): number | null {
+  let total: number | null = null;
+  for (const cell of row.cells) {
+    const n = pick(cell);
+    if (n !== null) total = (total ?? 0) + n;
+  }
+  return total;
+}
+
+/** The badge of a row with several cells: its status over them, cut off when any was. */
+function rowBadgeOf(row: RowView): Pick<RowResult, 'status' | 'finish' | 'cached'> {
+  if (row.cells.length === 1) return row.cells[0]!;
+  const status = rowStatus(row);
+  return {
+    status,
+    finish: rowIsCutOff(row) ? 'length' : null,
+    cached: status === 'done' && row.cells.every((cell) => cell.cached),
+  };
 }
 
 /**
@@ -94,12 +156,15 @@ function pinClass(id: string, pinned: boolean): string | undefined {
   return undefined;
 }
 
-/** Long text shows whole on hover (and in the row's drawer). */
-function hoverText(text: string): string {
-  return text.length > 2_000 ? `${text.slice(0, 2_000)}…` : text;
-}
-
-function buildColumns(inputColumns: string[], jsonFields: string[], actions: RowActions, layout: ColumnLayout) {
+function buildColumns(
+  inputColumns: string[],
+  answers: AnswerColumn[],
+  labels: ReadonlySet<number>,
+  actions: RowActions,
+  layout: ColumnLayout,
+) {
+  const aiColumns = answers.map((answer) => answer.column);
+  const several = aiColumns.length > 1;
   return helper.columns([
     helper.display({
       id: 'select',
@@ -159,66 +224,69 @@ function buildColumns(inputColumns: string[], jsonFields: string[], actions: Row
         },
       }),
     ),
-    helper.accessor((row) => row.output ?? undefined, {
-      id: 'output',
-      header: 'Output',
-      size: layout.outputSize,
-      sortFn: 'alphanumeric',
-      sortUndefined: 'last',
-      // A failed row has no answer: its error shows in its place, in plain words.
-      cell: ({ row }) => {
-        const { output, error } = row.original;
-        if (output !== null) return <span title={hoverText(output)}>{output}</span>;
-        if (error) {
-          return (
-            <span className="error-text" title={hoverText(error)}>
-              {error}
-            </span>
-          );
-        }
-        return <span className="muted">—</span>;
-      },
-    }),
-    ...jsonFields.map((name) =>
-      helper.display({
-        id: `json:${name}`,
-        header: name,
-        size: JSON_FIELD_SIZE,
-        cell: ({ row }) => jsonCell(jsonFieldsOf(row.original.output)[name]),
+    ...answers.flatMap(({ column, jsonFields }) => [
+      helper.accessor((row) => cellOf(row, column.id)?.output ?? undefined, {
+        // A one-column job's answers keep the id they always had.
+        id: several ? `ai:${column.id}` : 'output',
+        header: ({ column: tableColumn }) => (
+          <ColumnHeader
+            col={column.id}
+            sorted={tableColumn.getIsSorted()}
+            onSort={tableColumn.getToggleSortingHandler()}
+          />
+        ),
+        size: several && labels.has(column.id) ? LABEL_SIZE : layout.outputSize,
+        sortFn: 'alphanumeric',
+        sortUndefined: 'last',
+        // A failed cell has no answer: its error shows in its place, in plain words.
+        cell: ({ row }) => <AnswerCell row={row.original} column={column} columns={aiColumns} several={several} />,
       }),
-    ),
-    helper.accessor('attempts', {
-      header: 'Tries',
-      size: FIXED.attempts,
-      sortFn: 'basic',
-      cell: ({ row }) => row.original.attempts,
-    }),
-    helper.accessor((row) => row.latencyMs ?? undefined, {
-      id: 'latency',
-      header: 'Time',
-      size: FIXED.latency,
-      sortFn: 'basic',
-      sortUndefined: 'last',
-      cell: ({ row }) => formatMs(row.original.latencyMs),
-    }),
-    helper.accessor((row) => (row.promptTokens ?? 0) + (row.completionTokens ?? 0) || undefined, {
+      ...jsonFields.map((name) =>
+        helper.display({
+          id: `json:${column.id}:${name}`,
+          header: several ? `${column.name}.${name}` : name,
+          size: JSON_FIELD_SIZE,
+          cell: ({ row }) => jsonCell(jsonFieldsOf(cellOf(row.original, column.id)?.output ?? null)[name]),
+        }),
+      ),
+    ]),
+    // With several AI columns, tries and time are each cell's (in the drawer): the row's would add unlike things.
+    ...(several
+      ? []
+      : [
+          helper.accessor((row) => sumOf(row, (cell) => cell.attempts) ?? 0, {
+            id: 'attempts',
+            header: 'Tries',
+            size: FIXED.attempts,
+            sortFn: 'basic',
+            cell: ({ row }) => sumOf(row.original, (cell) => cell.attempts) ?? 0,
+          }),
+          helper.accessor((row) => sumOf(row, (cell) => cell.latencyMs) ?? undefined, {
+            id: 'latency',
+            header: 'Time',
+            size: FIXED.latency,
+            sortFn: 'basic',
+            sortUndefined: 'last',
+            cell: ({ row }) => formatMs(sumOf(row.original, (cell) => cell.latencyMs)),
+          }),
+        ]),
+    helper.accessor((row) => sumOf(row, tokensOf) || undefined, {
       id: 'tokens',
       header: 'Tokens',
       size: FIXED.tokens,
       sortFn: 'basic',
       sortUndefined: 'last',
       cell: ({ row }) => {
-        const { promptTokens, completionTokens } = row.original;
-        return promptTokens === null && completionTokens === null
-          ? '—'
-          : formatCount((promptTokens ?? 0) + (completionTokens ?? 0));
+        const tokens = sumOf(row.original, tokensOf);
+        return tokens === null ? '—' : formatCount(tokens);
       },
     }),
-    helper.accessor('status', {
+    helper.accessor((row) => rowStatus(row), {
+      id: 'status',
       header: 'Status',
       size: FIXED.status,
       sortFn: 'alphanumeric',
-      cell: ({ row }) => <RowBadge row={row.original} />,
+      cell: ({ row }) => <RowBadge row={rowBadgeOf(row.original)} />,
     }),
     helper.display({
       id: 'actions',
@@ -227,7 +295,7 @@ function buildColumns(inputColumns: string[], jsonFields: string[], actions: Row
       enableResizing: false,
       header: () => <span className="visually-hidden">Actions</span>,
       cell: ({ row }) =>
-        row.original.status === 'failed' ? (
+        rowStatus(row.original) === 'failed' ? (
           <button
             type="button"
             className="small-button"
@@ -248,8 +316,8 @@ interface Props extends RowActions {
   /** The rows to show; they change in place as `live` applies batches. */
   rows: RowView[];
   live: LiveRows;
-  /** Fields of JSON answers, each shown as a column after Output. */
-  jsonFields: string[];
+  /** The job's AI columns in order, each with the fields of its JSON answers (a column each). */
+  answers: AnswerColumn[];
   inputColumns: string[];
   selection: RowSelectionState;
   onSelectionChange: (selection: RowSelectionState) => void;
@@ -265,7 +333,7 @@ export const RowsTable = memo(function RowsTable({
   rows,
   live,
   inputColumns,
-  jsonFields,
+  answers,
   selection,
   onSelectionChange,
   onOpen,
@@ -273,13 +341,32 @@ export const RowsTable = memo(function RowsTable({
 }: Props) {
   const [scrollElement, setScrollElement] = useState<HTMLDivElement | null>(null);
   const width = useWidth(scrollElement);
-  const { inputSize, outputSize } = columnLayout(width, inputColumns.length, jsonFields.length);
+  const version = useRowsVersion(live);
+  const labelsKey = useMemo(
+    () =>
+      answers.length > 1
+        ? labelColumns(
+            live.rows ?? [],
+            answers.map((answer) => answer.column.id),
+          ).join()
+        : '',
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- rows change in place; version says when
+    [live, answers, version],
+  );
+  const labels = useMemo(() => new Set(labelsKey === '' ? [] : labelsKey.split(',').map(Number)), [labelsKey]);
+  const jsonFieldCount = answers.reduce((sum, answer) => sum + answer.jsonFields.length, 0);
+  const { inputSize, outputSize } = columnLayout(
+    width,
+    inputColumns.length,
+    jsonFieldCount,
+    answers.length,
+    labels.size,
+  );
   const columns = useMemo(
-    () => buildColumns(inputColumns, jsonFields, { onOpen, onRetry }, { inputSize, outputSize }),
-    [inputColumns, jsonFields, onOpen, onRetry, inputSize, outputSize],
+    () => buildColumns(inputColumns, answers, labels, { onOpen, onRetry }, { inputSize, outputSize }),
+    [inputColumns, answers, labels, onOpen, onRetry, inputSize, outputSize],
   );
   const [sorting, setSorting] = useState<SortingState>([]);
-  const version = useRowsVersion(live);
   // Cells read their row as it is now. Only a sorted table needs its model rebuilt when rows
   // change, because the sort keys are cached per row model.
   const data = useMemo(
@@ -320,7 +407,9 @@ export const RowsTable = memo(function RowsTable({
                     style={pinStyle(header.column.id, header.getSize(), pinned)}
                     aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : undefined}
                   >
-                    {header.column.getCanSort() ? (
+                    {isAnswerColumn(header.column.id) ? (
+                      <table.FlexRender header={header} />
+                    ) : header.column.getCanSort() ? (
                       <button type="button" className="th-button" onClick={header.column.getToggleSortingHandler()}>
                         <table.FlexRender header={header} />
                         <span aria-hidden="true">{sorted === 'asc' ? ' ▲' : sorted === 'desc' ? ' ▼' : ''}</span>
@@ -376,7 +465,7 @@ function VirtualBody({
   live: LiveRows;
   scrollElement: HTMLDivElement | null;
   pinned: boolean;
-  onOpen: (index: number) => void;
+  onOpen: (index: number, col?: number) => void;
 }) {
   const { rows } = table.getRowModel();
   const virtualizer = useVirtualizer<HTMLDivElement, HTMLTableRowElement>({
@@ -437,11 +526,11 @@ const VirtualRow = memo(function VirtualRow({
   columns: unknown;
   widths: string;
   pinned: boolean;
-  onOpen: (index: number) => void;
+  onOpen: (index: number, col?: number) => void;
 }) {
   return (
     <tr
-      data-status={row.original.status}
+      data-status={rowStatus(row.original)}
       aria-rowindex={row.original.index + 2}
       aria-selected={selected}
       onClick={() => onOpen(row.original.index)}
@@ -453,6 +542,13 @@ const VirtualRow = memo(function VirtualRow({
           data-column={cell.column.id}
           className={pinClass(cell.column.id, pinned)}
           style={pinStyle(cell.column.id, cell.column.getSize(), pinned)}
+          onClick={(event) => {
+            // A click on an answer opens the drawer on that AI column.
+            const col = aiColumnOf(cell.column.id);
+            if (col === undefined) return;
+            event.stopPropagation();
+            onOpen(row.original.index, col);
+          }}
         >
           <span className="cell-text">
             <table.FlexRender cell={cell} />

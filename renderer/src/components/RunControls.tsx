@@ -28,8 +28,10 @@ export function RunControls({ job, onJob, onError, onRetryFailed }: Props) {
   const [confirmingCancel, setConfirmingCancel] = useState(false);
   const { status, settings, live, counts } = job;
   const running = status === 'running';
-  const canStart = status === 'ready' || status === 'paused' || status === 'canceled';
   const finished = counts.queued === 0 && counts.running === 0;
+  // A finished job with new cells (an AI column added) starts again for them.
+  const canStart =
+    status === 'ready' || status === 'paused' || status === 'canceled' || (status === 'completed' && !finished);
   const batchJob = settings.batch;
   // Rows not yet sent can go to the provider's Batch API instead, at about half the price.
   const offerBatch =

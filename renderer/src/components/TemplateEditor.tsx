@@ -2,14 +2,17 @@ import { useLayoutEffect, useRef } from 'react';
 import { checkTemplate, describeTemplateProblem, renderTemplate } from '../../../shared/template.ts';
 
 interface Props {
+  /** Every name the template may use (an AI column's prompt: the sheet's columns, then the AI columns to its left). */
   columns: string[];
+  /** Which of `columns` are AI columns' answers: offered apart from the sheet's columns. */
+  aiColumns?: readonly string[];
   sampleRows: string[][];
   template: string;
   onChange: (template: string) => void;
 }
 
 /** The prompt with clickable column chips and a live preview of the first rows. */
-export function TemplateEditor({ columns, sampleRows, template, onChange }: Props) {
+export function TemplateEditor({ columns, aiColumns = [], sampleRows, template, onChange }: Props) {
   const area = useRef<HTMLTextAreaElement>(null);
   const pendingCaret = useRef<number | null>(null);
   const check = checkTemplate(template, columns);
@@ -35,22 +38,21 @@ export function TemplateEditor({ columns, sampleRows, template, onChange }: Prop
 
   return (
     <div className="template-editor">
-      <div className="chips" role="group" aria-label="Columns: click to insert">
-        <span className="muted small">Insert a column:</span>
-        {columns.map((column) => (
-          <button
-            type="button"
-            key={column}
-            className="chip"
-            aria-label={`Insert column ${column}`}
-            // Keep the caret in the prompt while clicking a chip.
-            onMouseDown={(event) => event.preventDefault()}
-            onClick={() => insert(column)}
-          >
-            {column}
-          </button>
-        ))}
-      </div>
+      <ChipGroup
+        label="Columns: click to insert"
+        intro="Insert a column:"
+        names={columns.filter((column) => !aiColumns.includes(column))}
+        onInsert={insert}
+      />
+      {aiColumns.length > 0 && (
+        <ChipGroup
+          label="AI columns: click to insert their answer"
+          intro="Insert an AI column’s answer:"
+          names={aiColumns}
+          ai
+          onInsert={insert}
+        />
+      )}
       <label className="field">
         <span>Prompt template</span>
         <textarea
@@ -83,6 +85,39 @@ export function TemplateEditor({ columns, sampleRows, template, onChange }: Prop
           </ol>
         </section>
       )}
+    </div>
+  );
+}
+
+function ChipGroup({
+  label,
+  intro,
+  names,
+  ai = false,
+  onInsert,
+}: {
+  label: string;
+  intro: string;
+  names: readonly string[];
+  ai?: boolean;
+  onInsert: (name: string) => void;
+}) {
+  return (
+    <div className="chips" role="group" aria-label={label}>
+      <span className="muted small">{intro}</span>
+      {names.map((column) => (
+        <button
+          type="button"
+          key={column}
+          className={ai ? 'chip chip-ai' : 'chip'}
+          aria-label={`Insert column ${column}`}
+          // Keep the caret in the prompt while clicking a chip.
+          onMouseDown={(event) => event.preventDefault()}
+          onClick={() => onInsert(column)}
+        >
+          {column}
+        </button>
+      ))}
     </div>
   );
 }

@@ -4,19 +4,27 @@ import { useApi } from '../api.ts';
 import { errorMessage } from '../format.ts';
 
 /**
- * A job's rows as they are now. The array and its row objects change in place; listeners hear
- * which rows a batch changed, so only the parts of the screen that show rows re-render (the grid,
+ * A job's rows as they are now, each with its cells (one per AI column). The array, its rows and
+ * their cells change in place; listeners hear which rows a batch changed, so only the parts of the screen that show rows re-render (the grid,
  * the open drawer), never the whole job view.
  */
 export interface LiveRows {
   /** Null until the snapshot arrives. */
   readonly rows: RowView[] | null;
-  /** Counts the batches applied. */
+  /** Increases with each batch applied (never repeated, even by a store made for new columns). */
   readonly version: number;
   /** The batch that last changed row `index` (0: none since the snapshot), so unchanged rows skip rendering. */
   versionOf(index: number): number;
   subscribe(listener: (changed: ReadonlySet<number>) => void): () => void;
+  /** Applies cells the backend answered with (an edit), as a batch would. */
+  apply(upserts: readonly RowResult[]): void;
 }
+
+/**
+ * Batches applied, counted across every store: a store made for new columns never repeats a version
+ * an older one had, so a component that saw the older store's version 1 re-renders for the new one's.
+ */
+let batchesApplied = 0;
 
 class RowsStore implements LiveRows {
   rows: RowView[] | null = null;
@@ -33,15 +41,29 @@ class RowsStore implements LiveRows {
     return () => this.#listeners.delete(listener);
   }
 
+  /** A snapshot arrived: every row is new to whoever shows rows. */
+  load(rows: RowView[]): void {
+    this.rows = rows;
+    batchesApplied += 1;
+    this.version = batchesApplied;
+    const all = new Set(rows.map((row) => row.index));
+    for (const index of all) this.#versions.set(index, this.version);
+    for (const listener of this.#listeners) listener(all);
+  }
+
   apply(upserts: readonly RowResult[]): void {
     const rows = this.rows;
     if (!rows || upserts.length === 0) return;
     const changed = new Set<number>();
-    this.version += 1;
+    batchesApplied += 1;
+    this.version = batchesApplied;
     for (const upsert of upserts) {
-      const existing = rows[upsert.index];
-      if (!existing) continue;
-      Object.assign(existing, upsert);
+      const row = rows[upsert.index];
+      if (!row) continue;
+      // A cell of a column the snapshot did not have (added meanwhile) waits for the next snapshot.
+      const cell = row.cells.find((c) => c.col === upsert.col);
+      if (!cell) continue;
+      Object.assign(cell, upsert);
       changed.add(upsert.index);
       this.#versions.set(upsert.index, this.version);
     }
@@ -55,13 +77,18 @@ function mergeInterval(size: number): number {
 }
 
 /**
- * The rows of one job, live: a snapshot, then batched upserts. Batches that arrive before the
+ * The rows of one job, live: a snapshot, then batched cell upserts. A new `columnsKey` (the job's
+ * AI columns were added, removed or moved) takes a new snapshot. Batches that arrive before the
  * snapshot are held and applied only if newer than it. Upserts are merged and applied at most once
  * an animation frame (less often for big tables), so a burst of events costs one render.
  */
-export function useJobRows(jobId: string): { rows: RowView[] | null; live: LiveRows; error: string | null } {
+export function useJobRows(
+  jobId: string,
+  columnsKey = '',
+): { rows: RowView[] | null; live: LiveRows; error: string | null } {
   const api = useApi();
-  const store = useMemo(() => new RowsStore(), []);
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- a new store for new columns
+  const store = useMemo(() => new RowsStore(), [columnsKey]);
   const [rows, setRows] = useState<RowView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -96,7 +123,7 @@ export function useJobRows(jobId: string): { rows: RowView[] | null; live: LiveR
       (snapshot) => {
         if (cancelled) return;
         snapshotSeq = snapshot.seq;
-        store.rows = snapshot.rows;
+        store.load(snapshot.rows);
         store.apply(early.filter((batch) => batch.seq > snapshot.seq).flatMap((batch) => batch.upserts));
         early = [];
         setRows(snapshot.rows);

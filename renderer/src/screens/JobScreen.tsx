@@ -1,44 +1,26 @@
 import { startTransition, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { RowSelectionState } from '@tanstack/react-table';
-import type { JobDetail, JobSummary, RowStatus, RowView } from '../../../shared/api.ts';
-import { rateLimitWaitText } from '../../../shared/live.ts';
+import type { ColumnSummary, JobDetail, JobSummary, RowView } from '../../../shared/api.ts';
 import { BatchPanel } from '../components/BatchPanel.tsx';
+import { JobOverview } from '../components/JobOverview.tsx';
+import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { ExportButton } from '../components/ExportDialog.tsx';
-import { LiveChart } from '../components/LiveChart.tsx';
-import { ProgressBar } from '../components/ProgressBar.tsx';
 import { RetryCutOffDialog } from '../components/RetryCutOffDialog.tsx';
-import { RowDrawer } from '../components/RowDrawer.tsx';
-import { RowsTable } from '../components/RowsTable.tsx';
+import { RowDrawer, type CellRef } from '../components/RowDrawer.tsx';
+import { inFilter, matches, RowFilters, type Filter } from '../components/RowFilters.tsx';
+import { RowsTable, type AnswerColumn } from '../components/RowsTable.tsx';
 import { RunControls, type RetryHow } from '../components/RunControls.tsx';
-import { isCutOff, JobBadge } from '../components/StatusBadge.tsx';
+import { JobBadge } from '../components/StatusBadge.tsx';
+import { ColumnsContext, type ColumnsView } from '../components/columnsContext.ts';
 import { useApi } from '../api.ts';
+import { rowStatus, usesSeveralModels } from '../cells.ts';
+import { useColumnCommands } from '../hooks/useColumnCommands.tsx';
 import { hrefOf } from '../router.ts';
 import { useJobRows } from '../hooks/useJobRows.ts';
 import { useLiveSamples } from '../hooks/useLiveSamples.ts';
-import { errorMessage, formatCompact, formatCost, formatCount, formatDuration, plural } from '../format.ts';
+import { errorMessage, formatCount, plural } from '../format.ts';
 
-/** `cutOff`: done rows whose answer stopped at the output limit. */
-type Filter = 'all' | RowStatus | 'cutOff';
-const FILTERS: { id: Filter; label: string }[] = [
-  { id: 'all', label: 'All' },
-  { id: 'running', label: 'Running' },
-  { id: 'done', label: 'Done' },
-  { id: 'cutOff', label: 'Cut off' },
-  { id: 'failed', label: 'Failed' },
-  { id: 'queued', label: 'Queued' },
-  { id: 'skipped', label: 'Skipped' },
-];
-
-function inFilter(row: RowView, filter: Filter): boolean {
-  if (filter === 'all') return true;
-  return filter === 'cutOff' ? isCutOff(row) : row.status === filter;
-}
-
-function matches(row: RowView, needle: string): boolean {
-  if (needle === '') return true;
-  const hay = [...row.values, row.output ?? '', row.error ?? ''];
-  return hay.some((text) => text.toLocaleLowerCase().includes(needle));
-}
+const NO_STATS: ColumnSummary[] = [];
 
 export function JobScreen({ jobId }: { jobId: string }) {
   const api = useApi();
@@ -47,10 +29,13 @@ export function JobScreen({ jobId }: { jobId: string }) {
   const [filter, setFilter] = useState<Filter>('all');
   const [search, setSearch] = useState('');
   const [selection, setSelection] = useState<RowSelectionState>({});
-  const [openRow, setOpenRow] = useState<number | null>(null);
+  const [openCell, setOpenCell] = useState<CellRef | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [retryingCutOff, setRetryingCutOff] = useState(false);
-  const { rows, live: liveRows, error: rowsError } = useJobRows(jobId);
+  const [rerunningRows, setRerunningRows] = useState<number[] | null>(null);
+  // Counts the changes to the job's AI columns made here: each takes a new snapshot of the rows.
+  const [columnsEpoch, setColumnsEpoch] = useState(0);
+  const { rows, live: liveRows, error: rowsError } = useJobRows(jobId, String(columnsEpoch));
   const samples = useLiveSamples(jobId);
 
   // Whichever arrives last, an answer or an event, the newest summary (highest rev) wins.
@@ -82,9 +67,52 @@ export function JobScreen({ jobId }: { jobId: string }) {
     };
   }, [api, jobId, showSummary]);
 
+  /** A JobDetail from a column command: the columns changed, and the rows are fetched again. */
+  const showDetail = useCallback((detail: JobDetail) => {
+    setJob((current) => (current && current.rev > detail.rev ? { ...detail, ...stripDetail(current) } : detail));
+    setColumnsEpoch((n) => n + 1);
+  }, []);
+  const columnCommands = useColumnCommands({
+    job,
+    rows,
+    onDetail: showDetail,
+    onSummary: showSummary,
+    onMessage: setMessage,
+  });
+  const { runCells } = columnCommands;
+
   const needle = search.trim().toLocaleLowerCase();
-  const fieldsKey = JSON.stringify(job?.settings.jsonOutput?.fields.map((f) => f.name) ?? []);
-  const jsonFields = useMemo(() => JSON.parse(fieldsKey) as string[], [fieldsKey]);
+  // Stable while only counts change, so the table is not rebuilt for each summary.
+  const answersKey = JSON.stringify(
+    job?.aiColumns.map((column) => [
+      column,
+      (column.options.jsonOutput !== undefined ? column.options.jsonOutput : job.settings.jsonOutput)?.fields.map(
+        (f) => f.name,
+      ) ?? [],
+    ]) ?? [],
+  );
+  const answers = useMemo<AnswerColumn[]>(
+    () =>
+      (JSON.parse(answersKey) as [AnswerColumn['column'], string[]][]).map(([column, jsonFields]) => ({
+        column,
+        jsonFields,
+      })),
+    [answersKey],
+  );
+  const aiColumns = useMemo(() => answers.map((answer) => answer.column), [answers]);
+  const columnStats = job?.columnStats ?? NO_STATS;
+  const running = job?.status === 'running';
+  const columnsView = useMemo<ColumnsView>(
+    () => ({
+      columns: aiColumns,
+      stats: new Map(columnStats.map((stat) => [stat.id, stat])),
+      running,
+      severalModels: usesSeveralModels(aiColumns),
+      live: liveRows,
+      actions: columnCommands.actions,
+    }),
+    [aiColumns, columnStats, running, liveRows, columnCommands.actions],
+  );
   const visible = useMemo<RowView[]>(
     () => (rows ?? []).filter((row) => inFilter(row, filter) && matches(row, needle)),
     [rows, filter, needle],
@@ -93,12 +121,22 @@ export function JobScreen({ jobId }: { jobId: string }) {
     () =>
       Object.keys(selection)
         .map(Number)
-        .filter((index) => rows?.[index]?.status === 'failed'),
+        .filter((index) => {
+          const row = rows?.[index];
+          return row !== undefined && rowStatus(row) === 'failed';
+        }),
     [selection, rows],
   );
 
+  const several = aiColumns.length > 1;
   const retry = useCallback(
     (which: number[] | 'failed') => {
+      if (several) {
+        void runCells(which === 'failed' ? { which: 'failed' } : { which: 'failed', rows: which }, 'failed').then(() =>
+          setSelection({}),
+        );
+        return;
+      }
       api.retryRows({ jobId, rows: which }).then(
         ({ requeued, job: summary }) => {
           showSummary(summary);
@@ -108,7 +146,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
         (e: unknown) => setMessage(errorMessage(e)),
       );
     },
-    [api, jobId, showSummary],
+    [api, jobId, showSummary, several, runCells],
   );
   const retryOne = useCallback((index: number) => retry([index]), [retry]);
 
@@ -133,13 +171,17 @@ export function JobScreen({ jobId }: { jobId: string }) {
 
   // Where the user was when a row's drawer opened, to go back there when it closes.
   const opener = useRef<{ element: HTMLElement | null; index: number } | null>(null);
-  const openRowAt = useCallback((index: number) => {
-    const element = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    opener.current = { element, index };
-    setOpenRow(index);
-  }, []);
+  const firstColumn = aiColumns[0]?.id ?? 0;
+  const openRowAt = useCallback(
+    (index: number, col?: number) => {
+      const element = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+      opener.current = { element, index };
+      setOpenCell({ index, col: col ?? firstColumn });
+    },
+    [firstColumn],
+  );
   const closeRow = useCallback(() => {
-    setOpenRow(null);
+    setOpenCell(null);
     const from = opener.current;
     opener.current = null;
     // Once the dialog is gone: the row's own "Open row N" button (also when the row itself was
@@ -161,17 +203,11 @@ export function JobScreen({ jobId }: { jobId: string }) {
     );
   }
   if (!job) return <p className="muted">Loading…</p>;
-  const { counts, live, usage } = job;
-  const finished = counts.done + counts.failed + counts.skipped;
+  const { counts } = job;
+  const staleCells = job.columnStats.reduce((sum, stat) => sum + stat.stale, 0);
+  const selectedRows = Object.keys(selection).map(Number);
   const remaining = counts.queued + counts.running;
-  const perMinute = live?.rowsPerMinute ?? 0;
-  // The engine's own figure: it follows the concurrency in use, the latency, the limits and any wait.
-  const eta = job.status === 'running' && !job.settings.batch ? (live?.secondsLeft ?? null) : null;
   const endedWithFailures = remaining === 0 && counts.failed > 0;
-  // The engine sends the job every second while it runs, so the countdown moves.
-  const waitText = job.status === 'running' ? rateLimitWaitText(live) : null;
-  const costPerRow = usage.cost !== null && counts.done > 0 ? usage.cost / counts.done : null;
-  const estimatedTotal = costPerRow === null ? null : usage.cost! + costPerRow * remaining;
 
   return (
     <div className="job-view">
@@ -182,15 +218,25 @@ export function JobScreen({ jobId }: { jobId: string }) {
           </a>
           <h1>{job.name}</h1>
           <span className="muted">
-            {job.fileName} · {job.provider.kind === 'demo' ? 'Demo (offline)' : job.provider.model}
+            {job.fileName} ·{' '}
+            {several
+              ? `${aiColumns.length} AI columns`
+              : job.provider.kind === 'demo'
+                ? 'Demo (offline)'
+                : job.provider.model}
           </span>
           <JobBadge job={job} />
         </div>
         <div className="job-actions">
           {job.status !== 'running' && (
-            <button type="button" onClick={() => (window.location.hash = hrefOf({ screen: 'edit', jobId }))}>
-              Edit prompt and settings
-            </button>
+            <>
+              <button type="button" onClick={columnCommands.openAdd}>
+                + Add AI column
+              </button>
+              <button type="button" onClick={() => (window.location.hash = hrefOf({ screen: 'edit', jobId }))}>
+                Edit prompt and settings
+              </button>
+            </>
           )}
           <ExportButton job={job} onResult={setMessage} />
         </div>
@@ -202,52 +248,7 @@ export function JobScreen({ jobId }: { jobId: string }) {
         </p>
       )}
 
-      {/* How far, how fast, how much on the left; the last ten minutes beside it. */}
-      <div className="job-overview">
-        <div className="job-progress">
-          <ProgressBar counts={counts} label="Job progress" />
-          <p className="progress-text" aria-live="polite">
-            <span className="tabular strong">
-              {formatCount(finished)} / {formatCount(counts.total)}
-            </span>
-            <span className="ok">✓ {formatCount(counts.done)} done</span>
-            <span className="bad">✗ {formatCount(counts.failed)} failed</span>
-            {job.cutOff > 0 && <span className="warning-text">{formatCount(job.cutOff)} cut off</span>}
-            {counts.skipped > 0 && <span className="muted">{formatCount(counts.skipped)} skipped</span>}
-            {job.status === 'running' && !job.settings.batch && (
-              <span className="muted">ETA {formatDuration(eta)}</span>
-            )}
-          </p>
-          {live ? (
-            <p className="stats-line tabular">
-              <span>{formatCount(perMinute)} rows/min</span>
-              <span>{formatCompact(live.tokensPerMinute)} tokens/min</span>
-              <span>
-                {usage.cost === null ? <NoPrice /> : `${formatCost(usage.cost)} so far`}
-                {estimatedTotal !== null && remaining > 0 && (
-                  <span className="muted"> (est. total {formatCost(estimatedTotal)})</span>
-                )}
-              </span>
-              {live.rateLimited > 0 && <span className="warning-text">{formatCount(live.rateLimited)} × 429</span>}
-              {waitText && (
-                <span className="warning-text" role="status">
-                  {waitText}
-                </span>
-              )}
-            </p>
-          ) : (
-            <p className="stats-line tabular">
-              <span>
-                {formatCompact(usage.promptTokens + usage.completionTokens)} tokens used (
-                {formatCompact(usage.promptTokens)} in, {formatCompact(usage.completionTokens)} out)
-              </span>
-              <span>{usage.cost === null ? <NoPrice /> : `cost ${formatCost(usage.cost)}`}</span>
-            </p>
-          )}
-        </div>
-
-        {samples.length >= 2 && <LiveChart samples={samples} />}
-      </div>
+      <JobOverview job={job} samples={samples} cells={several} />
 
       <RunControls job={job} onJob={showSummary} onError={setMessage} onRetryFailed={(how) => void retryFailed(how)} />
       {job.batches.length > 0 && <BatchPanel job={job} />}
@@ -259,25 +260,14 @@ export function JobScreen({ jobId }: { jobId: string }) {
       )}
 
       <div className="table-toolbar">
-        <div className="filters" role="group" aria-label="Show rows">
-          {FILTERS.filter(
-            ({ id }) =>
-              (id !== 'skipped' || counts.skipped > 0) && (id !== 'cutOff' || job.cutOff > 0 || filter === id),
-          ).map(({ id, label }) => {
-            const count = id === 'all' ? counts.total : id === 'cutOff' ? job.cutOff : counts[id];
-            return (
-              <button
-                type="button"
-                key={id}
-                className={`filter filter-${id}${filter === id ? ' active' : ''}`}
-                aria-pressed={filter === id}
-                onClick={() => setFilter(id)}
-              >
-                {label} <span className="tabular">{formatCount(count)}</span>
-              </button>
-            );
-          })}
-        </div>
+        <RowFilters
+          filter={filter}
+          onFilter={setFilter}
+          counts={counts}
+          cutOff={job.cutOff}
+          stale={staleCells}
+          rows={several && rows ? rows.length : null}
+        />
         <input
           type="search"
           className="search"
@@ -289,6 +279,16 @@ export function JobScreen({ jobId }: { jobId: string }) {
         {selectedFailed.length > 0 && (
           <button type="button" onClick={() => retry(selectedFailed)}>
             Retry selected ({formatCount(selectedFailed.length)})
+          </button>
+        )}
+        {selectedRows.length > 0 && (
+          <button type="button" onClick={() => setRerunningRows(selectedRows)}>
+            Run selected again ({formatCount(selectedRows.length)})
+          </button>
+        )}
+        {staleCells > 0 && (
+          <button type="button" className="stale-button" onClick={() => void runCells({ which: 'stale' }, 'stale')}>
+            Run stale cells ({formatCount(staleCells)})
           </button>
         )}
         {!endedWithFailures && (
@@ -303,22 +303,42 @@ export function JobScreen({ jobId }: { jobId: string }) {
           </button>
         )}
       </div>
+      {rerunningRows && (
+        <ConfirmDialog
+          title={`Run ${plural(rerunningRows.length, 'row')} again?`}
+          confirmLabel="Run them again"
+          keepLabel="Keep the answers"
+          onClose={() => setRerunningRows(null)}
+          onConfirm={() =>
+            void runCells({ which: 'all', rows: rerunningRows }, 'selected rows').then(() => setSelection({}))
+          }
+        >
+          <p>
+            Their answers in {several ? `all ${aiColumns.length} AI columns` : 'the AI column'} are asked again and
+            replaced (answers you corrected by hand are kept).
+          </p>
+        </ConfirmDialog>
+      )}
       {retryingCutOff && (
         <RetryCutOffDialog job={job} rows={rows ?? []} onClose={() => setRetryingCutOff(false)} onResult={setMessage} />
       )}
 
+      {columnCommands.dialogs}
+
       {rows ? (
         visible.length > 0 || rows.length === 0 ? (
-          <RowsTable
-            rows={visible}
-            live={liveRows}
-            jsonFields={jsonFields}
-            inputColumns={job.columns}
-            selection={selection}
-            onSelectionChange={setSelection}
-            onOpen={openRowAt}
-            onRetry={retryOne}
-          />
+          <ColumnsContext value={columnsView}>
+            <RowsTable
+              rows={visible}
+              live={liveRows}
+              answers={answers}
+              inputColumns={job.columns}
+              selection={selection}
+              onSelectionChange={setSelection}
+              onOpen={openRowAt}
+              onRetry={retryOne}
+            />
+          </ColumnsContext>
         ) : (
           <p className="empty-rows muted">No rows match. Clear the search or choose another filter.</p>
         )
@@ -328,14 +348,28 @@ export function JobScreen({ jobId }: { jobId: string }) {
 
       <RowDrawer
         jobId={jobId}
-        index={openRow}
+        at={openCell}
         live={liveRows}
         columns={job.columns}
+        aiColumns={aiColumns}
         outputLimit={job.settings.maxOutputTokens}
+        running={running}
+        onPickColumn={(col) => setOpenCell((current) => (current ? { ...current, col } : current))}
         onClose={closeRow}
-        onRetry={(index) => retry([index])}
+        onRetry={({ index, col }) =>
+          several ? void runCells({ which: 'failed', col, rows: [index] }, 'failed') : retry([index])
+        }
+        onRegenerate={({ index, col }) => void runCells({ which: 'all', col, rows: [index] }, 'this cell')}
+        onEdit={async ({ index, col }, output) => {
+          const { cell, job: summary } = await api.editCell({ jobId, index, col, output });
+          liveRows.apply([cell]);
+          showSummary(summary);
+          setMessage(`Row ${formatCount(index + 1)}: answer corrected.`);
+          // Cells that use it became stale: the rows are fetched again to show them so.
+          if (aiColumns.some((column) => column.uses.includes(col))) setColumnsEpoch((n) => n + 1);
+        }}
         onRetryCutOff={() => {
-          setOpenRow(null);
+          setOpenCell(null);
           setRetryingCutOff(true);
         }}
       />
@@ -343,12 +377,8 @@ export function JobScreen({ jobId }: { jobId: string }) {
   );
 }
 
-/** A cost we cannot tell, and where to fix that: answers so far are priced as soon as the price is added. */
-function NoPrice() {
-  return (
-    <>
-      cost unknown: no price for this model.{' '}
-      <a href={hrefOf({ screen: 'settings', section: 'prices' })}>Add its price</a>
-    </>
-  );
+/** A summary's fields of a JobDetail, to lay a newer summary over an older detail. */
+function stripDetail(detail: JobDetail): JobSummary {
+  const { importSettings: _i, columns: _c, aiColumns: _a, template: _t, systemPrompt: _s, ...summary } = detail;
+  return summary;
 }
