@@ -193,7 +193,10 @@ const createJobInput = z
     settings: runSettingsSchema.partial().default({}),
     skipEmptyRows: z.boolean().default(true),
     columnName: columnName.optional(),
-    moreColumns: z.array(newColumn).max(MAX_AI_COLUMNS - 1, `allows at most ${MAX_AI_COLUMNS} AI columns`).optional(),
+    moreColumns: z
+      .array(newColumn)
+      .max(MAX_AI_COLUMNS - 1, `allows at most ${MAX_AI_COLUMNS} AI columns`)
+      .optional(),
   })
   .strict();
 
@@ -319,9 +322,7 @@ export const commandInputs = {
   editCell: z
     .object({ jobId: id, index: z.number().int().min(0), col: colId, output: z.string().max(1_000_000) })
     .strict(),
-  previewColumnPrompt: z
-    .object({ jobId: id, col: colId, index: z.number().int().min(0).optional() })
-    .strict(),
+  previewColumnPrompt: z.object({ jobId: id, col: colId, index: z.number().int().min(0).optional() }).strict(),
 } satisfies { [K in CommandName]: z.ZodType<unknown, CommandInputs[K]> };
 
 /** A command's input after validation and defaults. */

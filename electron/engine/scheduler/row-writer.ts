@@ -205,7 +205,8 @@ export class RowEventBatcher {
 
 /** The part of an update the UI sees: the row's result, without storage-only fields. */
 function resultOf(update: RowUpdate): RowResult {
-  const { index, col, status, output, error, attempts, latencyMs, promptTokens, completionTokens, cost, cached } = update;
+  const { index, col, status, output, error, attempts, latencyMs, promptTokens, completionTokens, cost, cached } =
+    update;
   const { finish, stale, edited } = update;
   return {
     index,
