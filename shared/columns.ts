@@ -149,14 +149,17 @@ export function examplesBlock(corrections: readonly Correction[]): string {
 }
 
 /**
- * A row's status over its cells: running while any runs, failed when any failed, queued while any
- * waits, skipped when all were skipped, else done.
+ * A row's status over its cells, wherever a row is shown or filtered (the table, its filters, the
+ * exports' `done` and `failed` rows): failed when any cell failed (a row to look at again), else
+ * running while any runs, queued while any waits, skipped when all were skipped, else done. A row
+ * of one cell has that cell's status.
  */
 export function rowStatusOf(cells: readonly Pick<RowResult, 'status'>[]): RowStatus {
   const has = (status: RowStatus): boolean => cells.some((cell) => cell.status === status);
-  if (has('running')) return 'running';
+  if (cells.length === 0) return 'queued';
   if (has('failed')) return 'failed';
+  if (has('running')) return 'running';
   if (has('queued')) return 'queued';
-  if (cells.length > 0 && cells.every((cell) => cell.status === 'skipped')) return 'skipped';
+  if (cells.every((cell) => cell.status === 'skipped')) return 'skipped';
   return 'done';
 }

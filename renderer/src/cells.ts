@@ -1,23 +1,14 @@
 import type { AiColumn, RowResult, RowStatus, RowView } from '../../shared/api.ts';
+import { rowStatusOf } from '../../shared/columns.ts';
 
 /** Row `row`'s cell in AI column `col`, if the row has one. */
 export function cellOf(row: Pick<RowView, 'cells'>, col: number): RowResult | undefined {
   return row.cells.find((cell) => cell.col === col);
 }
 
-/**
- * A row's status over its cells, for the filters and the Status column: failed if any cell failed,
- * else running if any runs, else queued if any waits, else skipped if all were skipped, else done.
- */
+/** A row's status over its cells, for the filters and the Status column (shared/columns.ts). */
 export function rowStatus(row: Pick<RowView, 'cells'>): RowStatus {
-  const { cells } = row;
-  if (cells.length === 0) return 'queued';
-  if (cells.length === 1) return cells[0]!.status;
-  if (cells.some((cell) => cell.status === 'failed')) return 'failed';
-  if (cells.some((cell) => cell.status === 'running')) return 'running';
-  if (cells.some((cell) => cell.status === 'queued')) return 'queued';
-  if (cells.every((cell) => cell.status === 'skipped')) return 'skipped';
-  return 'done';
+  return rowStatusOf(row.cells);
 }
 
 /** A done cell whose answer stopped at the output limit. */

@@ -98,9 +98,10 @@ describe('examplesBlock', () => {
 });
 
 describe('rowStatusOf', () => {
-  it('is running, failed, queued, skipped or done over the cells', () => {
+  it('is failed, running, queued, skipped or done over the cells', () => {
     const of = (...statuses: string[]) => rowStatusOf(statuses.map((status) => ({ status }) as never));
-    expect(of('done', 'running', 'failed')).toBe('running');
+    expect(of('done', 'running', 'failed')).toBe('failed');
+    expect(of('done', 'running', 'queued')).toBe('running');
     expect(of('done', 'failed', 'queued')).toBe('failed');
     expect(of('done', 'queued')).toBe('queued');
     expect(of('skipped', 'skipped')).toBe('skipped');

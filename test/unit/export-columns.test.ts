@@ -12,9 +12,9 @@ import { resultsToCsv } from '../../electron/engine/sheets/export-csv.ts';
 import {
   exportColumnsOf,
   rowIsExported,
-  rowStatusOf,
   type ExportColumn,
 } from '../../electron/engine/sheets/export-table.ts';
+import { rowStatusOf } from '../../shared/columns.ts';
 import type { AiColumn, ProviderConfig, RowResult, RowView } from '../../shared/api.ts';
 
 let dir: string;
@@ -359,13 +359,13 @@ describe('write-back of several AI columns', () => {
 describe('which rows an export of done or failed rows writes', () => {
   const statuses = (...list: RowResult['status'][]) => list.map((status) => ({ status }));
 
-  it('done: every cell done; failed: any cell failed', () => {
+  it('failed: any cell failed; done: none failed, running or waiting (as the table shows rows)', () => {
     expect(rowStatusOf(statuses('done', 'done', 'done'))).toBe('done');
+    expect(rowStatusOf(statuses('done', 'skipped'))).toBe('done');
     expect(rowStatusOf(statuses('done', 'failed', 'queued'))).toBe('failed');
-    expect(rowStatusOf(statuses('done', 'queued'))).toBe('mixed');
+    expect(rowStatusOf(statuses('done', 'queued'))).toBe('queued');
     expect(rowStatusOf(statuses('skipped', 'skipped'))).toBe('skipped');
     expect(rowStatusOf(statuses('queued'))).toBe('queued');
-    expect(rowStatusOf([])).toBe('mixed');
   });
 
   it('all writes every row', () => {

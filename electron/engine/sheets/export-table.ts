@@ -3,9 +3,9 @@ import {
   type AiColumn,
   type JsonOutput,
   type RowResult,
-  type RowStatus,
   type RowView,
 } from '../../../shared/api.ts';
+import { columnJsonOutput, rowStatusOf } from '../../../shared/columns.ts';
 import type { ExportRows } from '../../../shared/sheets.ts';
 import { jsonFieldsOf } from '../../../shared/json-output.ts';
 import { SourceError } from './atomic-file.ts';
@@ -51,7 +51,7 @@ export function exportColumnsOf(
   jobJsonOutput: JsonOutput | null,
 ): ExportColumn[] {
   return aiColumns.map((column) => {
-    const json = column.options.jsonOutput === undefined ? jobJsonOutput : column.options.jsonOutput;
+    const json = columnJsonOutput(column.options, jobJsonOutput);
     return { id: column.id, name: column.name, jsonFields: json?.fields.map((field) => field.name) ?? [] };
   });
 }
@@ -102,20 +102,7 @@ export function pagesOf(rows: readonly RowView[]): () => Generator<RowView[]> {
   };
 }
 
-/**
- * What a row is for `--rows done|failed` once it has several cells: done when every cell is done,
- * failed when any cell failed (a row with a failed cell is one to look at again), else the status
- * its cells share (all queued, all skipped…), or 'mixed' when they differ (some done, some queued).
- * A row of one cell has that cell's status, as before.
- */
-export function rowStatusOf(cells: readonly Pick<RowResult, 'status'>[]): RowStatus | 'mixed' {
-  if (cells.some((cell) => cell.status === 'failed')) return 'failed';
-  const first = cells[0]?.status;
-  if (first === undefined) return 'mixed';
-  return cells.every((cell) => cell.status === first) ? first : 'mixed';
-}
-
-/** Whether a row is one an export of `rows` (all, done or failed) writes: see rowStatusOf. */
+/** Whether a row is one an export of `rows` (all, done or failed) writes: its status over its cells (rowStatusOf). */
 export function rowIsExported(row: Pick<RowView, 'cells'>, rows: ExportRows | undefined): boolean {
   return rows === undefined || rows === 'all' || rowStatusOf(row.cells) === rows;
 }

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import type { RowResult, RowStatus, RowView } from '../../../shared/api.ts';
 import { fromNanos } from '../pricing.ts';
-import { PAGE_ROWS, rowStatusOf, type RowPages } from '../sheets/export-table.ts';
+import { rowStatusOf } from '../../../shared/columns.ts';
+import { PAGE_ROWS, type RowPages } from '../sheets/export-table.ts';
 
 // The rows of a job for an export, read as they are written out rather than loaded at once: a
 // million rows are some gigabytes as objects. The export reads through a connection of its own, in
@@ -92,8 +93,8 @@ export class RowSnapshot {
 
   /**
    * The rows of a job with their cells, a page of `pageRows` rows at a time, each reading from the
-   * first. With a status, only the rows of that status as rowStatusOf() has it: `done`, every
-   * cell done; `failed`, any cell failed.
+   * first. With a status, only the rows of that status as rowStatusOf() has it: `failed`, any cell
+   * failed; `done`, none failed, running or waiting.
    */
   pages(jobId: string, sheetId: string, status: RowStatus | null = null, pageRows = PAGE_ROWS): RowPages {
     const db = this.#db;
