@@ -278,6 +278,36 @@ describe('several AI columns', () => {
     expect(first?.cells[1]?.output).toBe(mockReply('Reply in language of Triage: parcel late (urgent: true)'));
   });
 
+  it('one budget covers every column, each billed at its own model’s price; batches take one-column jobs', async () => {
+    bench = await openBench();
+    bench.engine.setPrice({ model: 'mock-1', input: 1000, cachedInput: null, output: 1000 });
+    bench.engine.setPrice({ model: 'mock-2', input: 3000, cachedInput: null, output: 3000 });
+    const job = await chainedJob(bench, 40, { concurrency: 2, maxCost: 1, maxOutputTokens: 50 });
+    const labelCol = job.aiColumns[1]?.id ?? -1;
+    bench.engine.updateColumn({
+      jobId: job.id,
+      col: labelCol,
+      provider: { kind: 'openai', baseUrl: bench.mock.baseUrl, model: 'mock-2' },
+    });
+    bench.engine.startJob(job.id);
+    const paused = await bench.engine.waitForJob(job.id);
+    expect(paused.status).toBe('paused');
+    expect(paused.pauseReason).toContain('over its budget of $1.00');
+    const spent = paused.usage.cost ?? 0;
+    expect(spent).toBeLessThanOrEqual(1);
+    // Every column's cells were billed from the one budget, each at its model's price.
+    const [summary, label] = paused.columnStats;
+    expect(summary?.counts.done).toBeGreaterThan(0);
+    expect(label?.counts.done).toBeGreaterThan(0);
+    expect(paused.columnStats.reduce((sum, c) => sum + (c.usage.cost ?? 0), 0)).toBeCloseTo(spent, 9);
+    const perToken = (c: typeof label) =>
+      (c?.usage.cost ?? 0) / ((c?.usage.promptTokens ?? 0) + (c?.usage.completionTokens ?? 0));
+    expect(perToken(label) / perToken(summary)).toBeCloseTo(3, 6);
+
+    bench.engine.updateJobSettings(job.id, { batch: true });
+    expect(() => bench.engine.startJob(job.id)).toThrow('Rowbot sends only one-column jobs as a batch');
+  });
+
   it('keeps each column right of the columns it uses, and says so in plain words', async () => {
     bench = await openBench();
     const job = await chainedJob(bench, 2);
