@@ -9,11 +9,7 @@ import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportIntoWorkbook, exportResults, resultsToJsonl } from '../../electron/engine/sheets/export.ts';
 import { resultsToCsv } from '../../electron/engine/sheets/export-csv.ts';
-import {
-  exportColumnsOf,
-  rowIsExported,
-  type ExportColumn,
-} from '../../electron/engine/sheets/export-table.ts';
+import { exportColumnsOf, rowIsExported, type ExportColumn } from '../../electron/engine/sheets/export-table.ts';
 import { rowStatusOf } from '../../shared/columns.ts';
 import type { AiColumn, ProviderConfig, RowResult, RowView } from '../../shared/api.ts';
 
