@@ -9,6 +9,7 @@ import Papa from 'papaparse';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mockReply, startMockLlmServer, type MockLlmServer } from '../fixtures/mock-llm-server.ts';
 import { rowbot, STACK_LINE } from './cli-process.ts';
+import { EXPECTED_RESULT_COLUMNS } from '../fixtures/expected.ts';
 
 let dir: string;
 let mock: MockLlmServer;
@@ -164,19 +165,7 @@ describe('rowbot run --column', () => {
     const result = await run(['--template', 'Summarize {{name}}', '--out', out]);
     expect(result.status).toBe(0);
     expect(result.stderr).toContain('3 of 3 rows done, 0 failed.');
-    expect(headerOf(out)).toEqual([
-      'name',
-      'lang',
-      'output',
-      'status',
-      'error',
-      'attempts',
-      'latency_ms',
-      'prompt_tokens',
-      'completion_tokens',
-      'cost',
-      'finish',
-    ]);
+    expect(headerOf(out)).toEqual(['name', 'lang', ...EXPECTED_RESULT_COLUMNS]);
   });
 
   it("gives each column's JSON fields their own columns; a later column uses one field of an earlier answer", async () => {

@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
-import type { RowResult, RowStatus, RowView } from '../../../shared/api.ts';
-import { fromNanos } from '../pricing.ts';
+import type { RowStatus, RowView } from '../../../shared/api.ts';
 import { rowStatusOf } from '../../../shared/columns.ts';
 import { PAGE_ROWS, type RowPages } from '../sheets/export-table.ts';
+import { toResult } from './repository.ts';
 
 // The rows of a job for an export, read as they are written out rather than loaded at once: a
 // million rows are some gigabytes as objects. The export reads through a connection of its own, in
@@ -14,24 +14,11 @@ import { PAGE_ROWS, type RowPages } from '../sheets/export-table.ts';
 // A row is its cells (one per AI column) read together: the cells come in row order, and within a
 // row in the job's column order, so a row is whole as soon as the next row's first cell comes.
 
-interface StoredCell {
-  row_index: number;
-  col: number;
-  status: RowStatus;
-  output: string | null;
-  error: string | null;
-  attempts: number;
-  latency_ms: number | null;
-  prompt_tokens: number | null;
-  completion_tokens: number | null;
-  cost_nanos: number | null;
-  cached: number;
-  finish: string | null;
-  stale: number | null;
-  edited: number | null;
+/** A stored cell as toResult() reads it, with its row's values on the cell of the first column. */
+type StoredCell = Parameters<typeof toResult>[0] & {
   /** Only on the cell of the job's first column: a row's values are read once, not once a cell. */
   values_json: string | null;
-}
+};
 
 /**
  * The job's cells with the input values, in input order and, within a row, in column order. SQLite
@@ -53,25 +40,6 @@ export const CELLS_SQL = `
 
 const FIRST_POSITION_SQL = 'SELECT min(position) AS first FROM job_columns WHERE job_id = ?';
 const VALUES_SQL = 'SELECT values_json FROM sheet_rows WHERE sheet_id = ? AND row_index = ?';
-
-function cellOf(stored: StoredCell): RowResult {
-  return {
-    index: stored.row_index,
-    col: stored.col,
-    status: stored.status,
-    output: stored.output,
-    error: stored.error,
-    attempts: stored.attempts,
-    latencyMs: stored.latency_ms,
-    promptTokens: stored.prompt_tokens,
-    completionTokens: stored.completion_tokens,
-    cost: fromNanos(stored.cost_nanos),
-    cached: stored.cached === 1,
-    finish: stored.finish,
-    stale: stored.stale === 1,
-    edited: stored.edited === 1,
-  };
-}
 
 /** A read-only snapshot of the database, from which an export reads the rows of a job. */
 export class RowSnapshot {
@@ -128,7 +96,7 @@ export class RowSnapshot {
           valuesJson = null;
         }
         if (stored.values_json !== null) valuesJson = stored.values_json;
-        row.cells.push(cellOf(stored));
+        row.cells.push(toResult(stored));
       }
       if (row !== null) close(row);
       if (page.length > 0) yield page;
