@@ -197,6 +197,17 @@ describe('several AI columns in the job view, in Chromium (issue 17)', () => {
     expect(await page.locator(`td[data-column="ai:${short}"] .tag-stale`).count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(DOCS, 'columns-stale.png') });
 
+    // The status filters can look at one column: its cells' counts, and the rows by its cell.
+    const filters = page.getByRole('group', { name: 'Show rows' });
+    const byColumn = filters.getByRole('combobox', { name: 'Filter by AI column' });
+    await byColumn.selectOption({ label: 'short' });
+    await filters.getByRole('button', { name: `Stale ${ROWS}` }).click();
+    await page.getByRole('button', { name: `Open row ${ROWS}`, exact: true }).waitFor();
+    await byColumn.selectOption({ label: 'output' });
+    await page.getByText('No rows match.').waitFor();
+    await byColumn.selectOption({ label: 'Any AI column' });
+    await filters.getByRole('button', { name: `All ${ROWS}` }).click();
+
     await runStale.click();
     await finished();
     const described = mockReply('Describe Product 1');

@@ -27,6 +27,8 @@ export function JobScreen({ jobId }: { jobId: string }) {
   const [job, setJob] = useState<JobDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [filter, setFilter] = useState<Filter>('all');
+  // The AI column the status filters look at (null: any of them).
+  const [filterCol, setFilterCol] = useState<number | null>(null);
   const [search, setSearch] = useState('');
   const [selection, setSelection] = useState<RowSelectionState>({});
   const [openCell, setOpenCell] = useState<CellRef | null>(null);
@@ -114,8 +116,8 @@ export function JobScreen({ jobId }: { jobId: string }) {
     [aiColumns, columnStats, running, liveRows, columnCommands.actions],
   );
   const visible = useMemo<RowView[]>(
-    () => (rows ?? []).filter((row) => inFilter(row, filter) && matches(row, needle)),
-    [rows, filter, needle],
+    () => (rows ?? []).filter((row) => inFilter(row, filter, filterCol) && matches(row, needle)),
+    [rows, filter, filterCol, needle],
   );
   const selectedFailed = useMemo(
     () =>
@@ -267,6 +269,9 @@ export function JobScreen({ jobId }: { jobId: string }) {
           cutOff={job.cutOff}
           stale={staleCells}
           rows={several && rows ? rows.length : null}
+          columns={several ? columnStats : NO_STATS}
+          col={several && columnStats.some((stat) => stat.id === filterCol) ? filterCol : null}
+          onCol={setFilterCol}
         />
         <input
           type="search"
