@@ -197,7 +197,7 @@ function newCells(
   useCorrections: boolean,
 ): NewCells {
   const uses = columnUses(template, job.columns, earlier);
-  if (uses.length > 0 || useCorrections) return { rows: host.repo.getSheet(job.sheetId)?.rowCount ?? 0 };
+  if (uses.length > 0 || useCorrections) return { waiting: true };
   return { prompts: sheetPrompts(host.repo, job.sheetId, job.columns, template) };
 }
 

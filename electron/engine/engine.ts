@@ -575,7 +575,7 @@ export class Engine {
           column,
           i + 1,
           waiting
-            ? { rows: sheet.rowCount }
+            ? { waiting: true }
             : { prompts: sheetPrompts(this.#repo, sheet.id, sheet.columns, column.template, input.skipEmptyRows) },
         );
       });

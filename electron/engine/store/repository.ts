@@ -67,10 +67,10 @@ export interface NewJob {
 }
 
 /**
- * A column's cells to create: its prompts (a column using only the sheet), or `rows` cells waiting
- * for the cells they use (their prompts are written when those are done).
+ * A column's cells to create: its prompts (a column using only the sheet), or one cell per sheet
+ * row waiting for the cells it uses (`waiting`: its prompt is written when those are done).
  */
-export type NewCells = { prompts: ColumnPrompts } | { rows: number };
+export type NewCells = { prompts: ColumnPrompts } | { waiting: true };
 
 export interface ColumnEdit {
   jobId: string;
@@ -350,6 +350,12 @@ export class Repository {
          VALUES (?, ?, ?, ?, 'ready', ?, ?)`,
       ),
       insertCell: db.prepare('INSERT INTO job_cells (job_id, row_index, col, status, prompt) VALUES (?, ?, ?, ?, ?)'),
+      // One statement for a column's waiting cells: a cell per row of the job's sheet.
+      insertWaitingCells: db.prepare(
+        `INSERT INTO job_cells (job_id, row_index, col, status, prompt)
+         SELECT @jobId, s.row_index, @col, 'queued', '' FROM jobs j JOIN sheet_rows s ON s.sheet_id = j.sheet_id
+         WHERE j.id = @jobId ORDER BY s.row_index`,
+      ),
       job: db.prepare(
         `SELECT j.*, s.file_name, s.columns_json, s.settings_json AS import_json FROM jobs j JOIN sheets s ON s.id = j.sheet_id WHERE j.id = ?`,
       ),
@@ -629,7 +635,7 @@ export class Repository {
           index += 1;
         }
       } else {
-        for (let index = 0; index < cells.rows; index += 1) s.insertCell.run(jobId, index, col, 'queued', '');
+        s.insertWaitingCells.run({ jobId, col });
       }
       return col;
     })();
