@@ -89,9 +89,10 @@ rowbot run options:
                          batch with --batch)
   --json                 print a JSON summary as the last line of stdout
 
-With several AI columns a row is done when every one of its cells (its answer in each
-column) is done; the progress line counts cells, and --out writes NAME, NAME.status,
-NAME.error and NAME.cost for each column (--rows failed: rows with any failed cell).
+With several AI columns the progress line counts cells (a row's answer in one column),
+--out writes NAME, NAME.status, NAME.error and NAME.cost for each column, --rows done
+the rows whose cells are all answered (cells skipped for having nothing to fill in aside)
+and --rows failed the rows with any failed cell.
 
 Exit codes: 0 every row done, 1 some rows failed or the job paused,
 2 bad usage or bad input (nothing is sent), 130 interrupted with Ctrl+C.
