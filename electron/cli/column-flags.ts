@@ -1,6 +1,6 @@
 import { FIRST_COLUMN_NAME, MAX_AI_COLUMNS } from '../../shared/api.ts';
 import { columnName } from '../../shared/schemas.ts';
-import { checkTemplate, describeTemplateProblem } from '../../shared/template.ts';
+import { columnNameProblem, columnTemplateProblem } from '../../shared/columns.ts';
 import { UsageError } from './exit.ts';
 
 // `rowbot run`'s AI columns: `--template T` is one column named `output`; each `--column NAME=TEMPLATE`
@@ -114,16 +114,9 @@ export function columnsFromFlags(
   return plans;
 }
 
-/** Whether a placeholder names the AI column `name` or one field of its answer (`name.field`). */
-function namesColumn(placeholder: string, name: string): boolean {
-  const text = folded(placeholder);
-  return text === folded(name) || text.startsWith(`${folded(name)}.`);
-}
-
 /**
  * Each template may use the file's columns, the AI columns to its left and the fields of their
- * JSON answers. A name is looked up as the engine does (exactly, else ignoring capitals); the
- * file's columns come first.
+ * JSON answers, as the engine checks them (shared/columns.ts): the same words, said of a flag.
  */
 function checkColumnTemplates(
   plans: readonly ColumnPlan[],
@@ -131,42 +124,19 @@ function checkColumnTemplates(
   fromTemplate: boolean,
   jsonFields: readonly string[],
 ): void {
+  const named = plans.map((plan, id) => ({ id, name: plan.name, fields: jsonFields }));
   plans.forEach((plan, position) => {
     const given = position === 0 && fromTemplate ? '--template' : `--column ${plan.name}`;
     // A column named as one of the file's would make {{name}} mean two things.
-    if (!(position === 0 && fromTemplate)) {
-      const clash = sheetColumns.find((column) => folded(column) === folded(plan.name));
-      if (clash !== undefined) {
-        throw new UsageError(
-          `The AI column "${plan.name}" has the name of a column of the file ("${clash}"), so {{${clash}}} would mean two things: give the AI column another name.`,
-        );
-      }
-    }
-    const before = plans
-      .slice(0, position)
-      .flatMap((p) => [p.name, ...jsonFields.map((field) => `${p.name}.${field}`)]);
-    const known = [...sheetColumns, ...before];
-    const check = checkTemplate(plan.template, known);
-    for (const { name } of check.unknown) {
-      // The column itself, or the first later one it names (longest name first: "a.b" before "a").
-      const named = plans
-        .map((p, at) => ({ p, at }))
-        .filter(({ p }) => namesColumn(name, p.name))
-        .sort((x, y) => y.p.name.length - x.p.name.length)[0];
-      const later = named?.at ?? -1;
-      if (later === position) {
-        throw new UsageError(
-          `${given}: {{${name}}} is this column itself: a column's template may use the file's columns and the AI columns before it.`,
-        );
-      }
-      if (later > position) {
-        const laterName = plans[later]?.name ?? name;
-        throw new UsageError(
-          `${given}: {{${name}}} is a later column: move "${plan.name}" after ${laterName} (give its --column after that one) or use an earlier one.`,
-        );
-      }
-    }
-    const problem = describeTemplateProblem(check, known);
+    const nameProblem = position === 0 && fromTemplate ? null : columnNameProblem(plan.name, sheetColumns, []);
+    if (nameProblem) throw new UsageError(`${given}: ${nameProblem}`);
+    const problem = columnTemplateProblem(
+      plan.template,
+      plan.name,
+      sheetColumns,
+      named.slice(0, position),
+      named.slice(position + 1),
+    );
     // One column's problem is said as it always was; with several, which column's it is.
     if (problem) throw new UsageError(plans.length === 1 ? problem : `${given}: ${problem}`);
   });

@@ -217,9 +217,9 @@ describe('rowbot run --column', () => {
     [['--column', 'a=x {{name}}', '--column-model', 'b=mock-2'], '--column-model "b=mock-2" names no column'],
     [
       ['--column', 'label=Label {{reply}}', '--column', 'reply=Reply {{name}}'],
-      '{{reply}} is a later column: move "label" after reply',
+      '{{reply}} is a later AI column: “label” can only use the columns before it. Move “label” after “reply”',
     ],
-    [['--column', 'name=Again {{lang}}'], 'The AI column "name" has the name of a column of the file'],
+    [['--column', 'name=Again {{lang}}'], '--column name: “name” is already a column of the file'],
     [['--column', 'a=About {{nmae}}'], '{{nmae}} is not a column of this file. Did you mean {{name}}?'],
   ])('refuses %j with exit 2 in plain words, before sending anything', async (flags, message) => {
     const result = await run(flags);

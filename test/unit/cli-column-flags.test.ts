@@ -108,7 +108,7 @@ describe('columnsFromFlags', () => {
     expect(
       refusal(() => columnsFromFlags({ column: ['label=Label {{reply}}', 'reply=Reply to {{text}}'] }, SHEET)),
     ).toBe(
-      '--column label: {{reply}} is a later column: move "label" after reply (give its --column after that one) or use an earlier one.',
+      '--column label: {{reply}} is a later AI column: “label” can only use the columns before it. Move “label” after “reply”, or use an earlier column.',
     );
   });
 
@@ -126,7 +126,7 @@ describe('columnsFromFlags', () => {
         columnsFromFlags({ column: ['reply=Reply {{summary.tone}}', 'summary=Rate {{text}}'] }, SHEET, fields),
       ),
     ).toBe(
-      '--column reply: {{summary.tone}} is a later column: move "reply" after summary (give its --column after that one) or use an earlier one.',
+      '--column reply: {{summary.tone}} is a later AI column: “reply” can only use the columns before it. Move “reply” after “summary”, or use an earlier column.',
     );
     expect(
       refusal(() =>
@@ -137,7 +137,7 @@ describe('columnsFromFlags', () => {
 
   it('refuses a template that uses its own column', () => {
     expect(refusal(() => columnsFromFlags({ column: ['summary=Again {{summary}}'] }, SHEET))).toContain(
-      '{{summary}} is this column itself',
+      'The prompt of “summary” uses {{summary}}, its own answer',
     );
   });
 
@@ -157,7 +157,7 @@ describe('columnsFromFlags', () => {
 
   it("refuses an AI column named as one of the file's columns", () => {
     expect(refusal(() => columnsFromFlags({ column: ['Text=Summarize {{lang}}'] }, SHEET))).toBe(
-      'The AI column "Text" has the name of a column of the file ("text"), so {{text}} would mean two things: give the AI column another name.',
+      '--column Text: “Text” is already a column of the file: choose another name, so that {{Text}} means one thing.',
     );
   });
 
