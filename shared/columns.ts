@@ -2,7 +2,8 @@
  * AI columns: which columns a template uses, what a column may be called, and the few-shot block
  * of corrections. Pure functions, so the UI's checks and the engine's agree exactly.
  */
-import type { ColumnOptions, JsonOutput, RowResult, RowStatus } from './api.ts';
+import type { AiColumn, ColumnOptions, JsonOutput, RowResult, RowStatus } from './api.ts';
+import { jsonFieldsOf } from './json-output.ts';
 import { checkTemplate, describeTemplateProblem, parseTemplate } from './template.ts';
 
 export interface NamedColumn {
@@ -18,6 +19,25 @@ export interface NamedColumn {
  */
 export function columnJsonOutput(options: ColumnOptions, jobJsonOutput: JsonOutput | null): JsonOutput | null {
   return options.jsonOutput === undefined ? jobJsonOutput : options.jsonOutput;
+}
+
+/** A job's AI columns as templates name them, with the fields of their JSON answers (columnJsonOutput). */
+export function namedColumns(job: {
+  aiColumns: readonly Pick<AiColumn, 'id' | 'name' | 'options'>[];
+  settings: { jsonOutput: JsonOutput | null };
+}): NamedColumn[] {
+  return job.aiColumns.map((column) => ({
+    id: column.id,
+    name: column.name,
+    fields: (columnJsonOutput(column.options, job.settings.jsonOutput)?.fields ?? []).map((field) => field.name),
+  }));
+}
+
+/** One field of a JSON answer as a prompt shows it: text as it is, anything else as JSON, nothing when absent. */
+export function jsonFieldText(output: string | null, field: string): string {
+  const value = jsonFieldsOf(output)[field];
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /** What a template placeholder can stand for: a sheet column, an AI column's answer, or one field of it. */
@@ -103,6 +123,7 @@ export function columnNameProblem(
   const trimmed = name.trim();
   if (trimmed === '') return 'Give the column a name: its answers are shown and exported under it.';
   if (/[{}\r\n\t]/.test(trimmed)) return `A column name cannot contain { or } or line breaks: “${trimmed}”.`;
+  if (trimmed.length > 64) return 'A column name has at most 64 characters.';
   const fold = trimmed.toLocaleLowerCase();
   if (sheetColumns.some((column) => column.toLocaleLowerCase() === fold))
     return `“${trimmed}” is already a column of the file: choose another name, so that {{${trimmed}}} means one thing.`;

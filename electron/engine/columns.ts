@@ -18,17 +18,17 @@ import {
   type RunSettings,
 } from '../../shared/api.ts';
 import {
-  columnJsonOutput,
   columnNameProblem,
   columnTemplateProblem,
   columnUses,
   examplesBlock,
   freshColumnName,
   renamePlaceholder,
+  jsonFieldText,
+  namedColumns,
   templateSlots,
   type NamedColumn,
 } from '../../shared/columns.ts';
-import { jsonFieldsOf } from '../../shared/json-output.ts';
 import { RowbotError } from '../../shared/errors.ts';
 import { checkTemplate, compileTemplate } from '../../shared/template.ts';
 import type { ColumnConfig, ColumnPrompts, JobRecord, NewCells, Repository } from './store/repository.ts';
@@ -114,7 +114,7 @@ function rowRenderer(
       ...padded(repo.sheetRow(job.sheetId, index), job.columns.length),
       ...ai.map(({ col, field }) => {
         const output = outputs.get(col ?? -1) ?? '';
-        return field === null ? output : textOf(jsonFieldsOf(output)[field]);
+        return field === null ? output : jsonFieldText(output, field);
       }),
     ];
     return {
@@ -122,21 +122,6 @@ function rowRenderer(
       skipped: bound.length > 0 && bound.every((i) => (values[i] ?? '').trim() === ''),
     };
   };
-}
-
-/** A JSON field's value as a prompt shows it: text as it is, anything else as JSON. */
-function textOf(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-/** The job's AI columns with the fields of their JSON answers (their options, or else the job's). */
-export function namedColumns(job: Pick<JobRecord, 'aiColumns' | 'settings'>): NamedColumn[] {
-  return job.aiColumns.map((column) => ({
-    id: column.id,
-    name: column.name,
-    fields: (columnJsonOutput(column.options, job.settings.jsonOutput)?.fields ?? []).map((field) => field.name),
-  }));
 }
 
 function padded(values: string[], length: number): string[] {

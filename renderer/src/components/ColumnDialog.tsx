@@ -8,9 +8,14 @@ import {
   type ProviderConfig,
   type RowView,
 } from '../../../shared/api.ts';
-import { jsonFieldsOf } from '../../../shared/json-output.ts';
 import { reasoningModelProblem } from '../../../shared/providers.ts';
-import { checkTemplate, describeTemplateProblem } from '../../../shared/template.ts';
+import {
+  columnNameProblem,
+  columnTemplateProblem,
+  jsonFieldText,
+  namedColumns,
+  templateSlots,
+} from '../../../shared/columns.ts';
 import { useApi } from '../api.ts';
 import { cellOf } from '../cells.ts';
 import { errorMessage, plural } from '../format.ts';
@@ -50,30 +55,6 @@ function answerSettingsOf(job: JobDetail, options: ColumnOptions): AnswerSetting
   };
 }
 
-/** The fields of a column's JSON answers: its own answer format, else the job's. */
-function fieldsOf(job: JobDetail, column: AiColumn): string[] {
-  const format = column.options.jsonOutput !== undefined ? column.options.jsonOutput : job.settings.jsonOutput;
-  return format?.fields.map((field) => field.name) ?? [];
-}
-
-function jsonText(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-function nameProblem(name: string, job: JobDetail, column: AiColumn | undefined): string | null {
-  const trimmed = name.trim();
-  if (trimmed === '') return 'Give the column a name: its header, and what other prompts use, e.g. {{summary}}.';
-  if (/[{}\r\n\t]/.test(trimmed)) return 'A column name is one line without { or }.';
-  if (trimmed.length > 64) return 'A column name has at most 64 characters.';
-  const folded = trimmed.toLocaleLowerCase();
-  if (job.columns.some((c) => c.toLocaleLowerCase() === folded))
-    return `The sheet has a column “${trimmed}” already: choose another name.`;
-  if (job.aiColumns.some((c) => c.id !== column?.id && c.name.toLocaleLowerCase() === folded))
-    return `There is an AI column “${trimmed}” already: choose another name.`;
-  return null;
-}
-
 /**
  * Add an AI column, or edit one's prompt, service, model and answer options. Its prompt may use the
  * sheet's columns and the AI columns to its left. Mounted to open (a native modal <dialog>: focus
@@ -99,35 +80,37 @@ export function ColumnDialog({ job, column, rows, onSave, onClose }: Props) {
   }, []);
 
   // The names a prompt may use: the sheet's columns, then the AI columns to this one's left, each
-  // followed by the fields of its JSON answers ({{triage.language}}).
+  // followed by the fields of its JSON answers ({{triage.language}}), as the engine has them.
   const at = column ? job.aiColumns.findIndex((c) => c.id === column.id) : job.aiColumns.length;
-  const slots = useMemo(
-    () =>
-      job.aiColumns
-        .slice(0, at)
-        .flatMap((c) => [
-          { name: c.name, col: c.id, field: null as string | null },
-          ...fieldsOf(job, c).map((field) => ({ name: `${c.name}.${field}`, col: c.id, field })),
-        ]),
-    [job, at],
-  );
+  const named = useMemo(() => namedColumns(job), [job]);
+  const slots = useMemo(() => templateSlots([], named.slice(0, at)), [named, at]);
   const placeholders = useMemo(() => [...job.columns, ...slots.map((slot) => slot.name)], [job.columns, slots]);
   const sampleRows = useMemo(
     () =>
       (rows ?? []).slice(0, 3).map((row) => [
         ...row.values,
         ...slots.map(({ col, field }) => {
-          const output = cellOf(row, col)?.output ?? null;
+          const output = cellOf(row, col ?? -1)?.output ?? null;
           if (output === null) return '(not answered yet)';
-          return field === null ? output : jsonText(jsonFieldsOf(output)[field]);
+          return field === null ? output : jsonFieldText(output, field);
         }),
       ]),
     [rows, slots],
   );
 
   const corrected = column ? (job.columnStats.find((stat) => stat.id === column.id)?.edited ?? 0) : 0;
-  const problemOfName = nameProblem(name, job, column);
-  const problemOfTemplate = describeTemplateProblem(checkTemplate(template, placeholders), placeholders);
+  const problemOfName = columnNameProblem(
+    name,
+    job.columns,
+    job.aiColumns.filter((c) => c.id !== column?.id).map((c) => c.name),
+  );
+  const problemOfTemplate = columnTemplateProblem(
+    template,
+    name.trim() || 'this column',
+    job.columns,
+    named.slice(0, at),
+    named.slice(column ? at + 1 : at),
+  );
   const samplingProblem = reasoningModelProblem(provider, answer);
   const blocker =
     problemOfName ??
