@@ -66,6 +66,7 @@ describe('columnNameProblem', () => {
   it('refuses empty names, braces, and names already taken (case folded)', () => {
     expect(columnNameProblem('  ', SHEET, [])).toContain('Give the column a name');
     expect(columnNameProblem('a{b}', SHEET, [])).toContain('cannot contain {');
+    expect(columnNameProblem('x'.repeat(65), SHEET, [])).toBe('A column name has at most 64 characters.');
     expect(columnNameProblem('Text', SHEET, [])).toContain('already a column of the file');
     expect(columnNameProblem('LABEL', SHEET, ['label'])).toContain('already an AI column called “LABEL”');
     expect(columnNameProblem('tone', SHEET, ['label'])).toBeNull();
