@@ -91,15 +91,21 @@ export function ServiceModelFields({
             <button type="button" onClick={() => void test()} disabled={testing}>
               {testing ? 'Testing…' : 'Test connection and list models'}
             </button>
-            {connection && (
-              <span role="status" className={connection.ok ? 'ok-text' : 'error-text'}>
-                {connection.ok ? '✓ ' : '✗ '}
-                {connection.message}
-              </span>
-            )}
+            <ConnectionResult connection={connection} />
           </div>
         </>
       )}
     </fieldset>
+  );
+}
+
+/** What Test connection answered, in words, with a tick or a cross. */
+export function ConnectionResult({ connection }: { connection: ConnectionTest | null }) {
+  if (!connection) return null;
+  return (
+    <span role="status" className={connection.ok ? 'ok-text' : 'error-text'}>
+      {connection.ok ? '✓ ' : '✗ '}
+      {connection.message}
+    </span>
   );
 }

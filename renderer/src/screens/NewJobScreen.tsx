@@ -32,6 +32,7 @@ import { errorMessage, formatCompact, formatCost, formatDuration, formatPerMilli
 import { savePreferences, serviceChoice, serviceOf, usePreferences } from '../preferences.ts';
 import { IMPORT_REQUEST } from '../menu.ts';
 import { hrefOf, navigate } from '../router.ts';
+import { ConnectionResult } from '../components/ServiceModelFields.tsx';
 
 type ProviderKind = ProviderConfig['kind'];
 
@@ -531,12 +532,7 @@ export function NewJobScreen({
             <button type="button" onClick={() => void test()} disabled={testing || providerProblem !== null}>
               {testing ? 'Testing…' : 'Test connection'}
             </button>
-            {connection && (
-              <span role="status" className={connection.ok ? 'ok-text' : 'error-text'}>
-                {connection.ok ? '✓ ' : '✗ '}
-                {connection.message}
-              </span>
-            )}
+            <ConnectionResult connection={connection} />
           </div>
         )}
         {/* One link to Settings: beside the failed run when there is one, else beside the failed test. */}
