@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mockReply, startMockLlmServer, type MockLlmServer } from '../fixtures/mock-llm-server.ts';
-import { launchChromium, ROOT, startServeForMock, type ServeProcess } from './harness.ts';
+import { exportCsvDownload, launchChromium, ROOT, type ServeProcess, startServeForMock, uploadCsv } from './harness.ts';
 
 const DOCS = join(ROOT, 'docs');
 const ROWS = 12;
@@ -52,13 +51,10 @@ describe('several AI columns in the job view, in Chromium (issue 17)', () => {
     browser = await launchChromium();
     const lines = ['product,review'];
     for (let n = 1; n <= ROWS; n += 1) lines.push(`Product ${n},${review(n)}`);
-    const { preview } = await serve.call<{ preview: { sheetId: string } }>('importUpload', {
-      fileName: 'reviews.csv',
-      dataBase64: Buffer.from(lines.join('\n')).toString('base64'),
-    });
+    const sheetId = await uploadCsv(serve, 'reviews.csv', lines.join('\n'));
     // Two columns from the start: `short` uses the first column's answer.
     const job = await serve.call<{ id: string }>('createJob', {
-      sheetId: preview.sheetId,
+      sheetId,
       name: 'Reviews',
       template: 'Describe {{product}}',
       provider: { kind: 'openai', baseUrl: mock.baseUrl, model: 'mock-1' },
@@ -301,14 +297,7 @@ describe('several AI columns in the job view, in Chromium (issue 17)', () => {
 
   it('exports every AI column under its name', async () => {
     await finished();
-    await page.getByRole('button', { name: 'Export…' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Export results' });
-    await dialog.getByRole('radio', { name: /^CSV/ }).check();
-    const [file] = await Promise.all([
-      page.waitForEvent('download'),
-      dialog.getByRole('button', { name: 'Export', exact: true }).click(),
-    ]);
-    const text = readFileSync((await file.path()) ?? '', 'utf8').replace(/^\uFEFF/, '');
+    const text = (await exportCsvDownload(page)).replace(/^\uFEFF/, '');
     const [header = [], ...records] = Papa.parse<string[]>(text, { skipEmptyLines: true }).data;
     for (const name of ['product', 'review', 'description', 'short', 'sentiment', 'sentiment mock-2']) {
       expect(header).toContain(name);

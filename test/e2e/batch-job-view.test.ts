@@ -5,12 +5,11 @@
  * batch" after "Try 10 rows first"; a batch job's failed rows retried live or in a new batch; and
  * the export. No console error or page error anywhere.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mockReply, startMockLlmServer, type MockLlmServer } from '../fixtures/mock-llm-server.ts';
-import { launchChromium, ROOT, startServeForMock, type ServeProcess } from './harness.ts';
+import { exportCsvDownload, launchChromium, ROOT, type ServeProcess, startServeForMock, uploadCsv } from './harness.ts';
 
 const DOCS = join(ROOT, 'docs');
 
@@ -61,12 +60,9 @@ describe('batch jobs in the job view', () => {
   async function createJob(name: string, rows: number, batch: boolean): Promise<string> {
     const lines = ['item'];
     for (let n = 1; n <= rows; n += 1) lines.push(`${name} ${n}`);
-    const { preview } = await serve.call<{ preview: { sheetId: string } }>('importUpload', {
-      fileName: `${name}.csv`,
-      dataBase64: Buffer.from(lines.join('\n')).toString('base64'),
-    });
+    const sheetId = await uploadCsv(serve, `${name}.csv`, lines.join('\n'));
     const job = await serve.call<{ id: string }>('createJob', {
-      sheetId: preview.sheetId,
+      sheetId,
       name,
       template: 'Name a colour for {{item}}',
       provider: { kind: 'openai', baseUrl: mock.baseUrl, model: 'mock-1' },
@@ -116,14 +112,7 @@ describe('batch jobs in the job view', () => {
     expect(mock.batchRequests).toBe(12);
     await page.screenshot({ path: join(DOCS, 'job-batch-done.png') });
 
-    await page.getByRole('button', { name: 'Export…' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Export results' });
-    await dialog.getByRole('radio', { name: /^CSV/ }).check();
-    const [file] = await Promise.all([
-      page.waitForEvent('download'),
-      dialog.getByRole('button', { name: 'Export', exact: true }).click(),
-    ]);
-    const text = readFileSync((await file.path()) ?? '', 'utf8');
+    const text = await exportCsvDownload(page);
     for (let n = 1; n <= 12; n += 1) expect(text).toContain(mockReply(`Name a colour for batched ${n}`));
   });
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -86,6 +86,27 @@ export async function startServeForMock(mock: MockLlmServer, key: string): Promi
   });
   await serve.call('setPrice', { model: 'mock-1', input: 10, cachedInput: null, output: 30 });
   return serve;
+}
+
+/** Imports a CSV's text through `rowbot serve` (the upload the UI sends); returns the sheet's id. */
+export async function uploadCsv(serve: ServeProcess, fileName: string, text: string): Promise<string> {
+  const { preview } = await serve.call<{ preview: { sheetId: string } }>('importUpload', {
+    fileName,
+    dataBase64: Buffer.from(text).toString('base64'),
+  });
+  return preview.sheetId;
+}
+
+/** Exports the open job as CSV through the Export dialog, as a user does; returns the file's text (BOM kept). */
+export async function exportCsvDownload(page: Page): Promise<string> {
+  await page.getByRole('button', { name: 'Export…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Export results' });
+  await dialog.getByRole('radio', { name: /^CSV/ }).check();
+  const [file] = await Promise.all([
+    page.waitForEvent('download'),
+    dialog.getByRole('button', { name: 'Export', exact: true }).click(),
+  ]);
+  return readFileSync((await file.path()) ?? '', 'utf8');
 }
 
 /** Starts the real `rowbot serve` CLI as a child process on a fresh database. */

@@ -4,12 +4,19 @@
  * picking a model from the service's list after Test connection; and a job sent as a batch at about
  * half the price, watched to the end and exported. No console error or page error anywhere.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mockReply, startMockLlmServer, type MockLlmServer } from '../fixtures/mock-llm-server.ts';
-import { launchChromium, ROOT, SCREENSHOTS, startServeForMock, type ServeProcess } from './harness.ts';
+import {
+  exportCsvDownload,
+  launchChromium,
+  ROOT,
+  SCREENSHOTS,
+  type ServeProcess,
+  startServeForMock,
+  uploadCsv,
+} from './harness.ts';
 
 /** Screenshots the README shows. */
 const DOCS = join(ROOT, 'docs');
@@ -151,12 +158,9 @@ describe('iterate on a job, find it again, set up a provider, send a batch', () 
           ? { status: 400, body: { error: { message: 'No', type: 'x', code: null } } }
           : undefined,
     });
-    const { preview } = await serve.call<{ preview: { sheetId: string } }>('importUpload', {
-      fileName: 'reviews.csv',
-      dataBase64: Buffer.from('text\ngood\nbroken\nfine\nbroken\n').toString('base64'),
-    });
+    const sheetId = await uploadCsv(serve, 'reviews.csv', 'text\ngood\nbroken\nfine\nbroken\n');
     const failing = await serve.call<{ id: string; name: string }>('createJob', {
-      sheetId: preview.sheetId,
+      sheetId,
       template: 'Classify the sentiment of this review: {{text}}',
       provider: { kind: 'openai', baseUrl: mock.baseUrl, model: 'mock-2', keyId: null },
     });
@@ -351,14 +355,7 @@ describe('iterate on a job, find it again, set up a provider, send a batch', () 
     await page.getByText(mockReply('Name a colour for batched 1'), { exact: true }).waitFor();
     await page.screenshot({ path: join(SCREENSHOTS, 'batch-2-done.png') });
 
-    await page.getByRole('button', { name: 'Export…' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Export results' });
-    await dialog.getByRole('radio', { name: /^CSV/ }).check();
-    const [file] = await Promise.all([
-      page.waitForEvent('download'),
-      dialog.getByRole('button', { name: 'Export', exact: true }).click(),
-    ]);
-    const text = readFileSync((await file.path()) ?? '', 'utf8');
+    const text = await exportCsvDownload(page);
     for (let n = 1; n <= 12; n += 1) expect(text).toContain(mockReply(`Name a colour for batched ${n}`));
   });
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startMockLlmServer, type MockLlmServer } from '../fixtures/mock-llm-server.ts';
-import { launchChromium, ROOT, startServe, type ServeProcess } from './harness.ts';
+import { launchChromium, ROOT, type ServeProcess, startServe, uploadCsv } from './harness.ts';
 
 const DOCS = join(ROOT, 'docs');
 const ROWS = 300;
@@ -65,12 +65,9 @@ describe('the job view of a run with failures, measured, in Chromium', () => {
         `Product ${n},"A sturdy thing, number ${n}, with a description longer than its column","first line\nsecond line"`,
       );
     }
-    const { preview } = await serve.call<{ preview: { sheetId: string } }>('importUpload', {
-      fileName: 'products.csv',
-      dataBase64: Buffer.from(lines.join('\n')).toString('base64'),
-    });
+    const sheetId = await uploadCsv(serve, 'products.csv', lines.join('\n'));
     const job = await serve.call<{ id: string }>('createJob', {
-      sheetId: preview.sheetId,
+      sheetId,
       name: 'Product blurbs',
       template: 'Describe {{product}}: {{description}}',
       provider: { kind: 'openai', baseUrl: mock.baseUrl, model: 'mock-1', keyId: null },
@@ -342,12 +339,9 @@ describe('the job view of a run with failures, measured, in Chromium', () => {
     mock.setOptions({ latencyMs: 300 });
     const lines = ['item'];
     for (let n = 1; n <= 60; n += 1) lines.push(`Item ${n}`);
-    const { preview } = await serve.call<{ preview: { sheetId: string } }>('importUpload', {
-      fileName: 'items.csv',
-      dataBase64: Buffer.from(lines.join('\n')).toString('base64'),
-    });
+    const sheetId = await uploadCsv(serve, 'items.csv', lines.join('\n'));
     const other = await serve.call<{ id: string }>('createJob', {
-      sheetId: preview.sheetId,
+      sheetId,
       template: 'Name {{item}}',
       provider: { kind: 'openai', baseUrl: mock.baseUrl, model: 'mock-1', keyId: null },
       settings: { concurrency: 1 },

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mockReply, startMockLlmServer, type MockLlmServer } from '../fixtures/mock-llm-server.ts';
-import { launchChromium, startServe, type ServeProcess } from './harness.ts';
+import { launchChromium, type ServeProcess, startServe, uploadCsv } from './harness.ts';
 
 const ROWS = 6_000;
 const prompt = (n: number): string => `Describe Product ${n}: A sturdy thing, number ${n}`;
@@ -26,12 +26,9 @@ describe('the job view while thousands of rows finish, in Chromium', () => {
     browser = await launchChromium();
     const lines = ['product,description'];
     for (let n = 1; n <= ROWS; n += 1) lines.push(`Product ${n},"A sturdy thing, number ${n}"`);
-    const { preview } = await serve.call<{ preview: { sheetId: string } }>('importUpload', {
-      fileName: 'products.csv',
-      dataBase64: Buffer.from(lines.join('\n')).toString('base64'),
-    });
+    const sheetId = await uploadCsv(serve, 'products.csv', lines.join('\n'));
     const job = await serve.call<{ id: string }>('createJob', {
-      sheetId: preview.sheetId,
+      sheetId,
       name: 'Many products',
       template: 'Describe {{product}}: {{description}}',
       provider: { kind: 'openai', baseUrl: mock.baseUrl, model: 'mock-1', keyId: null },
