@@ -55,15 +55,27 @@ const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
 export const pinned = (core: string, command: string[]): string[] =>
   hasTaskset ? ['taskset', '-c', core, ...command] : command;
 
-export function ask<T>(child: ChildProcess, message: Exclude<BaselineMockMessage, 'stop'>): Promise<T> {
+/** Asks a mock process (a bench's own, by default the baseline's) for something and waits for its answer. */
+export function ask<T, M extends string | object = Exclude<BaselineMockMessage, 'stop'>>(
+  child: ChildProcess,
+  message: M,
+): Promise<T> {
   return new Promise((resolveAnswer) => {
     child.once('message', (answer) => resolveAnswer(answer as T));
     child.send(message);
   });
 }
 
-export async function startMock(config: MockProcessConfig): Promise<{ baseUrl: string; child: ChildProcess }> {
-  const child = fork(join(here, 'baseline-mock.ts'), [JSON.stringify(config)], {
+export function startMock(config: MockProcessConfig): Promise<{ baseUrl: string; child: ChildProcess }> {
+  return startMockProcess('baseline-mock.ts', config);
+}
+
+/** A mock server script of bench/ in its own process, pinned to the mock's core; resolves with its address. */
+export async function startMockProcess(
+  script: string,
+  config: unknown,
+): Promise<{ baseUrl: string; child: ChildProcess }> {
+  const child = fork(join(here, script), [JSON.stringify(config)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const { baseUrl } = await new Promise<{ baseUrl: string }>((resolveStart, reject) => {
@@ -73,6 +85,12 @@ export async function startMock(config: MockProcessConfig): Promise<{ baseUrl: s
   // -a: every thread of the running process (libuv's pool, V8's helpers), not only the main one.
   if (hasTaskset) spawnSync('taskset', ['-a', '-p', '-c', MOCK_CORE, String(child.pid)], { stdio: 'ignore' });
   return { baseUrl, child };
+}
+
+/** The whole-process columns every bench table starts with, and their cells for one run. */
+export const USAGE_HEADER = ['wall', 'CPU s', 'peak RSS'];
+export function usageCells(usage: Usage): string[] {
+  return [`${usage.wallSeconds.toFixed(1)} s`, usage.cpuSeconds.toFixed(1), `${Math.round(usage.peakRssMb)} MB`];
 }
 
 /** `command` under bench/rusage.py with `python`; the figures it wrote, and what the child printed. */

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { BaselineMockMessage, BaselineMockStats } from './baseline-mock.ts';
-import { ask, CLIENT_CORE, findPython, startMock, wholeRowbotRun } from './baseline.ts';
+import { ask, CLIENT_CORE, findPython, startMock, USAGE_HEADER, usageCells, wholeRowbotRun } from './baseline.ts';
 import { table } from './whole-process.ts';
 
 const ROWS = Number(process.env.ROWBOT_BATCH_ROWS ?? 100_000);
@@ -57,9 +57,7 @@ export async function batchFigures(): Promise<string[]> {
       `(each batch ends 1 s after creation), one whole process with --out CSV on core ${CLIENT_CORE}.`,
       ...table(
         [
-          'wall',
-          'CPU s',
-          'peak RSS',
+          ...USAGE_HEADER,
           'batches',
           'results in, rows/s (per batch: download, read, store)',
           'rows done',
@@ -68,9 +66,7 @@ export async function batchFigures(): Promise<string[]> {
         ],
         [
           [
-            `${usage.wallSeconds.toFixed(1)} s`,
-            usage.cpuSeconds.toFixed(1),
-            `${Math.round(usage.peakRssMb)} MB`,
+            ...usageCells(usage),
             String(batches),
             rates.join(' / '),
             done.toLocaleString('en-US'),

@@ -7,19 +7,18 @@
  * the column it uses had its last answer (cells flow through the columns rather than column by
  * column). The CSV is read back by PapaParse, and each row's chain checked.
  */
-import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import Papa from 'papaparse';
 import type { ColumnsMockMessage, ColumnsMockStats } from './columns-mock.ts';
-import { CLIENT_CORE, pinned, underRusage } from './baseline.ts';
+import { ask, CLIENT_CORE, pinned, startMockProcess, underRusage, USAGE_HEADER, usageCells } from './baseline.ts';
 import { ROWBOT_BIN, table } from './whole-process.ts';
 
 const CONCURRENCY = 200;
 const LATENCY_MS = 5;
-const MOCK_CORE = '0';
 /** The chain: each column's template starts with its own word, which the mock logs arrivals by. */
 const COLUMNS = [
   ['summary', 'Summarize {{name}}'],
@@ -41,26 +40,6 @@ function python(): string | null {
     if (spawnSync(candidate, ['-c', 'import os; os.wait4'], { stdio: 'ignore' }).status === 0) return candidate;
   }
   return null;
-}
-
-async function startColumnsMock(): Promise<{ baseUrl: string; child: ChildProcess }> {
-  const child = fork(join(import.meta.dirname, 'columns-mock.ts'), [JSON.stringify({ latencyMs: LATENCY_MS })], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const { baseUrl } = await new Promise<{ baseUrl: string }>((resolveStart, reject) => {
-    child.once('error', reject);
-    child.once('message', (message) => resolveStart(message as { baseUrl: string }));
-  });
-  if (spawnSync('taskset', ['-V']).status === 0)
-    spawnSync('taskset', ['-a', '-p', '-c', MOCK_CORE, String(child.pid)], { stdio: 'ignore' });
-  return { baseUrl, child };
-}
-
-function ask(child: ChildProcess, message: ColumnsMockMessage): Promise<ColumnsMockStats> {
-  return new Promise((resolveAnswer) => {
-    child.once('message', (answer) => resolveAnswer(answer as ColumnsMockStats));
-    child.send(message);
-  });
 }
 
 /** Rows of the CSV, those whose three cells are done, and those whose chain holds (each answer built on the one it uses). */
@@ -92,7 +71,7 @@ export async function columnsFigures(args: readonly string[] = []): Promise<stri
   const py = python();
   if (py === null) return ['Columns skipped: no python3 here (bench/rusage.py measures the process).'];
   const dir = mkdtempSync(join(tmpdir(), 'rowbot-bench-columns-'));
-  const mock = await startColumnsMock();
+  const mock = await startMockProcess('columns-mock.ts', { latencyMs: LATENCY_MS });
   try {
     const csv = join(dir, 'rows.csv');
     writeFileSync(csv, `name\n${Array.from({ length: rows }, (_, i) => `item ${i + 1}`).join('\n')}\n`);
@@ -127,7 +106,7 @@ export async function columnsFigures(args: readonly string[] = []): Promise<stri
       ]),
     );
     if (xlsx.code !== 0) throw new Error(`rowbot run --resume --out .xlsx exited with ${xlsx.code}\n${xlsx.stderr}`);
-    const stats = await ask(mock.child, 'stats');
+    const stats = await ask<ColumnsMockStats, ColumnsMockMessage>(mock.child, 'stats');
     const read = await readBack(out);
     const at = (epochMs: number): string => `${((epochMs - usage.spawnEpochMs) / 1000).toFixed(2)} s`;
     const logged = COLUMNS.map(([name, template]) => ({ name, arrivals: stats.columns[template.split(' ')[0] ?? ''] }));
@@ -147,22 +126,10 @@ export async function columnsFigures(args: readonly string[] = []): Promise<stri
       `Columns (issue 17) — rowbot run of ${rows.toLocaleString('en-US')} rows × ${COLUMNS.length} chained AI columns (${COLUMNS.map(([n]) => n).join(' → ')}),`,
       `${LATENCY_MS} ms answers, concurrency ${CONCURRENCY}, --out CSV; one whole process (spawn to exit) on core ${CLIENT_CORE}, the mock on the other.`,
       ...table(
-        [
-          'wall',
-          'CPU s',
-          'peak RSS',
-          'rows/s (all cells done)',
-          'cells/s',
-          'requests',
-          '429s',
-          'dup',
-          'CSV read back (PapaParse)',
-        ],
+        [...USAGE_HEADER, 'rows/s (all cells done)', 'cells/s', 'requests', '429s', 'dup', 'CSV read back (PapaParse)'],
         [
           [
-            `${usage.wallSeconds.toFixed(1)} s`,
-            usage.cpuSeconds.toFixed(1),
-            `${Math.round(usage.peakRssMb)} MB`,
+            ...usageCells(usage),
             String(Math.round(read.done / usage.wallSeconds)),
             String(Math.round(cells / usage.wallSeconds)),
             stats.requests.toLocaleString('en-US'),

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import Papa from 'papaparse';
 import type { BaselineMockMessage } from './baseline-mock.ts';
-import { ask, CLIENT_CORE, findPython, startMock, wholeRowbotRun } from './baseline.ts';
+import { ask, CLIENT_CORE, findPython, startMock, USAGE_HEADER, usageCells, wholeRowbotRun } from './baseline.ts';
 import { table } from './whole-process.ts';
 
 const ROWS = Number(process.env.ROWBOT_SCALE_ROWS ?? 1_000_000);
@@ -143,9 +143,7 @@ export async function scaleFigures(): Promise<string[]> {
       `one whole process (spawn to exit) on core ${CLIENT_CORE}, the mock server on the other; rates from the job's SQLite file.`,
       ...table(
         [
-          'wall',
-          'CPU s',
-          'peak RSS',
+          ...USAGE_HEADER,
           'rows/s',
           `first ${k(SLICE)} rows/s`,
           `last ${k(SLICE)} rows/s`,
@@ -156,9 +154,7 @@ export async function scaleFigures(): Promise<string[]> {
         ],
         [
           [
-            `${usage.wallSeconds.toFixed(1)} s`,
-            usage.cpuSeconds.toFixed(1),
-            `${Math.round(usage.peakRssMb)} MB`,
+            ...usageCells(usage),
             String(Math.round(ROWS / usage.wallSeconds)),
             String(Math.round(first)),
             String(Math.round(lastRate)),
