@@ -1047,7 +1047,9 @@ export class Engine {
     this.#keyFor(provider);
     const problem = columnTemplateProblem(template, column.name, job.columns, [], job.aiColumns.slice(1));
     if (problem) throw new RowbotError('TEMPLATE_INVALID', problem);
-    const answered = input.rerun === 'rest' ? job.counts.done : 0;
+    // Rows answered in the column being changed (job.counts counts the cells of every column).
+    const answered =
+      input.rerun === 'rest' ? (job.columnStats.find((stat) => stat.id === column.id)?.counts.done ?? 0) : 0;
     this.#writer.flush();
     this.#repo.transaction(() => {
       this.#repo.editColumn({

@@ -167,6 +167,10 @@ describe('several AI columns', () => {
       mockReply(`Reply to name 2 about ${label}`),
     ]);
     expect(summaryCol).not.toBe(replyCol);
+
+    // Editing the job's prompt counts the rows its first column answered, not every column's cells.
+    const edited = bench.engine.editJob({ jobId: job.id, systemPrompt: 'Be brief.', rerun: 'rest' });
+    expect(edited.pauseReason).toContain('Changed: 5 answered rows keep their answers');
   });
 
   it('a correction is kept, marks the cells using it stale, and is offered to the model as an example', async () => {
